@@ -1,0 +1,13 @@
+"""The ``calfcare`` command. Each sibling module registers its commands on :data:`app`."""
+
+from __future__ import annotations
+
+from calfcare.cli import db as _db  # noqa: F401  (registers commands)
+from calfcare.cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,145 @@
+"""Tables. Every record belongs to a runner, so accounts, clinicians and sharing can be added later on the
+same tables. JSON columns hold contract-shaped documents (answers, results) exactly as validated."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Runner(Base):
+    __tablename__ = "runners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    episodes: Mapped[list[Episode]] = relationship(back_populates="runner", order_by="Episode.onset")
+
+
+class Episode(Base):
+    """One injury, from the assessment that opened it to its close (return to full training, or referral)."""
+
+    __tablename__ = "episodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed | referred
+    side: Mapped[str | None] = mapped_column(String(10))
+    structure: Mapped[str | None] = mapped_column(String(30))
+    severity: Mapped[str | None] = mapped_column(String(20))
+    onset: Mapped[date] = mapped_column(Date)
+    assessed_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    # Plan state after the latest check-in (phase, stage, counters); derived, rebuilt by replaying check-ins.
+    plan_state: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # Runner facts that size the plan (pre-injury weekly km, usual run, age...).
+    context: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    runner: Mapped[Runner] = relationship(back_populates="episodes")
+    assessments: Mapped[list[Assessment]] = relationship(back_populates="episode", order_by="Assessment.id")
+    checkins: Mapped[list[CheckIn]] = relationship(
+        back_populates="episode", order_by="CheckIn.day", cascade="all, delete-orphan"
+    )
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("episodes.id", ondelete="SET NULL"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    disposition: Mapped[str] = mapped_column(String(20))
+    answers: Mapped[dict[str, object]] = mapped_column(JSON)
+    result: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    episode: Mapped[Episode | None] = relationship(back_populates="assessments")
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("episode_id", "day", name="uq_checkin_episode_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(20))
+    answers: Mapped[dict[str, object]] = mapped_column(JSON)
+    result: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    episode: Mapped[Episode] = relationship(back_populates="checkins")
+
+
+class Activity(Base):
+    """One imported activity (summary). Streams live in :class:`ActivityStreams`, written in the same
+    transaction. ``content_sha256`` makes re-importing the same file a no-op."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        UniqueConstraint("runner_id", "content_sha256", name="uq_activity_runner_content"),
+        Index("ix_activity_runner_start", "runner_id", "start_utc"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    source_format: Mapped[str] = mapped_column(String(20))
+    source_path: Mapped[str | None] = mapped_column(Text)
+    sport: Mapped[str] = mapped_column(String(20))
+    start_utc: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    utc_offset_s: Mapped[int | None] = mapped_column(Integer)
+    elapsed_s: Mapped[float] = mapped_column(Float)
+    moving_s: Mapped[float | None] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    avg_hr: Mapped[float | None] = mapped_column(Float)
+    max_hr: Mapped[float | None] = mapped_column(Float)
+    avg_cadence_spm: Mapped[float | None] = mapped_column(Float)
+    elevation_gain_m: Mapped[float | None] = mapped_column(Float)
+    device: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(Text)
+    rpe: Mapped[float | None] = mapped_column(Float)
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    extra: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    streams: Mapped[ActivityStreams | None] = relationship(
+        back_populates="activity", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class ActivityStreams(Base):
+    """1 Hz streams, packed by :mod:`calfcare.store.streams_codec` (compressed little-endian arrays)."""
+
+    __tablename__ = "activity_streams"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True)
+    length: Mapped[int] = mapped_column(BigInteger)
+    encoding: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    activity: Mapped[Activity] = relationship(back_populates="streams")

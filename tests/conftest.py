@@ -1,0 +1,76 @@
+"""Fixtures shared by every test: databases (SQLite always, PostgreSQL when CALFCARE_TEST_POSTGRES_URL is set),
+the shared corpus (skipped when ../shared is absent), and a CLI runner on a temporary database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from calfcare.store import Database, open_database
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CALFCARE_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus"
+POSTGRES_URL = os.environ.get("CALFCARE_TEST_POSTGRES_URL")
+
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema for one test (dropped afterwards)."""
+    if not POSTGRES_URL:
+        pytest.skip("CALFCARE_TEST_POSTGRES_URL is not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield _pg_schema_url(POSTGRES_URL, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'calfcare.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes this runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'calfcare.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = open_database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> str:
+    """Point the CLI at a temporary SQLite database (environment only, no global state patched)."""
+    monkeypatch.setenv("CALFCARE_DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("CALFCARE_RUNNER", raising=False)
+    return sqlite_url
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not (CORPUS / "MANIFEST.tsv").is_file():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    return CORPUS
