@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import sys
+from contextvars import ContextVar
 from datetime import date
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from calfcare.errors import CalfcareError, InvalidInput
@@ -25,19 +26,25 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+_json_output: ContextVar[bool] = ContextVar("calfcare_json_output", default=False)
+
+
 class CalfcareGroup(TyperGroup):
     """Maps every :class:`CalfcareError` to a clear message and its exit code, in one place."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
+        token = _json_output.set(False)
         try:
             return super().invoke(ctx)
         except CalfcareError as exc:
-            if ctx.meta.get("calfcare.json"):
+            if _json_output.get():
                 problems = [{"field": p.where, "problem": p.problem} for p in getattr(exc, "problems", [])]
                 payload = {"error": type(exc).__name__, "message": str(exc).split("\n")[0], "problems": problems}
-                click.echo(json.dumps(payload, ensure_ascii=False))
-            err_console.print(f"[bold red]Error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+                typer.echo(json.dumps(payload, ensure_ascii=False))
+            err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             ctx.exit(exc.exit_code)
+        finally:
+            _json_output.reset(token)
 
 
 app = typer.Typer(
@@ -67,10 +74,7 @@ DateOpt = Annotated[
 
 def want_json(flag: bool) -> bool:
     """Call at the start of a command with its ``--json`` flag, so errors are also printed as JSON."""
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        ctx.find_root().meta["calfcare.json"] = flag
-        ctx.meta["calfcare.json"] = flag
+    _json_output.set(flag)
     return flag
 
 
