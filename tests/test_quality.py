@@ -16,5 +16,6 @@ def test_ruff_is_clean(args: list[str]) -> None:
     ruff = shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed (it is in the [test] extra)")
-    done = subprocess.run([ruff, *args, "src", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    paths = [p for p in ("src", "tests", "benchmarks") if (ROOT / p).is_dir()]
+    done = subprocess.run([ruff, *args, *paths], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
