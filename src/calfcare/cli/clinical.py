@@ -1,0 +1,156 @@
+"""``calfcare assess | checkin | today | history``: the clinical loop. Each command parses its options, calls one
+service in :mod:`calfcare.services.episodes`, and renders the result (readable, or ``--json``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from calfcare.cli import clinical_views as views
+from calfcare.cli import questionnaire as q
+from calfcare.cli.app import (
+    DateOpt,
+    JsonOpt,
+    RunnerOpt,
+    app,
+    console,
+    err_console,
+    open_store,
+    parse_day,
+    print_json,
+    runner_name,
+    want_json,
+)
+from calfcare.clinical.answers import ANSWER_KEYS, TriageAnswers
+from calfcare.clinical.checkin import CheckInAnswers
+from calfcare.clinical.redflags import red_flags
+from calfcare.contracts.assessment import assessment_answers_schema, load_answers_file, parse_assessment_answers
+from calfcare.contracts.checkin import checkin_answers_schema, load_checkin_file
+from calfcare.services import episodes
+
+AnswersOpt = Annotated[
+    Path | None,
+    typer.Option("--answers", help="A JSON file of answers (see --schema). Without it, you are asked the questions."),
+]
+SchemaOpt = Annotated[bool, typer.Option("--schema", help="Print the JSON Schema of the answers file and exit.")]
+
+
+def _emergency(answers: dict[str, Any]) -> bool:
+    """Does any emergency red flag fire on the answers so far? (the questionnaire stops at once if so)"""
+    screen = {k: v for k, v in answers.items() if k in ANSWER_KEYS}
+    return any(f.urgency == "emergency" for f in red_flags(parse_assessment_answers(screen)))
+
+
+def _ask(
+    questions: tuple[q.Question, ...],
+    schema: dict[str, Any],
+    *,
+    json_out: bool,
+    title: str,
+    known: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    out = err_console if json_out else console  # keep stdout pure JSON with --json
+    answers, stopped = q.ask(questions, schema, out, is_emergency=_emergency, title=title, known=known)
+    if stopped:
+        out.print("[bold red]Stopping the questions: one of your answers needs emergency care.[/]")
+    return answers
+
+
+@app.command("assess")
+def assess(
+    answers: AnswersOpt = None,
+    json_out: JsonOpt = False,
+    date_: DateOpt = None,
+    runner: RunnerOpt = None,
+    schema: SchemaOpt = False,
+) -> None:
+    """Triage a calf problem (red flags first), estimate structure and severity, and start a rehab episode."""
+    want_json(json_out)
+    if schema:
+        print_json(assessment_answers_schema())
+        return
+    day = parse_day(date_)
+    data: TriageAnswers | dict[str, Any]
+    if answers is not None:
+        data = load_answers_file(answers)
+    else:
+        data = _ask(q.ASSESSMENT, assessment_answers_schema(), json_out=json_out, title="Calf assessment")
+    outcome = episodes.assess(db=open_store(), runner=runner_name(runner), answers=data, day=day)
+    if json_out:
+        print_json(outcome.to_contract())
+    else:
+        views.show_assessment(console, outcome.to_contract())
+
+
+@app.command("checkin")
+def checkin(
+    answers: AnswersOpt = None,
+    json_out: JsonOpt = False,
+    date_: DateOpt = None,
+    runner: RunnerOpt = None,
+    schema: SchemaOpt = False,
+) -> None:
+    """Record today's check-in (how the calf feels, what you did); the plan progresses, holds, steps back or stops."""
+    want_json(json_out)
+    if schema:
+        print_json(checkin_answers_schema())
+        return
+    day = parse_day(date_)
+    db, name = open_store(), runner_name(runner)
+    data: CheckInAnswers | dict[str, Any]
+    if answers is not None:
+        data = load_checkin_file(answers)
+    else:
+        referred = episodes.episode_status(db=db, runner=name) == "referred"
+        data = _ask(
+            q.CHECKIN,
+            checkin_answers_schema(),
+            json_out=json_out,
+            title="Daily check-in",
+            known={"_referred": referred},
+        )
+    outcome = episodes.record_checkin(db=db, runner=name, answers=data, day=day)
+    if json_out:
+        print_json(outcome.to_contract())
+    else:
+        views.show_checkin(console, outcome.to_contract())
+
+
+@app.command("today")
+def today(date_: DateOpt = None, json_out: JsonOpt = False, runner: RunnerOpt = None) -> None:
+    """What to do today: exercises, the run if any, how close you are to the next phase, and warnings."""
+    want_json(json_out)
+    day = parse_day(date_)
+    plan = episodes.today(db=open_store(), runner=runner_name(runner), day=day)
+    if plan is None:
+        message = _no_episode_message(day)
+        if json_out:
+            print_json({"date": day.isoformat(), "episode": None, "message": message})
+        else:
+            console.print(message)
+        return
+    if json_out:
+        print_json(plan)
+    else:
+        views.show_today(console, plan)
+
+
+@app.command("history")
+def history(json_out: JsonOpt = False, runner: RunnerOpt = None) -> None:
+    """Your episode so far: assessments, every check-in with its decision and reasons, and the pain trend."""
+    want_json(json_out)
+    hist = episodes.history(db=open_store(), runner=runner_name(runner))
+    if json_out:
+        print_json(hist)
+    else:
+        views.show_history(console, hist)
+
+
+def _no_episode_message(day: date) -> str:
+    return (
+        f"No open episode on {day.isoformat()}: nothing to do for a calf injury. "
+        "If your calf hurts, start with `calfcare assess`."
+    )

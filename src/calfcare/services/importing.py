@@ -1,0 +1,161 @@
+"""Import activity files (files, folders, zip archives, Strava and Garmin exports) into the store.
+
+Each activity is written in its own transaction (the activity row and its packed streams together), so an
+import killed at any moment leaves only whole activities behind; running it again skips every file whose
+content is already stored (before parsing it) and completes the rest without duplicates.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, cast
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from calfcare.errors import NotFound, StorageError
+from calfcare.store import Database
+from calfcare.store.models import Activity, ActivityStreams
+from calfcare.store.streams_codec import ENCODING
+from calfcare.training.activity import ActivitySummary, SourceFormat, Sport
+from calfcare.training.importing import ImportReport, Limits, Outcome, Parsed, Refusal, StoredRun, run_import, walk
+from calfcare.training.importing.pipeline import ProgressFn
+
+__all__ = ["ImportReport", "Limits", "activity_json", "import_paths", "outcome_json"]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class DatabaseSink:
+    """Writes one activity (row + streams) per transaction for one runner."""
+
+    def __init__(self, db: Database, runner_id: int) -> None:
+        self.db, self.runner_id = db, runner_id
+
+    def stored(self) -> list[StoredRun]:
+        cols = Activity.__table__.c
+        query = select(
+            cols.id, cols.content_sha256, cols.source_path, cols.sport, cols.start_utc, cols.utc_offset_s,
+            cols.elapsed_s, cols.moving_s, cols.distance_m, cols.avg_hr, cols.max_hr, cols.avg_cadence_spm,
+            cols.elevation_gain_m, cols.source_format, cols.device, cols.name, cols.rpe,
+        ).where(cols.runner_id == self.runner_id)  # fmt: skip
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [StoredRun(r.id, r.content_sha256, r.source_path, _summary(r)) for r in rows]
+
+    def write(self, parsed: Parsed, *, source_path: str) -> int | None:
+        summary = parsed.summary
+        if summary is None or parsed.content_sha256 is None:
+            raise ValueError("only parsed activities can be written")
+        offset = summary.start.utcoffset()
+        values: dict[str, Any] = {
+            "runner_id": self.runner_id,
+            "content_sha256": parsed.content_sha256,
+            "source_format": summary.source_format,
+            "source_path": source_path,
+            "sport": summary.sport,
+            "start_utc": summary.start.astimezone(UTC),
+            "utc_offset_s": int(offset.total_seconds()) if offset is not None else None,
+            "elapsed_s": summary.elapsed_s,
+            "moving_s": summary.moving_s,
+            "distance_m": summary.distance_m,
+            "avg_hr": summary.avg_hr,
+            "max_hr": summary.max_hr,
+            "avg_cadence_spm": summary.avg_cadence_spm,
+            "elevation_gain_m": summary.elevation_gain_m,
+            "device": summary.device[:200] if summary.device else None,
+            "name": summary.name,
+            "rpe": summary.rpe,
+            "record_count": parsed.record_count,
+            "extra": {"warnings": list(parsed.warnings)} if parsed.warnings else {},
+        }
+        try:
+            with self.db.engine.begin() as conn:
+                new_id = int(conn.execute(insert(Activity).values(values)).inserted_primary_key[0])
+                if parsed.streams is not None:
+                    conn.execute(
+                        insert(ActivityStreams).values(
+                            activity_id=new_id, length=parsed.streams_length, encoding=ENCODING, data=parsed.streams
+                        )
+                    )
+        except IntegrityError:
+            return None  # the same content was stored meanwhile by another import
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the database refused {source_path}: {exc}") from exc
+        return new_id
+
+
+def _summary(row: Any) -> ActivitySummary:
+    start = _aware(row.start_utc)
+    if row.utc_offset_s:
+        start = start.astimezone(timezone(timedelta(seconds=row.utc_offset_s)))
+    return ActivitySummary(
+        sport=cast(Sport, row.sport),
+        start=start,
+        elapsed_s=row.elapsed_s,
+        moving_s=row.moving_s,
+        distance_m=row.distance_m,
+        avg_hr=row.avg_hr,
+        max_hr=row.max_hr,
+        avg_cadence_spm=row.avg_cadence_spm,
+        elevation_gain_m=row.elevation_gain_m,
+        source_format=cast(SourceFormat, row.source_format),
+        device=row.device,
+        name=row.name,
+        rpe=row.rpe,
+    )
+
+
+def import_paths(
+    *,
+    db: Database,
+    runner: str,
+    paths: Sequence[str | os.PathLike[str]],
+    progress: ProgressFn | None = None,
+    limits: Limits | None = None,
+    workers: int | None = None,
+) -> ImportReport:
+    """Import every activity under ``paths`` for ``runner`` (created on first use).
+
+    Raises :class:`NotFound` when none of ``paths`` exists; any single file that cannot be imported is
+    reported in the returned :class:`ImportReport`, never raised.
+    """
+    items = walk(paths, limits=limits)
+    missing = [i for i in items if isinstance(i, Refusal) and i.reason == "no such file or folder"]
+    if paths and len(missing) == len(paths) == len(items):
+        raise NotFound("nothing to import: no such file or folder: " + ", ".join(m.label for m in missing))
+    sink = DatabaseSink(db, db.runner_id(runner))
+    return run_import(items, sink=sink, stored=sink.stored(), limits=limits, workers=workers, progress=progress)
+
+
+def activity_json(summary: ActivitySummary | None, activity_id: int | None) -> dict[str, Any] | None:
+    if summary is None:
+        return None
+    return {
+        "id": activity_id,
+        "sport": summary.sport,
+        "start": summary.start.isoformat(),
+        "elapsed_s": summary.elapsed_s,
+        "moving_s": summary.moving_s,
+        "distance_m": summary.distance_m,
+        "avg_hr": summary.avg_hr,
+        "max_hr": summary.max_hr,
+        "avg_cadence_spm": summary.avg_cadence_spm,
+        "elevation_gain_m": summary.elevation_gain_m,
+        "source_format": summary.source_format,
+        "device": summary.device,
+    }
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """One line of ``calfcare import --json``."""
+    return {
+        "path": outcome.path,
+        "status": outcome.status,
+        "error": outcome.error,
+        "activity": activity_json(outcome.activity, outcome.activity_id),
+    }

@@ -1,0 +1,342 @@
+"""Load analytics use cases: read a runner's runs, streams, episodes and check-ins, run the pure load maths
+(:mod:`calfcare.training.load` and friends), return plain dicts for the CLI/web, and the hooks the clinical
+services call: :func:`evidence_for_onset` (triage) and :func:`baseline_for_onset` (return-to-run sizing).
+
+Nothing is cached: recomputing one runner's load from the stored summaries takes milliseconds even for ten years
+(docs/benchmarks.md), and the 1 Hz streams are decoded only for the runs a question needs (the window shown and
+the 180 days that set the threshold pace), so a new import changes the answer without any rebuild step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from calfcare.clinical.context import AdherenceFinding, RunnerBaseline, TrainingEvidence
+from calfcare.errors import NotFound
+from calfcare.store import Database
+from calfcare.store.models import Activity, ActivityStreams, CheckIn, Episode, Runner
+from calfcare.store.streams_codec import unpack_streams
+from calfcare.training.activity import RUN_SPORTS
+from calfcare.training.adherence import checkin_questions, match_days
+from calfcare.training.baseline import baseline_before
+from calfcare.training.intensity import analyse_speed, best_sustained_speed, format_pace, pace_s_per_km, threshold_speed
+from calfcare.training.load import SPIKE_LABELS, LoadConfig, RunDay, daily_from_runs, ewma
+from calfcare.training.load_weekly import all_metrics, weekly_means
+from calfcare.training.plot import LoadPlotData, render_load_plot
+from calfcare.training.retro import BASELINE_WEEKS, WINDOW_WEEKS, retrospective
+from calfcare.training.warnings import prevention_warnings
+
+THRESHOLD_DAYS = 180
+CAVEATS = (
+    "The acute:chronic ratio is descriptive, not a prediction: it is disputed (mathematical coupling, arbitrary "
+    "windows, poor prediction; in runners a higher weekly ratio went with fewer injuries). Lolli 2019; "
+    "Impellizzeri 2020/2021; Frandsen 2025.",
+    "The '10 % rule' for weekly increases is not supported by research; weekly-change studies are mixed "
+    "(Nielsen 2014; Damsted 2019).",
+    "Foster monotony and strain were tied to illness in a small sample; they are not validated for calf injury.",
+    "Injured periods are shaded and left out of % changes, ratios and spike baselines.",
+)
+
+
+@dataclass(frozen=True)
+class History:
+    runs: list[RunDay]
+    episodes: list[tuple[date, date | None]]
+    threshold_speed: float | None
+    pain: list[tuple[date, float]]
+    pain_during: list[tuple[date, float]]
+
+
+def _local_day(start_utc: datetime, offset_s: int | None) -> date:
+    aware = start_utc if start_utc.tzinfo else start_utc.replace(tzinfo=UTC)
+    return (aware + timedelta(seconds=offset_s or 0)).date()
+
+
+def _runner_id(db: Database, name: str) -> int:
+    with db.session() as s:
+        found = s.scalar(select(Runner.id).where(Runner.name == name))
+    if found is None:
+        raise NotFound(f"no runner called {name!r}: import some runs first (calfcare import)")
+    return int(found)
+
+
+def _speeds(db: Database, ids: Sequence[int]) -> dict[int, np.ndarray]:
+    out: dict[int, np.ndarray] = {}
+    if not ids:
+        return out
+    with db.session() as s:
+        for chunk in range(0, len(ids), 500):
+            rows = s.execute(
+                select(ActivityStreams.activity_id, ActivityStreams.data).where(
+                    ActivityStreams.activity_id.in_(ids[chunk : chunk + 500])
+                )
+            ).all()
+            for aid, blob in rows:
+                speed = unpack_streams(blob, channels=("speed",)).channels.get("speed")
+                if speed is not None:
+                    out[int(aid)] = np.asarray(speed, dtype=np.float64)
+    return out
+
+
+def load_history(db: Database, runner: str, *, reference: date, streams_from: date) -> History:
+    """Every run of ``runner`` (summaries), with stream-derived intensity for runs on or after ``streams_from``
+    and a threshold pace from the 180 days before ``reference``."""
+    rid = _runner_id(db, runner)
+    with db.session() as s:
+        acts = list(s.scalars(select(Activity).where(Activity.runner_id == rid).order_by(Activity.start_utc)))
+        eps = list(s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset)))
+        checkins = list(s.scalars(select(CheckIn).where(CheckIn.runner_id == rid).order_by(CheckIn.day)))
+    acts = [a for a in acts if a.sport in RUN_SPORTS and (a.distance_m or 0) > 0]
+    days = {a.id: _local_day(a.start_utc, a.utc_offset_s) for a in acts}
+    lo = reference - timedelta(days=THRESHOLD_DAYS)
+    wanted = [a.id for a in acts if days[a.id] >= min(lo, streams_from)]
+    speeds = _speeds(db, wanted)
+    best = [best_sustained_speed(speeds[a.id]) for a in acts if lo <= days[a.id] < reference and a.id in speeds]
+    averages = [
+        (a.distance_m or 0) / (a.moving_s or a.elapsed_s)
+        for a in acts
+        if lo <= days[a.id] < reference and (a.moving_s or a.elapsed_s) >= 20 * 60
+    ]
+    threshold = threshold_speed(best, averages)
+    runs = []
+    for a in acts:
+        intensity = analyse_speed(speeds[a.id], threshold) if a.id in speeds and days[a.id] >= streams_from else None
+        runs.append(
+            RunDay(
+                day=days[a.id],
+                distance_km=(a.distance_m or 0.0) / 1000.0,
+                duration_min=(a.moving_s or a.elapsed_s) / 60.0,
+                avg_hr=a.avg_hr,
+                max_hr=a.max_hr,
+                rpe=a.rpe,
+                climb_m=a.elevation_gain_m,
+                fast_min=intensity.fast_min if intensity else None,
+                surges=intensity.surges if intensity else None,
+                walk_breaks=intensity.walk_breaks if intensity else None,
+                device=a.device,
+                gear=str((a.extra or {}).get("gear")) if (a.extra or {}).get("gear") else None,
+                activity_id=a.id,
+            )
+        )
+
+    def series(key: str) -> list[tuple[date, float]]:
+        points = [(c.day, (c.answers or {}).get(key)) for c in checkins]
+        return [(d, float(v)) for d, v in points if isinstance(v, int | float) and not isinstance(v, bool)]
+
+    return History(
+        runs=runs,
+        episodes=[(e.onset, e.closed_on) for e in eps],
+        threshold_speed=threshold,
+        pain=series("morning_pain"),
+        pain_during=series("pain_during_session"),
+    )
+
+
+def _nan(x: float) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), 2) + 0.0  # + 0.0: no "-0"
+
+
+def load_report(
+    *,
+    db: Database,
+    runner: str,
+    today: date,
+    weeks: int = 12,
+    plot: Path | None = None,
+    config: LoadConfig | None = None,
+) -> dict[str, Any]:
+    """Weekly load for the last ``weeks`` weeks, today's acute/chronic values, spikes and prevention warnings."""
+    config = config or LoadConfig()
+    first_week = today - timedelta(weeks=weeks)
+    h = load_history(db, runner, reference=today, streams_from=first_week - timedelta(days=7))
+    if not h.runs:
+        raise NotFound(f"{runner!r} has no runs in the store: import some with `calfcare import`")
+    start = max(min(r.day for r in h.runs), today - timedelta(weeks=weeks) - timedelta(days=400))
+    daily = daily_from_runs([r for r in h.runs if start <= r.day <= today], start=start, end=today,
+                            episodes=h.episodes, config=config)  # fmt: skip
+    m = all_metrics(daily, config)
+    wk = m.weekly
+    shown = list(range(max(len(wk.week_start) - weeks, 0), len(wk.week_start)))  # the last N calendar weeks
+    first_week = wk.week_start[shown[0]]
+    rows = [_week_row(wk, i) for i in shown]
+    spikes = [
+        {
+            "date": daily.day(int(i)).isoformat(),
+            "km": round(float(daily.longest_km[0, i]), 2),
+            "over_30_day_longest_pct": round(float(m.spike_ratio[0, i]) * 100),
+            "band": SPIKE_LABELS[int(m.spike_band[0, i])],
+        }
+        for i in np.flatnonzero(m.spike_band[0] >= 1)
+        if daily.day(int(i)) >= first_week
+    ]
+    closed = [c for _, c in h.episodes if c is not None and c <= today]
+    warns = prevention_warnings(h.runs, today, returned_on=max(closed) if closed else None)
+    injured = [(o, c or today) for o, c in h.episodes if (c or today) >= start]
+    report = {
+        "runner": runner,
+        "date": today.isoformat(),
+        "weeks": rows,
+        "current": {
+            "acute_km_per_week": _nan(m.acute["distance_km"][0, -1] * 7),
+            "chronic_km_per_week": _nan(m.chronic["distance_km"][0, -1] * 7),
+            "acwr_uncoupled": _nan(m.acwr["distance_km"][0, -1]),
+            "acwr_note": "descriptive only (disputed)",
+        },
+        "spikes": spikes,
+        "threshold_pace": format_pace(pace_s_per_km(h.threshold_speed)),
+        "injured_periods": [{"from": o.isoformat(), "to": c.isoformat()} for o, c in injured],
+        "warnings": [asdict(w) for w in warns],
+        "settings": {
+            "acute_days": config.acute_days,
+            "chronic_days": config.chronic_days,
+            "lambda_acute": round(2 / (config.acute_days + 1), 4),
+            "lambda_chronic": round(2 / (config.chronic_days + 1), 4),
+            "hr_rest": config.hr_rest,
+            "spike_window_days": config.spike_window_days,
+        },
+        "caveats": list(CAVEATS),
+    }
+    if plot is not None:
+        days, acute = weekly_means(daily, m.acute["distance_km"] * 7)
+        _, chronic = weekly_means(daily, ewma(daily.distance_km, config.chronic_days) * 7)
+        sel = [i for i, d in enumerate(days) if d >= first_week]
+        data = LoadPlotData(
+            week_start=[wk.week_start[i] for i in shown],
+            weekly_km=[float(wk.distance_km[0, i]) for i in shown],
+            spike_band=[int(wk.max_spike_band[0, i]) for i in shown],
+            days=[days[i] for i in sel],
+            acute_km_week=[float(acute[0, i]) for i in sel],
+            chronic_km_week=[float(chronic[0, i]) for i in sel],
+            pain=[p for p in h.pain if p[0] >= first_week],
+            pain_during=[p for p in h.pain_during if p[0] >= first_week],
+            injured=[(max(o, first_week), c) for o, c in injured if c >= first_week],
+            title=f"Training load — {runner}, {weeks} weeks to {today.isoformat()}",
+        )
+        report["plot"] = str(render_load_plot(data, plot))
+    return report
+
+
+def _week_row(wk: Any, i: int) -> dict[str, Any]:
+    return {
+        "week_start": wk.week_start[i].isoformat(),
+        "distance_km": round(float(wk.distance_km[0, i]), 2),
+        "duration_min": round(float(wk.duration_min[0, i]), 1),
+        "runs": int(wk.runs[0, i]),
+        "longest_km": round(float(wk.longest_km[0, i]), 2),
+        "pct_change": _nan(wk.pct_change[0, i]),
+        "srpe": round(float(wk.srpe[0, i]), 1) if wk.srpe_complete[0, i] else None,
+        "trimp": _nan(wk.trimp[0, i]) if wk.trimp[0, i] > 0 else None,
+        "climb_per_km": _nan(wk.climb_per_km[0, i]),
+        "fast_min": round(float(wk.fast_min[0, i]), 1),
+        "surges": int(wk.surges[0, i]),
+        "monotony": _nan(wk.monotony[0, i]),
+        "strain": _nan(wk.strain[0, i]),
+        "max_spike": SPIKE_LABELS[int(wk.max_spike_band[0, i])] if wk.max_spike_band[0, i] >= 1 else None,
+        "injured_days": int(wk.injured_days[0, i]),
+    }
+
+
+def _history_for_onset(db: Database, runner: str, onset: date) -> tuple[History, list[tuple[date, date | None]]]:
+    lo = onset - timedelta(weeks=WINDOW_WEEKS + BASELINE_WEEKS)
+    h = load_history(db, runner, reference=onset, streams_from=lo)
+    earlier = [(o, c) for o, c in h.episodes if o < onset]
+    return h, earlier
+
+
+def retro_report(*, db: Database, runner: str, onset: date | None = None) -> dict[str, Any]:
+    """What changed in the six weeks before ``onset`` (default: the runner's latest episode), and the
+    pre-injury baseline the return-to-run plan is sized from."""
+    if onset is None:
+        rid = _runner_id(db, runner)
+        with db.session() as s:
+            onset = s.scalar(select(Episode.onset).where(Episode.runner_id == rid).order_by(Episode.onset.desc()))
+        if onset is None:
+            raise NotFound(f"{runner!r} has no injury episode: `calfcare assess` opens one")
+    h, earlier = _history_for_onset(db, runner, onset)
+    pace = pace_s_per_km(h.threshold_speed)
+    retro = retrospective(h.runs, onset, earlier_episodes=earlier, threshold_pace_s_per_km=pace)
+    base = baseline_before(h.runs, onset, earlier_episodes=earlier)
+    return {
+        "runner": runner,
+        "onset": onset.isoformat(),
+        "enough_data": retro.enough_data,
+        "lines": list(retro.lines),
+        "findings": [asdict(f) for f in retro.findings],
+        "weeks": [{**asdict(w), "start": w.start.isoformat()} for w in retro.weeks],
+        "baseline": asdict(base),
+        "threshold_pace": format_pace(pace),
+    }
+
+
+def evidence_for_onset(*, db: Database, runner: str, onset: date) -> list[TrainingEvidence]:
+    """Findings for triage's structure likelihood; empty when the runner has no runs stored."""
+    try:
+        h, earlier = _history_for_onset(db, runner, onset)
+    except NotFound:
+        return []
+    pace = pace_s_per_km(h.threshold_speed)
+    return list(retrospective(h.runs, onset, earlier_episodes=earlier, threshold_pace_s_per_km=pace).findings)
+
+
+def baseline_for_onset(*, db: Database, runner: str, onset: date) -> RunnerBaseline:
+    """The pre-injury baseline from the files (``source="none"`` when too few runs are stored)."""
+    try:
+        h, earlier = _history_for_onset(db, runner, onset)
+    except NotFound:
+        return RunnerBaseline(source="none")
+    return baseline_before(h.runs, onset, earlier_episodes=earlier)
+
+
+def adherence_report(
+    *, db: Database, runner: str, today: date, prescriptions: Mapping[date, Mapping[str, Any] | None] | None = None
+) -> dict[str, Any]:
+    """Each day since the latest episode's onset with a planned or imported run, matched to that day's
+    prescription (from :func:`calfcare.services.episodes.today` unless ``prescriptions`` are given)."""
+    rid = _runner_id(db, runner)
+    with db.session() as s:
+        ep = s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset.desc())).first()
+    if ep is None:
+        raise NotFound(f"{runner!r} has no injury episode: `calfcare assess` opens one")
+    last = min(today, ep.closed_on or today)
+    h = load_history(db, runner, reference=ep.onset, streams_from=ep.onset)
+    if prescriptions is None:
+        from calfcare.services import today as today_plan
+
+        prescriptions = {}
+        day = ep.onset
+        while day <= last:
+            plan = today_plan(db=db, runner=runner, day=day)
+            prescriptions[day] = plan.get("prescription") if plan else None
+            day += timedelta(days=1)
+    findings = match_days(prescriptions, [r for r in h.runs if r.day >= ep.onset], first=ep.onset, last=last)
+    return {
+        "runner": runner,
+        "onset": ep.onset.isoformat(),
+        "days": [_finding_dict(f) for f in findings],
+        "latest": _finding_dict(findings[-1]) if findings else None,
+    }
+
+
+def latest_adherence(*, db: Database, runner: str, today: date) -> AdherenceFinding | None:
+    """The most recent day's finding, for the next progression decision."""
+    report = adherence_report(db=db, runner=runner, today=today)
+    latest = report["latest"]
+    if latest is None:
+        return None
+    return AdherenceFinding(date.fromisoformat(latest["date"]), latest["verdict"], tuple(latest["reasons"]))
+
+
+def _finding_dict(f: AdherenceFinding) -> dict[str, Any]:
+    return {
+        "date": f.day.isoformat(),
+        "verdict": f.verdict,
+        "reasons": list(f.reasons),
+        "ask": list(checkin_questions(f)),
+    }

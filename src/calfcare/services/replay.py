@@ -1,0 +1,130 @@
+"""Rebuilding an episode's plan from what is stored: the one place where stored rows meet the pure progression engine.
+
+Every check-in of the episode is replayed in date order through :func:`calfcare.clinical.progression.decide`, so a
+check-in typed in late gives the same plan as one entered on time. An urgent or emergency red flag found by a later
+assessment of the same episode is replayed as a stop on its day (the plan stays stopped until a check-in reports that
+a clinician has cleared the runner, exactly as after a red flag at a check-in).
+
+When the runner has imported runs, each run day is matched against the prescription the plan gave for that day
+(:func:`calfcare.training.adherence.match_day`) and the finding goes to ``decide`` (an overdone run holds the plan).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from calfcare.clinical.checkin import CheckInAnswers
+from calfcare.clinical.context import RunnerBaseline
+from calfcare.clinical.progression import EpisodeFacts, PlanState, decide, is_terminal
+from calfcare.clinical.today import build_today
+from calfcare.contracts.checkin import parse_checkin_answers
+from calfcare.store.models import CheckIn, Episode
+from calfcare.training.adherence import match_day
+from calfcare.training.load import RunDay
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A red flag found by an assessment of an open episode: the plan stops on ``day``."""
+
+    day: date
+    red_flags: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The outcome of replaying an episode: the final plan state, each row's result, and how the episode stands."""
+
+    state: PlanState
+    rows: tuple[CheckIn, ...]  # every row, in date order
+    results: tuple[dict[str, Any], ...]  # the contract result of each row
+    referral: dict[str, Any] | None  # when the plan is stopped: {"date", "by", "red_flags", "reasons"}
+    completed_on: date | None  # the day the plan reached its end (full training, criteria met), if it stays there
+    last_checkin: CheckInAnswers | None  # the parsed answers of the last row (for today's gate)
+
+    @property
+    def state_dict(self) -> dict[str, Any]:
+        return dict(self.state.to_dict())
+
+
+def checkin_values(answers: Mapping[str, Any] | CheckInAnswers) -> dict[str, Any]:
+    """Validate check-in answers (raises InvalidAnswers) and return them JSON-ready, as they are stored."""
+    parsed = answers if isinstance(answers, CheckInAnswers) else parse_checkin_answers(dict(answers))
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in parsed.to_dict().items()}
+
+
+def episode_facts(ep: Episode) -> EpisodeFacts:
+    """The runner facts that size the plan, from the episode row and its context."""
+    ctx: Mapping[str, Any] = ep.context or {}
+    raw_baseline = ctx.get("baseline")
+    baseline = RunnerBaseline(**raw_baseline) if isinstance(raw_baseline, dict) else None
+    return EpisodeFacts(
+        onset=ep.onset,
+        structure=ep.structure or "unclear",
+        severity=ep.severity,
+        side=ep.side,
+        age=ctx.get("age"),
+        previous_calf_strains=ctx.get("previous_calf_strains"),
+        baseline=baseline,
+    )
+
+
+def replay(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop] = (), runs: Sequence[RunDay] = ()) -> Replay:
+    """Decide every check-in of ``ep`` in date order from the episode's starting plan (pure: rows are not changed).
+
+    A stop applies from the start of its day, before that day's check-in. ``runs`` are the runner's imported runs
+    (any days); a check-in day with runs gets an adherence finding against that day's prescription.
+    """
+    by_day: dict[date, list[RunDay]] = {}
+    for run in runs:
+        by_day.setdefault(run.day, []).append(run)
+    facts = episode_facts(ep)
+    state = PlanState.start(facts, str((ep.context or {}).get("start_phase") or "protect"))
+    ordered = sorted(rows, key=lambda r: r.day)
+    pending = sorted(stops, key=lambda st: st.day)
+    results: list[dict[str, Any]] = []
+    referral: dict[str, Any] | None = None
+    completed_on: date | None = None
+    last: CheckInAnswers | None = None
+    for row in ordered:
+        while pending and pending[0].day <= row.day:
+            state, referral = _stop(state, pending.pop(0))
+        checkin = parse_checkin_answers(dict(row.answers))
+        adherence = None
+        if by_day.get(row.day) and not state.stopped:
+            prescription = build_today(state, facts, day=row.day, last_checkin=last).to_contract()["prescription"]
+            ran_before = bool(by_day.get(row.day - timedelta(days=1)))
+            adherence = match_day(row.day, prescription, by_day[row.day], ran_day_before=ran_before)  # type: ignore[arg-type]
+        decision = decide(state, checkin, day=row.day, facts=facts, adherence=adherence)
+        results.append(dict(decision.to_contract(row.day)))
+        if decision.new_state.stopped and not state.stopped:
+            referral = {
+                "date": row.day.isoformat(),
+                "by": "checkin",
+                "red_flags": [f.to_dict() for f in decision.red_flags],
+                "reasons": list(decision.reasons),
+            }
+        state, last = decision.new_state, checkin
+        if not state.stopped:
+            referral = None
+        terminal = not state.stopped and is_terminal(state.phase, state.stage, facts)
+        completed_on = (completed_on or row.day) if terminal else None
+    for st in pending:
+        state, referral = _stop(state, st)
+    if state.stopped:
+        completed_on = None
+    return Replay(state, tuple(ordered), tuple(results), referral, completed_on, last)
+
+
+def _stop(state: PlanState, stop: Stop) -> tuple[PlanState, dict[str, Any]]:
+    codes = tuple(str(f.get("code")) for f in stop.red_flags)
+    referral = {
+        "date": stop.day.isoformat(),
+        "by": "assessment",
+        "red_flags": list(stop.red_flags),
+        "reasons": [str(f.get("advice")) for f in stop.red_flags if f.get("advice")],
+    }
+    return replace(state, stopped=True, stop_reasons=codes), referral

@@ -1,0 +1,220 @@
+"""Read-only use cases: today's plan and the history of an episode, plus the small queries the services share.
+
+``today`` replays the episode's check-ins up to the asked day (so ``--date`` in the past shows that day's plan as it
+was), then asks :func:`calfcare.clinical.today.build_today`. A stopped plan (a red flag) says where to go instead.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from calfcare.clinical.today import build_today
+from calfcare.services.replay import Stop, episode_facts, replay
+from calfcare.store import Database
+from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
+from calfcare.training.load import RunDay
+
+_STOPS = ("emergency", "urgent")
+#: the answers drawn as trends in the history (pain 0-10 and heel-raise counts)
+SERIES_KEYS = (
+    "morning_pain",
+    "morning_stiffness",
+    "pain_walking",
+    "pain_during_session",
+    "pain_after_session",
+    "single_leg_heel_raises_injured",
+    "single_leg_heel_raises_other",
+)
+
+
+def find_runner(s: Session, name: str, *, create: bool) -> Runner | None:
+    found = s.scalar(select(Runner).where(Runner.name == name))
+    if found is None and create:
+        found = Runner(name=name)
+        s.add(found)
+        s.flush()
+    return found
+
+
+def checkins_of(s: Session, episode_id: int) -> list[CheckIn]:
+    return list(s.scalars(select(CheckIn).where(CheckIn.episode_id == episode_id).order_by(CheckIn.day)))
+
+
+def runs_after_onset(*, db: Database, runner: str) -> list[RunDay]:
+    """The runner's imported runs since the onset of their latest episode (for adherence); [] when there are none.
+
+    Reads in its own session, so call it before opening a unit of work."""
+    with db.session() as s:
+        runner_row = find_runner(s, runner, create=False)
+        if runner_row is None:
+            return []
+        onset = s.scalar(
+            select(Episode.onset).where(Episode.runner_id == runner_row.id).order_by(Episode.id.desc()).limit(1)
+        )
+        if onset is None:
+            return []
+        since = datetime.combine(onset - timedelta(days=1), time.min, tzinfo=UTC)
+        any_run = s.scalar(
+            select(Activity.id).where(Activity.runner_id == runner_row.id, Activity.start_utc >= since).limit(1)
+        )
+    if any_run is None:
+        return []
+    from calfcare.services.load import load_history  # only when there are runs to match
+
+    return [r for r in load_history(db, runner, reference=onset, streams_from=onset).runs if r.day >= onset]
+
+
+def stops_of(s: Session, episode_id: int) -> list[Stop]:
+    """Urgent or emergency assessments of an episode, as stops for the replay."""
+    rows = s.scalars(
+        select(Assessment)
+        .where(Assessment.episode_id == episode_id, Assessment.disposition.in_(_STOPS))
+        .order_by(Assessment.day, Assessment.id)
+    )
+    return [Stop(a.day, tuple(f for f in _doc(a.result).get("red_flags", []) if isinstance(f, dict))) for a in rows]
+
+
+def _doc(value: object) -> dict[str, Any]:
+    """A stored JSON document as a dict (an empty one when missing or not an object)."""
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def episode_status(*, db: Database, runner: str) -> str | None:
+    """The status of the runner's latest episode (open, referred, closed), or None when there is none."""
+    with db.session() as s:
+        runner_row = find_runner(s, runner, create=False)
+        if runner_row is None:
+            return None
+        return s.scalar(
+            select(Episode.status).where(Episode.runner_id == runner_row.id).order_by(Episode.id.desc()).limit(1)
+        )
+
+
+def episode_dict(ep: Episode, day: date) -> dict[str, Any]:
+    ctx = ep.context or {}
+    return {
+        "id": ep.id,
+        "status": ep.status,
+        "onset": ep.onset.isoformat(),
+        "assessed_on": ep.assessed_on.isoformat(),
+        "closed_on": ep.closed_on.isoformat() if ep.closed_on else None,
+        "structure": ep.structure,
+        "severity": ep.severity,
+        "side": ep.side,
+        "day": (day - ep.onset).days,
+        "phase": (ep.plan_state or {}).get("phase"),
+        "previous_calf_strains": ctx.get("previous_calf_strains"),
+        "return_to_run_days": ctx.get("return_to_run_days"),
+    }
+
+
+def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
+    """Today's plan (the ``today`` contract) for the runner's episode, or where to go if a red flag stopped it.
+
+    ``None`` when the runner has no open or referred episode that had started by ``day``.
+    """
+    runs = runs_after_onset(db=db, runner=runner)
+    with db.session() as s:
+        runner_row = find_runner(s, runner, create=False)
+        if runner_row is None:
+            return None
+        ep = s.scalar(
+            select(Episode)
+            .where(Episode.runner_id == runner_row.id, Episode.onset <= day)
+            .order_by(Episode.id.desc())
+            .limit(1)
+        )
+        if ep is None or (ep.status == "closed" and ep.closed_on is not None and ep.closed_on < day):
+            return None
+        rows = [r for r in checkins_of(s, ep.id) if r.day <= day]
+        done = replay(ep, rows, [st for st in stops_of(s, ep.id) if st.day <= day], runs)
+        plan: dict[str, Any] = build_today(
+            done.state, episode_facts(ep), day=day, last_checkin=done.last_checkin
+        ).to_contract()
+        plan["episode"] = {**dict(plan.get("episode") or {}), **episode_dict(ep, day), "phase": plan["phase"]}
+        plan["status"] = "referred" if done.referral is not None else ("closed" if done.completed_on else "open")
+        if done.referral is not None:
+            plan["referral"] = _where_to_go(done.referral)
+        if rows:
+            last = done.results[-1]
+            plan["last_checkin"] = {"date": rows[-1].day.isoformat(), "decision": last.get("decision")}
+            if last.get("decision") == "refer" and done.referral is None:
+                warnings = list(plan.get("warnings") or [])
+                plan["warnings"] = [*map(str, last.get("reasons") or []), *warnings]
+        return plan
+
+
+def _where_to_go(referral: dict[str, Any]) -> dict[str, Any]:
+    flags = [f for f in referral.get("red_flags") or [] if isinstance(f, dict)]
+    advice = list(dict.fromkeys(str(f["advice"]) for f in flags if f.get("advice")))
+    return {
+        "date": referral.get("date"),
+        "by": referral.get("by"),
+        "red_flags": flags,
+        "where_to_go": advice or [str(r) for r in referral.get("reasons") or []],
+        "resume": "After a clinician has seen you: answer cleared_by_clinician at a check-in, or assess again.",
+    }
+
+
+def history(*, db: Database, runner: str) -> dict[str, Any]:
+    """The runner's latest episode with its assessments, check-ins (decisions and reasons) and pain series."""
+    with db.session() as s:
+        runner_row = find_runner(s, runner, create=False)
+        empty: dict[str, Any] = {
+            "runner": runner,
+            "episode": None,
+            "assessments": [],
+            "checkins": [],
+            "pain_series": [],
+            "earlier_episodes": [],
+        }
+        if runner_row is None:
+            return empty
+        episodes = list(s.scalars(select(Episode).where(Episode.runner_id == runner_row.id).order_by(Episode.id)))
+        assessments = list(
+            s.scalars(
+                select(Assessment).where(Assessment.runner_id == runner_row.id).order_by(Assessment.day, Assessment.id)
+            )
+        )
+        ep = episodes[-1] if episodes else None
+        rows = checkins_of(s, ep.id) if ep is not None else []
+        out = {**empty, "assessments": [_assessment_row(a) for a in assessments]}
+        if ep is None:
+            return out
+        last_day = ep.closed_on or (rows[-1].day if rows else ep.assessed_on)
+        out["episode"] = {**episode_dict(ep, last_day), "referral": (ep.context or {}).get("referral")}
+        out["checkins"] = [_checkin_row(r) for r in rows]
+        out["pain_series"] = [
+            {"date": r.day.isoformat(), **{k: (r.answers or {}).get(k) for k in SERIES_KEYS}} for r in rows
+        ]
+        out["earlier_episodes"] = [episode_dict(e, e.closed_on or e.assessed_on) for e in episodes[:-1]]
+        return out
+
+
+def _assessment_row(a: Assessment) -> dict[str, Any]:
+    res = _doc(a.result)
+    return {
+        "date": a.day.isoformat(),
+        "episode_id": a.episode_id,
+        "disposition": a.disposition,
+        "structure": (res.get("structure") or {}).get("likely"),
+        "severity": (res.get("severity") or {}).get("estimate"),
+        "return_to_run_days": (res.get("severity") or {}).get("return_to_run_days"),
+        "red_flags": [f.get("code") for f in res.get("red_flags", []) if isinstance(f, dict)],
+    }
+
+
+def _checkin_row(r: CheckIn) -> dict[str, Any]:
+    res = _doc(r.result)
+    return {
+        "date": r.day.isoformat(),
+        "decision": r.decision,
+        "phase": res.get("phase"),
+        "stage": res.get("stage"),
+        "reasons": list(res.get("reasons", [])),
+        "red_flags": [f.get("code") for f in res.get("red_flags", []) if isinstance(f, dict)],
+    }

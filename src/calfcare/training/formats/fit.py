@@ -1,0 +1,232 @@
+"""FIT activity files -> :class:`RawTrack`.
+
+:func:`decode_fit` uses our vectorised decoder (:mod:`.fit_decode`; ~10x fitdecode's speed is the import
+target, measured ~100x, see docs/benchmarks.md). If that decoder meets a structure it does not handle (an
+internal error, never a genuine corruption: CRC, truncation and undefined local types are refused as
+:class:`CorruptFile`), the file is decoded again with fitdecode and a warning says so.
+:func:`decode_fit_reference` is that fitdecode path on its own; the tests compare both record for record.
+
+Both decoders produce the same :class:`~.fit_decode.FitMessages`; :func:`build_track` turns it into a
+RawTrack the same way for both:
+
+* channels: ``enhanced_altitude`` over ``altitude``; ``enhanced_speed`` over ``speed`` over the
+  compressed_speed_distance speed; ``distance`` over the compressed distance; lat/lon in degrees.
+* cadence: steps/min = (cadence + fractional_cadence) * 2 for run/walk sports, raw rpm otherwise.
+* sport: the sessions' sport (several sessions of different sports -> "other"), else the ``sport`` message.
+* pauses: timer stop (stop, stop_all, stop_disable, stop_disable_all) ... next timer start.
+* utc_offset_s: activity.local_timestamp - activity.timestamp, rounded to the minute (|offset| <= 14 h).
+* reported (keys of :data:`calfcare.training.streams.REPORTED_KEYS`): sessions' summed elapsed/timer
+  time, distance and ascent, max of max HR, timer-weighted average HR and cadence (in steps/min).
+* time stays in file order with NaN where a record has no timestamp; streams.build_activity sorts and fills.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from calfcare.training.activity import RawTrack
+from calfcare.training.formats import fit_profile as fp
+from calfcare.training.formats.fit_decode import FitMessages, FitStructureError, decode_messages
+from calfcare.training.formats.sport import combine_sports, sport_from_fit
+
+_TIMER = 0
+_START, _STOPS = 0, frozenset({1, 4, 8, 9})
+_MAX_OFFSET_S = 14 * 3600
+
+
+def decode_fit(data: bytes, *, name: str | None = None) -> RawTrack:
+    """Decode a FIT file (chained files merged). Raises CorruptFile / UnsupportedFormat with the reason."""
+    try:
+        messages = decode_messages(data)
+    except FitStructureError as exc:
+        from calfcare.training.formats.fit_reference import reference_messages
+
+        messages = reference_messages(data)
+        messages.warnings.append(f"decoded with fitdecode: the fast FIT decoder could not read this file ({exc})")
+    return build_track(messages)
+
+
+def decode_fit_reference(data: bytes, *, name: str | None = None) -> RawTrack:
+    """The same result through fitdecode (slow: ~40x our decoder); the reference in tests."""
+    from calfcare.training.formats.fit_reference import reference_messages
+
+    return build_track(reference_messages(data))
+
+
+def _first(rows: list[dict[str, float | str]], key: str) -> float | None:
+    for row in rows:
+        value = row.get(key)
+        if isinstance(value, float | int):
+            return float(value)
+    return None
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _sport(messages: FitMessages) -> tuple[str, str | None]:
+    sessions = messages.messages.get(fp.SESSION, [])
+    pairs = [(_int(_first([s], "sport")), _int(_first([s], "sub_sport"))) for s in sessions]
+    if not any(sport is not None for sport, _ in pairs):
+        rows = messages.messages.get(fp.SPORT, [])
+        pairs = [(_int(_first(rows, "sport")), _int(_first(rows, "sub_sport")))]
+    sport = combine_sports([sport_from_fit(s, sub) for s, sub in pairs]) if pairs else "other"
+    subs = {sub for _, sub in pairs if sub is not None}
+    only = next(iter(subs)) if len(subs) == 1 else None
+    sub_sport = (fp.enum_name("sub_sport", only) or str(only)) if only is not None else None
+    return sport, sub_sport
+
+
+def _device(messages: FitMessages) -> str | None:
+    file_id = messages.messages.get(fp.FILE_ID, [])
+    creators = [d for d in messages.messages.get(fp.DEVICE_INFO, []) if d.get("device_index") == 0]
+    for rows in (file_id, creators):
+        maker, product = _int(_first(rows, "manufacturer")), _int(_first(rows, "product"))
+        label = next((str(r["product_name"]) for r in rows if "product_name" in r), None)
+        if maker is not None or product is not None or label:
+            return fp.device_name(maker, product, label)
+    return None
+
+
+def _pauses(messages: FitMessages) -> list[tuple[float, float]]:
+    timer = [e for e in messages.messages.get(fp.EVENT, []) if e.get("event") == _TIMER and "timestamp" in e]
+    timer.sort(key=lambda e: float(e["timestamp"]))
+    pauses: list[tuple[float, float]] = []
+    stopped: float | None = None
+    for event in timer:
+        kind, at = event.get("event_type"), float(event["timestamp"])
+        if kind in _STOPS and stopped is None:
+            stopped = at
+        elif kind == _START and stopped is not None:
+            if at > stopped:
+                pauses.append((stopped, at))
+            stopped = None
+    return pauses
+
+
+def _utc_offset(messages: FitMessages) -> int | None:
+    for row in messages.messages.get(fp.ACTIVITY, []):
+        local, utc = row.get("local_timestamp"), row.get("timestamp")
+        if isinstance(local, float) and isinstance(utc, float):
+            offset = round((local - utc) / 60) * 60
+            if abs(offset) <= _MAX_OFFSET_S:
+                return int(offset)
+    return None
+
+
+def _reported(messages: FitMessages) -> dict[str, float]:
+    sessions = messages.messages.get(fp.SESSION, [])
+    out: dict[str, float] = {}
+    for key, field in (
+        ("elapsed_s", "total_elapsed_time"),
+        ("timer_s", "total_timer_time"),
+        ("distance_m", "total_distance"),
+        ("elevation_gain_m", "total_ascent"),
+    ):
+        values = [float(s[field]) for s in sessions if isinstance(s.get(field), float | int)]
+        if values:
+            out[key] = math.fsum(values)
+    maxima = [float(s["max_heart_rate"]) for s in sessions if isinstance(s.get("max_heart_rate"), float | int)]
+    if maxima:
+        out["max_hr"] = max(maxima)
+    sports = {(s.get("sport"), s.get("sub_sport")) for s in sessions}
+    averages = [("avg_hr", _session_hr)] + ([("avg_cadence_spm", _session_cadence)] if len(sports) == 1 else [])
+    for key, getter in averages:  # cadence of a ride (rpm) and a run (spm) do not average
+        pairs: list[tuple[float, float]] = []
+        for session in sessions:
+            value, timer = getter(session), session.get("total_timer_time", 0.0)
+            if value is not None:
+                pairs.append((value, float(timer) if isinstance(timer, float | int) else 0.0))
+        if pairs:
+            weight = sum(w for _, w in pairs)
+            out[key] = sum(v * w for v, w in pairs) / weight if weight > 0 else pairs[0][0]
+    return out
+
+
+def _session_hr(session: dict[str, float | str]) -> float | None:
+    value = session.get("avg_heart_rate")
+    return float(value) if isinstance(value, float | int) else None
+
+
+def _session_cadence(session: dict[str, float | str]) -> float | None:
+    value = session.get("avg_cadence")
+    if not isinstance(value, float | int):
+        return None
+    fraction = session.get("avg_fractional_cadence")
+    rpm = float(value) + (float(fraction) if isinstance(fraction, float | int) else 0.0)
+    sport = sport_from_fit(_int(_first([session], "sport")), _int(_first([session], "sub_sport")))
+    return rpm * 2 if fp.steps_per_minute(sport) else rpm
+
+
+def _prefer(*columns: np.ndarray) -> np.ndarray:
+    out = columns[0].copy()
+    for other in columns[1:]:
+        missing = np.isnan(out)
+        out[missing] = other[missing]
+    return out
+
+
+def _anchor_relative(messages: FitMessages, time: np.ndarray, warnings: list[str]) -> float:
+    """Old devices (FR70 ANT-FS dumps) write times counted from power-on. When the activity message pairs
+    such a time with an absolute local time, shift by the difference (the time zone stays unknown: the local
+    clock is taken as UTC); otherwise those records lose their time. Returns the shift applied (0 if none)."""
+    relative = time < fp.RELATIVE_BEFORE
+    if not relative.any():
+        return 0.0
+    for row in messages.messages.get(fp.ACTIVITY, []):
+        local, stamp = row.get("local_timestamp"), row.get("timestamp")
+        if isinstance(local, float) and isinstance(stamp, float) and local >= fp.RELATIVE_BEFORE > stamp:
+            time[relative] += local - stamp
+            warnings.append(
+                "record times count from device power-on: anchored on the activity's local end time "
+                "(time zone unknown, local time taken as UTC)"
+            )
+            return local - stamp
+    time[relative] = np.nan
+    warnings.append(f"{int(relative.sum())} records have device-relative times and nothing to anchor them: no time")
+    return 0.0
+
+
+def build_track(messages: FitMessages) -> RawTrack:
+    """FitMessages (from either decoder) -> RawTrack, by the rules in the module docstring."""
+    rec = messages.records
+    sport, sub_sport = _sport(messages)
+    cadence = rec["cadence"]
+    if fp.steps_per_minute(sport):
+        cadence = (cadence + np.nan_to_num(rec["fractional_cadence"])) * 2
+    lat, lon = rec["lat"].copy(), rec["lon"].copy()
+    bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+    lat[bad] = lon[bad] = np.nan
+    channels = {
+        "distance": _prefer(rec["distance"], rec["csd_distance"]),
+        "speed": _prefer(rec["enhanced_speed"], rec["speed"], rec["csd_speed"]),
+        "heart_rate": rec["heart_rate"],
+        "cadence": cadence,
+        "altitude": _prefer(rec["enhanced_altitude"], rec["altitude"]),
+        "lat": lat,
+        "lon": lon,
+    }
+    channels = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in channels.items() if not np.isnan(v).all()}
+    warnings = list(messages.warnings)
+    time = np.array(rec["timestamp"], dtype=np.float64)
+    shift = _anchor_relative(messages, time, warnings)
+    pauses = [(a + shift if a < fp.RELATIVE_BEFORE else a, b + shift if b < fp.RELATIVE_BEFORE else b)
+              for a, b in _pauses(messages)]  # fmt: skip
+    if messages.fit_files > 1:
+        warnings.append(f"{messages.fit_files} chained FIT files were merged into one activity")
+    return RawTrack(
+        source_format="fit",
+        time=time,
+        channels=channels,
+        sport=sport,  # type: ignore[arg-type]  # combine_sports returns the vocabulary
+        sub_sport=sub_sport,
+        device=_device(messages),
+        utc_offset_s=_utc_offset(messages),
+        reported=_reported(messages),
+        pauses=pauses,
+        record_count=len(rec["timestamp"]),
+        warnings=warnings,
+    )

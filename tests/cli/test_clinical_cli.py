@@ -1,0 +1,420 @@
+"""``calfcare assess | checkin | today | history`` run for real on a temporary database, then the database checked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from calfcare.cli import app
+from calfcare.cli import questionnaire as q
+from calfcare.cli.clinical_views import sparkline
+from calfcare.clinical.protocol import PHASES
+from calfcare.contracts.assessment import assessment_answers_schema
+from calfcare.contracts.checkin import checkin_answers_schema
+from calfcare.store import open_database
+from calfcare.store.models import Assessment, CheckIn, Episode
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+START = date(2025, 4, 1)
+
+GASTRO: dict[str, Any] = {
+    "age": 38,
+    "side": "right",
+    "days_since_onset": 1,
+    "onset": "sudden",
+    "activity_at_onset": "sprint_or_intervals",
+    "pain_location": "upper_inner_calf",
+    "pain_character": "sharp",
+    "pain_rest": 2,
+    "pain_walking": 4,
+    "walks_normally": False,
+    "can_bear_weight": True,
+    "single_leg_heel_raises_injured": 6,
+    "single_leg_heel_raises_other": 28,
+    "pain_loading_knee_straight": 6,
+    "pain_loading_knee_bent": 2,
+    "calf_bigger_than_other": False,
+    "skin_warm_red_or_dark": False,
+    "breathless_or_chest_pain": False,
+    "clot_risk_factors": [],
+}
+
+
+def cli(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), input=input)
+
+
+def ok_json(*args: str) -> Any:
+    result = cli(*args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def write(path: Path, data: Any) -> str:
+    path.write_text(json.dumps(data) if not isinstance(data, str) else data, encoding="utf-8")
+    return str(path)
+
+
+@contextmanager
+def stored(url: str) -> Iterator[Session]:
+    """A session on the CLI's database, to look at (or set up) what the commands stored."""
+    db = open_database(url)
+    try:
+        with db.session() as s:
+            yield s
+    finally:
+        db.dispose()
+
+
+def counts(url: str) -> tuple[int, int, int]:
+    with stored(url) as s:
+        a, e, c = (int(s.scalar(select(func.count()).select_from(m)) or 0) for m in (Assessment, Episode, CheckIn))
+    return a, e, c
+
+
+def recovery_day(i: int, plan: dict[str, Any]) -> dict[str, Any]:
+    """Day ``i`` of a steady recovery after a moderate gastrocnemius strain, doing what ``today`` prescribed."""
+    kind = plan["prescription"]["kind"]
+    answers: dict[str, Any] = {
+        "morning_pain": max(0, 3 - i // 4),
+        "morning_stiffness": max(0, 4 - i // 4),
+        "pain_rest": 0 if i >= 2 else 1,
+        "pain_walking": max(0, 3 - i // 2),
+        "limp": i < 3,
+        "swelling_increased": False,
+        "single_leg_heel_raises_injured": min(32, 8 + i),
+        "single_leg_heel_raises_other": 30,
+        "calf_bigger_than_other": False,
+        "skin_warm_red_or_dark": False,
+        "breathless_or_chest_pain": False,
+    }
+    if i >= 10:
+        answers["hop_pain"] = max(0, 3 - (i - 10) // 2)
+    if kind == "rest":
+        return {**answers, "session": "none", "session_kind": "rest"}
+    run = plan["prescription"].get("run")
+    minutes = run["total_min"] if run else 30
+    session = {"session": "as_prescribed", "session_kind": kind, "session_minutes": minutes, "session_rpe": 3}
+    return {**answers, **session, "pain_during_session": 1 if i < 20 else 0, "pain_after_session": 0}
+
+
+def test_six_weeks_of_checkins_bring_a_runner_back_to_running(cli_env: str, tmp_path: Path) -> None:
+    assessed = ok_json("assess", "--answers", write(tmp_path / "a.json", GASTRO), "--date", START.isoformat())
+    assert assessed["disposition"] == "self_care" and assessed["episode"]["status"] == "open"
+    phases, decisions, runs = [assessed["start_phase"]], [], 0
+    rehab_only = {"prescription": {"kind": "rehab_exercises"}}
+    for i in range(42):
+        day = (START + timedelta(days=i)).isoformat()
+        # before running starts every day is a rehab day; from then on ask `today` which days are run days
+        plan = ok_json("today", "--date", day) if i % 7 == 0 or phases[-1] in PHASES[3:] else rehab_only
+        if plan["prescription"]["kind"] in ("walk_run", "run"):
+            assert plan["prescription"]["run"]["total_min"] > 0
+            runs += 1
+        else:
+            assert plan["prescription"]["kind"] == "rehab_exercises"
+        answers = write(tmp_path / f"day{i}.json", recovery_day(i, plan))
+        result = ok_json("checkin", "--answers", answers, "--date", day)
+        decisions.append(result["decision"])
+        phases.append(result["phase"])
+    order = [PHASES.index(p) for p in phases]
+    assert order == sorted(order), f"phases only move forward: {phases}"
+    assert phases[-1] in ("return_to_run", "full_training")
+    assert {"mobility", "strength", "return_to_run"} <= set(phases)
+    assert set(decisions) <= {"progress", "hold"}
+    assert decisions.count("progress") >= 8 and runs >= 5
+    last = ok_json("today", "--date", (START + timedelta(days=42)).isoformat())
+    assert last["phase"] == phases[-1] and last["episode"]["day"] == 43
+    shown = cli("history")
+    assert shown.exit_code == 0, shown.output
+    assert "morning pain" in shown.stdout and any(bar in shown.stdout for bar in "▁▂▃▄")
+
+
+def _start_and_progress(tmp_path: Path, days: int) -> None:
+    ok_json("assess", "--answers", write(tmp_path / "a.json", GASTRO), "--date", START.isoformat())
+    for i in range(days):
+        day = (START + timedelta(days=i)).isoformat()
+        plan = ok_json("today", "--date", day)
+        ok_json("checkin", "--answers", write(tmp_path / f"d{i}.json", recovery_day(i, plan)), "--date", day)
+
+
+def test_a_flare_the_next_morning_steps_the_plan_back(cli_env: str, tmp_path: Path) -> None:
+    _start_and_progress(tmp_path, 10)
+    day = (START + timedelta(days=10)).isoformat()
+    before = ok_json("today", "--date", day)
+    flare = {**recovery_day(10, before), "morning_pain": 5, "pain_during_session": 6, "pain_after_session": 5}
+    result = ok_json("checkin", "--answers", write(tmp_path / "flare.json", flare), "--date", day)
+    assert result["decision"] == "step_back"
+    assert any("ceiling" in r or "morning" in r for r in result["reasons"])
+    after = ok_json("today", "--date", (START + timedelta(days=11)).isoformat())
+    assert (after["phase"], after["stage"]) != (before["phase"], before["stage"])
+    shown = cli("checkin", "--answers", str(tmp_path / "flare.json"), "--date", day)
+    assert "Step back" in shown.stdout and "replaced" in shown.stdout
+
+
+def test_a_new_red_flag_at_a_checkin_stops_the_plan_and_today_says_where_to_go(cli_env: str, tmp_path: Path) -> None:
+    _start_and_progress(tmp_path, 3)
+    day = START + timedelta(days=3)
+    plan = ok_json("today", "--date", day.isoformat())
+    flagged = {**recovery_day(3, plan), "calf_bigger_than_other": True, "skin_warm_red_or_dark": True}
+    result = ok_json("checkin", "--answers", write(tmp_path / "dvt.json", flagged), "--date", day.isoformat())
+    assert result["decision"] == "refer" and result["episode"]["status"] == "referred"
+    assert [f["code"] for f in result["red_flags"]] == ["dvt"]
+    next_day = (day + timedelta(days=1)).isoformat()
+    stopped = ok_json("today", "--date", next_day)
+    assert stopped["status"] == "referred" and stopped["prescription"]["items"] == []
+    shown = cli("today", "--date", next_day)
+    assert shown.exit_code == 0
+    assert shown.stdout.lstrip().startswith("╭") and "URGENT" in shown.stdout and "Exercises" not in shown.stdout
+    with stored(cli_env) as s:
+        assert s.scalars(select(Episode)).one().status == "referred"
+
+
+def test_a_second_checkin_for_the_same_day_replaces_the_first(cli_env: str, tmp_path: Path) -> None:
+    _start_and_progress(tmp_path, 1)
+    day = START.isoformat()
+    again = ok_json("checkin", "--answers", str(EXAMPLES / "checkin-day3.json"), "--date", day)
+    assert again["replaced"] is True
+    assert counts(cli_env)[2] == 1
+    with stored(cli_env) as s:
+        assert s.scalars(select(CheckIn)).one().answers["morning_stiffness"] == 3
+
+
+def test_a_backdated_checkin_gives_the_same_result_as_entering_in_order(cli_env: str, tmp_path: Path) -> None:
+    ok_json("assess", "--answers", write(tmp_path / "a.json", GASTRO), "--date", START.isoformat())
+    files = []
+    for i in range(4):
+        plan = ok_json("today", "--date", (START + timedelta(days=i)).isoformat())
+        files.append(write(tmp_path / f"d{i}.json", recovery_day(i, plan)))
+    in_order = [ok_json("checkin", "--answers", f, "--date", (START + timedelta(days=i)).isoformat())
+                for i, f in enumerate(files)]  # fmt: skip
+    ok_json("assess", "--answers", str(tmp_path / "a.json"), "--date", START.isoformat(), "--runner", "late")
+    for i in (0, 3, 1, 2):
+        day = (START + timedelta(days=i)).isoformat()
+        late = ok_json("checkin", "--answers", files[i], "--date", day, "--runner", "late")
+    assert "replayed in date order" in " ".join(late["notes"])
+    ours = ok_json("history")["checkins"]
+    theirs = ok_json("history", "--runner", "late")["checkins"]
+    assert [(c["decision"], c["phase"], c["stage"]) for c in theirs] == [
+        (c["decision"], c["phase"], c["stage"]) for c in ours
+    ]
+    assert [c["decision"] for c in ours] == [r["decision"] for r in in_order]
+
+
+def test_a_checkin_with_no_open_episode_fails_and_stores_nothing(cli_env: str, tmp_path: Path) -> None:
+    result = cli("checkin", "--answers", str(EXAMPLES / "checkin-day3.json"), "--date", START.isoformat())
+    assert result.exit_code == 5
+    assert "no open episode" in result.stderr and "calfcare assess" in result.stderr
+    assert counts(cli_env) == (0, 0, 0)
+
+
+BAD_FILES = [
+    ("unknown key", '{"morning_pian": 2}', "morning_pian"),
+    ("wrong type", '{"limp": "yes"}', "limp"),
+    ("out of range", '{"morning_pain": 12}', "morning_pain"),
+    ("corrupt JSON", '{"morning_pain": 2,', "not valid JSON"),
+]
+
+
+@pytest.mark.parametrize(("case", "text", "named"), BAD_FILES, ids=[c for c, _, _ in BAD_FILES])
+def test_a_bad_checkin_file_fails_naming_the_field_and_stores_nothing(
+    cli_env: str, tmp_path: Path, case: str, text: str, named: str
+) -> None:
+    _start_and_progress(tmp_path, 1)
+    before = counts(cli_env)
+    result = cli("checkin", "--answers", write(tmp_path / "bad.json", text), "--date", START.isoformat(), "--json")
+    assert result.exit_code == 2, case
+    assert named in result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["error"] == "InvalidAnswers" and any(named in p["field"] + p["problem"] for p in payload["problems"])
+    assert counts(cli_env) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [('{"agee": 30}', "agee"), ('{"felt_snap": 1}', "felt_snap"), ('{"pain_rest": -1}', "pain_rest"), ("[1,", "JSON")],
+)
+def test_a_bad_assessment_file_fails_naming_the_field_and_stores_nothing(
+    cli_env: str, tmp_path: Path, text: str, named: str
+) -> None:
+    result = cli("assess", "--answers", write(tmp_path / "bad.json", text), "--date", START.isoformat())
+    assert result.exit_code == 2 and named in result.stderr
+    assert counts(cli_env) == (0, 0, 0)
+
+
+def test_a_future_date_is_refused_and_nothing_is_stored(cli_env: str) -> None:
+    future = (date.today() + timedelta(days=1)).isoformat()
+    result = cli("assess", "--answers", str(EXAMPLES / "soleus-build-up.json"), "--date", future)
+    assert result.exit_code == 2 and "--date" in result.stderr and "in the future" in result.stderr
+    assert counts(cli_env) == (0, 0, 0)
+
+
+def test_the_readme_command_assesses_the_soleus_example_and_shows_today(cli_env: str) -> None:
+    assessed = cli("assess", "--answers", str(EXAMPLES / "soleus-build-up.json"))
+    assert assessed.exit_code == 0, assessed.output
+    assert "soleus" in assessed.stdout and "not a diagnosis" in assessed.stdout and "an estimate" in assessed.stdout
+    shown = cli("today")
+    assert shown.exit_code == 0, shown.output
+    assert "Exercises" in shown.stdout and "To move on to" in shown.stdout
+    gastro = ok_json("assess", "--answers", str(EXAMPLES / "gastrocnemius-strides.json"), "--runner", "g")
+    assert gastro["structure"]["likely"] == "gastrocnemius"
+
+
+def test_an_urgent_assessment_shows_where_to_go_first_and_no_plan(cli_env: str, tmp_path: Path) -> None:
+    clot = {**GASTRO, "onset": "gradual", "calf_bigger_than_other": True, "skin_warm_red_or_dark": True}
+    shown = cli("assess", "--answers", write(tmp_path / "clot.json", clot), "--date", START.isoformat())
+    assert shown.exit_code == 0, shown.output
+    out = shown.stdout
+    assert out.lstrip().startswith("╭") and "URGENT" in out.split("\n")[0]
+    assert "Most likely" not in out and "Starting phase" not in out
+    assert counts(cli_env) == (1, 0, 0)
+
+
+def _replies(
+    questions: tuple[q.Question, ...], wanted: dict[str, str], *, known: dict[str, Any] | None = None
+) -> tuple[str, list[str]]:
+    """The lines to type, following the questionnaire's own skip logic; unlisted questions get "n" or "?"."""
+    schema = checkin_answers_schema() if questions is q.CHECKIN else assessment_answers_schema()
+    given: dict[str, Any] = dict(known or {})
+    lines, asked = [], []
+    for question in questions:
+        if question.when is not None and not question.when(given):
+            continue
+        spec = q.spec_from_schema(schema, question.key)
+        reply = wanted.get(question.key, "n" if spec.kind == "boolean" else "?")
+        ok, value = q.parse_reply(spec, reply)
+        assert ok, (question.key, reply)
+        if value is not None:
+            given[question.key] = value
+        lines.append(reply)
+        asked.append(question.key)
+    return "\n".join(lines) + "\n", asked
+
+
+def test_interactive_assess_stops_at_an_emergency_answer_and_shows_the_emergency_first(cli_env: str) -> None:
+    result = cli("assess", "--date", START.isoformat(), input="n\nn\nn\ny\n")  # foot cold, pale or blue
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "foot cold" in out.lower() or "cold, pale or blue" in out
+    assert "Does the calf feel tense" not in out, "no more questions after an emergency answer"
+    after = out.split("needs emergency care.", 1)[1]
+    assert after.lstrip().startswith("╭") and "EMERGENCY" in after.lstrip().split("\n", 1)[0]
+    with stored(cli_env) as s:
+        row = s.scalars(select(Assessment)).one()
+        assert row.disposition == "emergency" and row.episode_id is None
+
+
+def test_interactive_assess_skips_questions_that_do_not_apply(cli_env: str) -> None:
+    wanted = {"age": "40", "days_since_onset": "1", "onset": "sudden", "activity_at_onset": "1",
+              "pain_location": "upper_inner_calf", "can_bear_weight": "n", "_clot_gate": "n"}  # fmt: skip
+    lines, asked = _replies(q.ASSESSMENT, wanted)
+    assert "single_leg_heel_raises_injured" not in asked and "clot_risk_factors" not in asked
+    result = cli("assess", "--date", START.isoformat(), "--json", input=lines)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["disposition"] != "emergency"
+    with stored(cli_env) as s:
+        answers = s.scalars(select(Assessment)).one().answers
+    assert answers["age"] == 40 and answers["activity_at_onset"] == "sprint_or_intervals"
+    assert answers["clot_risk_factors"] == [] and "single_leg_heel_raises_injured" not in answers
+    assert answers["can_bear_weight"] is False and "sex" not in answers, "? means don't know: the key is left out"
+
+
+def test_interactive_checkin_asks_the_red_flag_screen_again(cli_env: str, tmp_path: Path) -> None:
+    _start_and_progress(tmp_path, 1)
+    result = cli("checkin", "--date", (START + timedelta(days=1)).isoformat(), input="y\n")
+    assert result.exit_code == 0, result.output
+    assert "breathless" in result.stdout and "EMERGENCY" in result.stdout
+    assert counts(cli_env)[2] == 2
+
+
+@pytest.mark.parametrize("command", ["assess", "checkin"])
+def test_schema_prints_a_valid_json_schema(cli_env: str, command: str) -> None:
+    schema = ok_json(command, "--schema")
+    assert schema["$schema"].startswith("https://json-schema.org/") and schema["type"] == "object"
+    assert "calf_bigger_than_other" in schema["properties"]
+    assert counts(cli_env) == (0, 0, 0)
+
+
+def test_runners_are_kept_apart(cli_env: str, tmp_path: Path) -> None:
+    ok_json("assess", "--answers", write(tmp_path / "a.json", GASTRO), "--date", START.isoformat(), "--runner", "ana")
+    none = cli("today", "--date", START.isoformat(), "--runner", "ben", "--json")
+    assert none.exit_code == 0 and json.loads(none.stdout)["episode"] is None
+    assert ok_json("today", "--date", START.isoformat(), "--runner", "ana")["episode"]["structure"] == "gastrocnemius"
+    refused = cli("checkin", "--answers", str(EXAMPLES / "checkin-day3.json"), "--date", START.isoformat(),
+                  "--runner", "ben")  # fmt: skip
+    assert refused.exit_code == 5
+    assert ok_json("history", "--runner", "ben")["episode"] is None
+
+
+def test_today_without_an_episode_says_so_plainly_and_exits_zero(cli_env: str) -> None:
+    shown = cli("today", "--date", START.isoformat())
+    assert shown.exit_code == 0 and "No open episode" in shown.stdout
+    payload = ok_json("today", "--date", START.isoformat())
+    assert set(payload) == {"date", "episode", "message"}
+    assert payload["date"] == START.isoformat() and payload["episode"] is None
+    assert "No open episode" in payload["message"] and "calfcare assess" in payload["message"]
+
+
+def test_a_previous_episode_lengthens_the_next_estimate(cli_env: str, tmp_path: Path) -> None:
+    first = ok_json("assess", "--answers", write(tmp_path / "a.json", GASTRO), "--date", START.isoformat())
+    with stored(cli_env) as s:
+        ep = s.scalars(select(Episode)).one()
+        ep.status, ep.closed_on = "closed", START + timedelta(days=35)
+    later = (START + timedelta(days=150)).isoformat()
+    second = ok_json("assess", "--answers", str(tmp_path / "a.json"), "--date", later)
+    assert second["episode"]["previous_calf_strains"] == 1
+    assert second["severity"]["return_to_run_days"][1] > first["severity"]["return_to_run_days"][1]
+    assert any("earlier calf strain" in n for n in second["notes"])
+
+
+def test_after_a_referral_the_interactive_checkin_asks_whether_a_clinician_cleared_the_runner(
+    cli_env: str, tmp_path: Path
+) -> None:
+    _start_and_progress(tmp_path, 1)
+    day1, day2 = (START + timedelta(days=i) for i in (1, 2))
+    flagged = {**recovery_day(1, {"prescription": {"kind": "rehab_exercises"}}), "whole_leg_swollen": True}
+    ok_json("checkin", "--answers", write(tmp_path / "flag.json", flagged), "--date", day1.isoformat())
+    wanted = {"cleared_by_clinician": "y", "morning_pain": "1", "pain_walking": "1", "session": "as_prescribed",
+              "session_kind": "rehab_exercises", "pain_during_session": "1"}  # fmt: skip
+    lines, asked = _replies(q.CHECKIN, wanted, known={"_referred": True})
+    assert "cleared_by_clinician" in asked
+    result = cli("checkin", "--date", day2.isoformat(), "--json", input=lines)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["episode"]["status"] == "open" and payload["decision"] == "hold"
+    assert any("cleared" in r for r in payload["reasons"])
+    _, not_referred = _replies(q.CHECKIN, wanted, known={"_referred": False})
+    assert "cleared_by_clinician" not in not_referred
+
+
+def test_the_sparkline_scales_pain_from_zero_to_ten_and_marks_missing_days() -> None:
+    assert sparkline([0, 10, None, 5]) == "▁█·▅"
+    falling = sparkline([8, 6, 4, 2, 0])
+    assert list(falling) == sorted(falling, reverse=True)
+
+
+@pytest.mark.parametrize("which", ["assess", "checkin"])
+def test_the_questionnaires_ask_every_contract_key_with_its_type_from_the_schema(which: str) -> None:
+    questions, schema = (
+        (q.ASSESSMENT, assessment_answers_schema()) if which == "assess" else (q.CHECKIN, checkin_answers_schema())
+    )
+    asked = [x.key for x in questions if not x.key.startswith("_")]
+    assert sorted(asked) == sorted(schema["properties"]), "a key added to the contract must be asked"
+    for key in asked:
+        spec = q.spec_from_schema(schema, key)
+        assert spec.kind in ("boolean", "integer", "number", "choice", "choices"), key
+        assert spec.text == schema["properties"][key]["description"], "the question is the contract's own wording"
+        if spec.kind in ("choice", "choices"):
+            assert spec.choices, key
+    assert asked.index("breathless_or_chest_pain") == 0, "the red-flag screen comes first"

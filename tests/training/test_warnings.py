@@ -1,0 +1,68 @@
+"""Prevention after return: warnings before the next spike, on histories built here."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from calfcare.training.load import RunDay
+from calfcare.training.warnings import longest_in_window, prevention_warnings, spike_warning
+
+TODAY = date(2026, 5, 1)
+
+
+def comeback(weeks: int = 4, long_km: float = 10.0) -> list[RunDay]:
+    """Runs every other day up to yesterday: 6 km, with a 10 km 'long' run every 6th day."""
+    start = TODAY - timedelta(weeks=weeks)
+    out = []
+    for i in range(0, weeks * 7 - 1, 2):
+        km = long_km if i % 6 == 0 else 6.0
+        out.append(RunDay(start + timedelta(days=i), km, km * 6))
+    return out
+
+
+def kinds(ws: list) -> dict:  # type: ignore[type-arg]
+    return {w.kind: w for w in ws}
+
+
+def test_the_reference_is_the_longest_of_the_30_days_before() -> None:
+    runs = [RunDay(TODAY - timedelta(days=31), 20.0, 120), RunDay(TODAY - timedelta(days=3), 10.0, 60)]
+    assert longest_in_window(runs, TODAY) == 10.0  # the 20 km is 31 days old
+
+
+def test_a_just_run_long_run_30_percent_over_is_a_warning() -> None:
+    # 13.5 km against a 10 km longest: +35 % → band >30–100 % → warning
+    runs = [*comeback(), RunDay(TODAY, 13.5, 81)]
+    w = kinds(prevention_warnings(runs, TODAY))["long_run_spike"]
+    assert w.level == "warning" and "35 % longer" in w.text and w.sources == ("frandsen2025",)
+
+
+def test_a_run_a_little_over_is_a_caution_and_ten_percent_is_nothing() -> None:
+    assert spike_warning(comeback(), TODAY, 11.0, planned=False) is None  # exactly +10 %
+    w = spike_warning(comeback(), TODAY, 12.0, planned=False)
+    assert w is not None and w.level == "caution"  # +20 %
+
+
+def test_a_planned_long_run_is_warned_before_it_happens_with_a_safer_distance() -> None:
+    ws = prevention_warnings(comeback(), TODAY, planned=[(TODAY + timedelta(days=2), 16.0)])
+    w = kinds(ws)["long_run_spike"]
+    assert "planned" in w.text and "Keep it to about 11.0 km" in w.text
+
+
+def test_a_weekly_jump_over_20_percent_is_a_soft_disputed_caution() -> None:
+    runs = [*comeback(), RunDay(TODAY - timedelta(days=1), 10.0, 60), RunDay(TODAY, 8.0, 48)]
+    w = kinds(prevention_warnings(runs, TODAY))["weekly_increase"]
+    assert w.level == "caution" and "not supported" in w.text
+
+
+def test_speed_work_in_the_first_weeks_after_return_is_too_soon() -> None:
+    returned = TODAY - timedelta(days=10)
+    runs = [*comeback(), RunDay(TODAY - timedelta(days=3), 8.0, 40, fast_min=8.0, surges=6)]
+    ws = kinds(prevention_warnings(runs, TODAY, returned_on=returned))
+    assert ws["speed_too_soon"].level == "warning" and "7 days after returning" in ws["speed_too_soon"].text
+    assert ws["reinjury_window"].level == "info" and "Week 2 of 15" in ws["reinjury_window"].text
+
+
+def test_steady_comeback_running_gets_only_the_reinjury_reminder() -> None:
+    ws = prevention_warnings(comeback(), TODAY, returned_on=TODAY - timedelta(weeks=4))
+    assert [w.kind for w in ws] == ["reinjury_window"]
+    assert prevention_warnings(comeback(), TODAY, returned_on=TODAY - timedelta(weeks=16)) == []
