@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
@@ -214,7 +213,8 @@ def test_untimed_samples_with_a_reported_start_give_a_summary_only_activity() ->
     assert any("summary only" in w for w in parsed.warnings)
 
 
-def test_a_three_hour_track_is_built_quickly() -> None:
+def test_a_three_hour_track_keeps_one_sample_per_second() -> None:
+    # Speed is measured by benchmarks/import_export.py, not asserted in a timed test.
     n = 3 * 3600
     s = np.arange(float(n))
     raw = track(
@@ -225,10 +225,9 @@ def test_a_three_hour_track_is_built_quickly() -> None:
         heart_rate=np.full(n, 150.0),
         cadence=np.full(n, 170.0),
     )
-    started = time.process_time()  # CPU time: other processes on a busy machine do not count
     parsed = build_activity(raw)
-    assert time.process_time() - started < 0.5
     assert parsed.streams is not None and parsed.streams.length == n
+    assert parsed.summary.elapsed_s == n - 1
 
 
 def test_summary_only_activities_are_range_checked() -> None:
