@@ -1,6 +1,7 @@
 """Measure FIT decoders on the shared corpus: speed and how many files each decodes as the manifest expects.
 
     python benchmarks/fit_decoders.py [--corpus PATH] [--limit N] [--only a,b] [--json out.json] [--verify]
+                                      [--synthetic 3000] [--python-fitparse-path DIR]
 
 Every FIT file under ``<corpus>/fit`` (``.fit``, ``.FIT``, ``.fit.gz``; gunzipped in memory first) is decoded
 by each installed candidate, each candidate in its own subprocess (fair memory, no import clashes: the
@@ -165,6 +166,31 @@ def verify(corpus: Path, limit: int | None) -> list[str]:
     return problems
 
 
+def synthetic(runs: int) -> str:
+    """Decode ``runs`` one-hour 1 Hz runs written by our encoder (the import benchmark's export) on one core."""
+    from datetime import UTC, datetime, timedelta
+
+    import numpy as np
+
+    from calfcare.training.formats.fit import decode_fit
+    from calfcare.training.formats.fit_encode import encode_run
+
+    start = datetime(2020, 1, 1, 7, tzinfo=UTC)
+    began = time.perf_counter()
+    files = [
+        encode_run(start + timedelta(days=i), 3600, hr=130 + np.arange(3601) % 30, lat0=40 + i % 50 / 10)
+        for i in range(runs)
+    ]
+    encoded = time.perf_counter() - began
+    began = time.perf_counter()
+    records = sum(decode_fit(data).record_count for data in files)
+    decoded = time.perf_counter() - began
+    return (
+        f"synthetic: {runs} one-hour runs, {records:,} records: encode {encoded:.2f} s, "
+        f"decode {decoded:.2f} s on one core ({records / decoded:,.0f} records/s)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -174,6 +200,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument("--python-fitparse-path", default=os.environ.get("PYTHON_FITPARSE_PATH"))
     parser.add_argument("--verify", action="store_true", help="compare every record: calfcare vs fitdecode")
+    parser.add_argument("--synthetic", type=int, default=0, help="also time N encoded one-hour runs (calfcare)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -205,6 +232,8 @@ def main() -> None:
         print(f"\nverify calfcare vs fitdecode, every record: {len(problems)} differences")
         for line in problems:
             print("  " + line)
+    if args.synthetic:
+        print("\n" + synthetic(args.synthetic))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
 

@@ -54,6 +54,7 @@ def test_json_prints_one_line_per_file_with_exactly_the_promised_keys(cli_env: s
     assert first["activity"]["start"] == "2024-05-04T07:30:00+00:00" and first["activity"]["source_format"] == "gpx"
     assert lines[3]["activity"] is None and lines[3]["error"] == "empty file"
     assert lines[2]["activity"]["id"] == first["activity"]["id"]
+    assert "imported 2, duplicates 1, skipped 0, failed 1" in result.stderr
 
 
 def test_the_closing_report_counts_each_status_and_gives_the_reasons(cli_env: str, inbox: Path) -> None:
@@ -75,6 +76,13 @@ def test_activities_belong_to_the_runner_named_on_the_command_line(cli_env: str,
         owner = s.scalar(select(Runner.name).join(Activity, Activity.runner_id == Runner.id))
     db.dispose()
     assert owner == "zoe"
+
+
+def test_the_command_explains_itself() -> None:
+    result = CliRunner().invoke(app, ["import", "--help"])
+    assert result.exit_code == 0
+    for word in ("FIT", "GPX", "TCX", "zip", "Strava", "--json", "--runner"):
+        assert word in result.stdout, word
 
 
 def test_a_path_that_does_not_exist_is_a_clear_error_and_a_non_zero_exit(cli_env: str, tmp_path: Path) -> None:

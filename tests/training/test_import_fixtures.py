@@ -34,7 +34,12 @@ def _points(
 
 
 def gpx_run(
-    start: datetime = START, seconds: int = 1800, speed: float = 3.0, lat0: float = 48.0, step: int = 1
+    start: datetime = START,
+    seconds: int = 1800,
+    speed: float = 3.0,
+    lat0: float = 48.0,
+    step: int = 1,
+    sport: str | None = "running",
 ) -> bytes:
     """A GPX 1.1 run with time, position and Garmin heart-rate extension at every ``step`` seconds."""
     pts = "".join(
@@ -47,7 +52,7 @@ def gpx_run(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<gpx version="1.1" creator="calfcare tests" xmlns="http://www.topografix.com/GPX/1/1" '
         'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">'
-        f"<trk><name>Test run</name><type>running</type><trkseg>{pts}</trkseg></trk></gpx>"
+        f"<trk><name>Test run</name>{f'<type>{sport}</type>' if sport else ''}<trkseg>{pts}</trkseg></trk></gpx>"
     ).encode()
 
 

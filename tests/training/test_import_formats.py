@@ -97,3 +97,9 @@ def test_parse_bytes_turns_a_gzipped_gpx_into_an_activity_summary() -> None:
     assert parsed.summary.elapsed_s == pytest.approx(600, abs=1)
     assert parsed.summary.distance_m == pytest.approx(1800, rel=0.02)
     assert parsed.streams is not None and parsed.streams.length == 601
+
+
+def test_an_external_entity_is_refused_before_anything_is_read() -> None:
+    xxe = b'<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY x SYSTEM "file:///etc/passwd">]><gpx>&x;</gpx>'
+    with pytest.raises(UnsafeFile, match="external entity"):
+        parse_bytes(xxe, name="x.gpx")

@@ -3,7 +3,9 @@ one transaction per activity, bad files that never stop the batch."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +21,8 @@ from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams
 from calfcare.store.streams_codec import ENCODING, unpack_streams
 from calfcare.training.activity import ActivitySummary
-from calfcare.training.importing import FileItem, Limits, same_run
+from calfcare.training.importing import FileItem, ImportProgress, Limits, same_run
+from calfcare.training.importing.pipeline import start_method
 from calfcare.training.importing.worker import parse_item
 
 
@@ -264,3 +267,74 @@ def test_a_fit_without_its_crc_footer_is_imported_with_a_note(db: Database, inbo
     [outcome] = import_paths(db=db, runner="ann", paths=[inbox]).outcomes
     assert outcome.status == "imported"
     assert outcome.warnings, "the lenient handling must be reported"
+
+
+def test_progress_is_reported_once_per_input_with_running_totals(db: Database, inbox: Path) -> None:
+    (inbox / "a.gpx").write_bytes(gpx_run(seconds=60))
+    (inbox / "b.fit").write_bytes(b"")
+    (inbox / "c.tcx").write_bytes(tcx_run(START + timedelta(days=1), seconds=60))
+    events: list[ImportProgress] = []
+    import_paths(db=db, runner="ann", paths=[inbox], progress=events.append)
+    assert [(e.done, e.total, e.imported) for e in events] == [(1, 3, 1), (2, 3, 1), (3, 3, 2)]
+    assert [e.outcome.status for e in events] == ["imported", "error", "imported"]
+
+
+def test_strava_names_the_sport_when_the_file_does_not(db: Database, inbox: Path) -> None:
+    csv = strava_csv(['7,"May 4, 2024, 7:30:00 AM",Hills,Trail Run,600,1.8,activities/7.gpx,600,590,1800,,,'])
+    archive = make_zip(inbox / "e.zip", {"activities.csv": csv, "activities/7.gpx": gpx_run(seconds=600, sport=None)})
+    [outcome] = import_paths(db=db, runner="ann", paths=[archive]).outcomes
+    assert outcome.activity is not None and outcome.activity.sport == "trail_run"
+
+
+def test_workers_are_forked_only_when_no_other_thread_runs() -> None:
+    import sys
+    import threading
+
+    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+        pytest.skip("fork is only used on Linux, from a single-threaded process")
+    assert start_method() == "fork"
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait)
+    helper.start()
+    try:
+        assert start_method() == "forkserver"
+    finally:
+        stop.set()
+        helper.join()
+
+
+def test_a_crashed_worker_costs_its_files_and_the_rest_of_the_batch_is_still_imported(
+    db: Database, inbox: Path
+) -> None:
+    import multiprocessing
+    import signal
+    import threading
+
+    fifo = inbox / "000_stuck.gpx"  # a worker opening it blocks until we kill that worker
+    os.mkfifo(fifo)
+    for i in range(1, 17):
+        (inbox / f"{i:03}.gpx").write_bytes(gpx_run(START + timedelta(days=i), seconds=60))
+    done = threading.Event()
+
+    def kill_workers() -> None:
+        deadline = time.monotonic() + 30
+        while not done.wait(0.2) and time.monotonic() < deadline:
+            for child in multiprocessing.active_children():
+                os.kill(child.pid or 0, signal.SIGKILL)
+        if not done.is_set():  # never leave the test hanging: release the reader
+            with open(fifo, "wb"):
+                pass
+
+    killer = threading.Thread(target=kill_workers)
+    killer.start()
+    try:
+        report = import_paths(db=db, runner="ann", paths=[inbox], workers=2)
+    finally:
+        done.set()
+        killer.join()
+    by_name = {Path(o.path).name: o for o in report.outcomes}
+    assert by_name["000_stuck.gpx"].status == "error"
+    assert by_name["000_stuck.gpx"].error == "the parser process crashed on this file"
+    assert all(by_name[f"{i:03}.gpx"].status in ("imported", "error") for i in range(1, 17))
+    assert all(by_name[f"{i:03}.gpx"].status == "imported" for i in range(9, 17))
+    assert len(report.outcomes) == 17

@@ -35,7 +35,8 @@ class _RateColumn(ProgressColumn):
 
 def _render(report: ImportReport) -> None:
     counts = report.counts
-    summary = Table(title=f"Import finished in {report.elapsed_s:.1f} s", show_header=False)
+    console.print(f"[bold]Import finished[/] in {report.elapsed_s:.1f} s")
+    summary = Table(show_header=False)
     for status in ("imported", "duplicate", "skipped", "error"):
         label = "failed" if status == "error" else ("duplicates" if status == "duplicate" else status)
         summary.add_row(f"[{_STYLE[status]}]{label}[/]", str(counts[status]))
@@ -45,7 +46,8 @@ def _render(report: ImportReport) -> None:
         table.add_column("file", overflow="fold")
         table.add_column("status")
         table.add_column("reason", overflow="fold")
-        for o in report.not_imported:
+        order = {"error": 0, "duplicate": 1, "skipped": 2}
+        for o in sorted(report.not_imported, key=lambda o: order.get(o.status, 3)):
             table.add_row(escape(o.path), f"[{_STYLE[o.status]}]{o.status}[/]", escape(o.error or ""))
         console.print(table)
     if report.with_warnings:
@@ -88,7 +90,14 @@ def import_command(
 
         report = import_paths(db=db, runner=runner_name(runner), paths=paths, progress=on_progress)
     sys.stdout.flush()
-    if not json_out:
+    if json_out:
+        counts = report.counts
+        err_console.print(
+            f"imported {counts['imported']}, duplicates {counts['duplicate']}, skipped {counts['skipped']}, "
+            f"failed {counts['error']} ({report.elapsed_s:.1f} s)",
+            highlight=False,
+        )
+    else:
         _render(report)
     if report.outcomes and report.count("error") == len(report.outcomes):
         err_console.print(f"[bold red]Error:[/] none of the {len(report.outcomes)} file(s) could be imported")

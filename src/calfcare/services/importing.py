@@ -75,7 +75,10 @@ class DatabaseSink:
         }
         try:
             with self.db.engine.begin() as conn:
-                new_id = int(conn.execute(insert(Activity).values(values)).inserted_primary_key[0])
+                key = conn.execute(insert(Activity).values(values)).inserted_primary_key
+                if key is None:
+                    raise StorageError(f"the database returned no id for {source_path}")
+                new_id = int(key[0])
                 if parsed.streams is not None:
                     conn.execute(
                         insert(ActivityStreams).values(

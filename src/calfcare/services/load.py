@@ -29,7 +29,6 @@ from calfcare.training.baseline import baseline_before
 from calfcare.training.intensity import analyse_speed, best_sustained_speed, format_pace, pace_s_per_km, threshold_speed
 from calfcare.training.load import SPIKE_LABELS, LoadConfig, RunDay, daily_from_runs, ewma
 from calfcare.training.load_weekly import all_metrics, weekly_means
-from calfcare.training.plot import LoadPlotData, render_load_plot
 from calfcare.training.retro import BASELINE_WEEKS, WINDOW_WEEKS, retrospective
 from calfcare.training.warnings import prevention_warnings
 
@@ -204,6 +203,9 @@ def load_report(
         "caveats": list(CAVEATS),
     }
     if plot is not None:
+        # matplotlib costs ~0.35 s to import: only commands that draw pay for it.
+        from calfcare.training.plot import LoadPlotData, render_load_plot
+
         days, acute = weekly_means(daily, m.acute["distance_km"] * 7)
         _, chronic = weekly_means(daily, ewma(daily.distance_km, config.chronic_days) * 7)
         sel = [i for i, d in enumerate(days) if d >= first_week]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +17,20 @@ from calfcare.errors import StorageError
 from calfcare.store.models import Runner
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_REVISION = re.compile(r"^(down_)?revision\s*=\s*['\"]?([\w]+)['\"]?", re.M)
+
+
+def head_revision() -> str:
+    """The newest migration id, read from the migration files (a linear chain: the one nobody revises)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for down, rev in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (parents if down else revisions).add(rev)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise StorageError(f"the migrations in {MIGRATIONS_DIR} have {len(heads)} heads; expected exactly one")
+    return heads.pop()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -29,7 +42,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -50,9 +65,20 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
     def migrate(self) -> None:
-        """Upgrade the schema to the newest migration (idempotent)."""
+        """Upgrade the schema to the newest migration (idempotent). Alembic is only loaded when there is
+        something to do: importing it costs ~0.3 s, paid otherwise by every CLI command."""
         try:
+            if self.current_revision() == head_revision():
+                return
+            from alembic import command
+
             with self.engine.begin() as conn:
                 cfg = alembic_config(self.url)
                 cfg.attributes["connection"] = conn

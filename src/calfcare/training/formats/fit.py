@@ -162,10 +162,12 @@ def _session_cadence(session: dict[str, float | str]) -> float | None:
 
 
 def _prefer(*columns: np.ndarray) -> np.ndarray:
-    out = columns[0].copy()
+    """The first column, its NaNs filled from the next ones (enhanced_speed, speed, compressed speed, ...)."""
+    out = columns[0]
     for other in columns[1:]:
         missing = np.isnan(out)
-        out[missing] = other[missing]
+        if missing.any():
+            out = np.where(missing, other, out)
     return out
 
 
@@ -196,7 +198,8 @@ def build_track(messages: FitMessages) -> RawTrack:
     sport, sub_sport = _sport(messages)
     cadence = rec["cadence"]
     if fp.steps_per_minute(sport):
-        cadence = (cadence + np.nan_to_num(rec["fractional_cadence"])) * 2
+        fraction = rec["fractional_cadence"]
+        cadence = (cadence + np.where(np.isnan(fraction), 0.0, fraction)) * 2
     lat, lon = rec["lat"].copy(), rec["lon"].copy()
     bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
     lat[bad] = lon[bad] = np.nan

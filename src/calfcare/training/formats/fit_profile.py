@@ -1,13 +1,13 @@
-"""The small part of the FIT profile the decoder and encoder need: base types, the fields we keep, sport
-mapping, device names, and a fast CRC-16.
+"""The small part of the FIT profile the decoder and encoder need: base types, the fields we keep, device
+names, and a fast CRC-16.
 
 CRC: FIT uses CRC-16/ARC (reflected polynomial 0xA001, initial value 0, no final xor). A byte loop in Python
-costs ~200 ns/byte (20 ms for a 100 KB one-hour run), more than the whole decode. This CRC is linear and has
+costs ~400 ns/byte (41 ms for a 100 KB one-hour run), 50x the whole decode. This CRC is linear and has
 no initial value, so the CRC of a buffer is the XOR of independent per-byte contributions that depend only on
 the byte's distance from the end, and that dependence repeats every 32,767 bytes (x has order 2**15 - 1 modulo
 the polynomial, checked in tests). So: XOR-fold the buffer into one 32,767-byte block (one NumPy reduce), then
 look every byte's contribution up in 64 per-position tables and combine the 64-byte block CRCs with 512
-"shift by 64*m zero bytes" tables. Measured: 0.06 ms for a 100 KB file, 0.4 ms for 1 MB (vs 20 ms / 200 ms).
+"shift by 64*m zero bytes" tables. Measured: ~0.1 ms for a 100 KB file and for 1 MB (byte loop: 41 ms / 0.4 s).
 """
 
 from __future__ import annotations
@@ -176,7 +176,8 @@ def crc16(data: bytes | bytearray | memoryview | npt.NDArray[np.uint8]) -> int:
     padded = np.zeros(blocks * _BLOCK, dtype=np.intp)
     padded[blocks * _BLOCK - n :] = buf
     level1, level2 = _tables()
-    index = padded.reshape(blocks, _BLOCK) + np.arange(0, _BLOCK * 256, 256, dtype=np.intp)
+    index = padded.reshape(blocks, _BLOCK)
+    index += np.arange(0, _BLOCK * 256, 256, dtype=np.intp)  # in place: "a + b" measured 3x slower (0.3 ms)
     block_crc = np.bitwise_xor.reduce(level1[index], axis=1).astype(np.intp)
     rows = np.arange(blocks - 1, -1, -1, dtype=np.intp) * 512
     parts = level2[rows + (block_crc & 0xFF)] ^ level2[rows + 256 + (block_crc >> 8)]

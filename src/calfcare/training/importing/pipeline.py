@@ -35,7 +35,7 @@ from calfcare.training.importing.items import (
     StoredRun,
     SummaryItem,
 )
-from calfcare.training.importing.worker import init_worker, parse_chunk, parse_item
+from calfcare.training.importing.worker import close_archives, init_worker, parse_chunk, parse_item
 
 SAME_RUN_START_S = 120.0
 SAME_RUN_TOLERANCE = 0.05
@@ -177,19 +177,23 @@ def _parse_parallel(
     chunks = deque(_chunks(files, CHUNK))
     window = max(2, 3 * workers)
     pending: deque[tuple[list[FileItem], Future[list[Parsed]]]] = deque()
-    with _pool(workers, known, limits) as pool:
-        try:
-            while chunks or pending:
-                while chunks and len(pending) < window:
-                    chunk = chunks.popleft()
-                    pending.append((chunk, pool.submit(parse_chunk, chunk)))
-                chunk, future = pending.popleft()
-                yield from future.result()
-        except BrokenProcessPool:
-            pool.shutdown(wait=False, cancel_futures=True)
-            yield from (Parsed(i.label, "error", reason="the parser process crashed on this file") for i in chunk)
-            rest = [item for c, _f in pending for item in c] + [item for c in chunks for item in c]
-            yield from (parse_item(item, known=known, limits=limits) for item in rest)
+    current: list[FileItem] = []
+    pool = _pool(workers, known, limits)
+    try:
+        while chunks or pending:
+            while chunks and len(pending) < window:
+                pending.append((chunks[0], pool.submit(parse_chunk, chunks[0])))
+                chunks.popleft()
+            current, future = pending.popleft()
+            results = future.result()
+            current = []
+            yield from results
+    except BrokenProcessPool:
+        yield from (Parsed(i.label, "error", reason="the parser process crashed on this file") for i in current)
+        rest = [item for c, _f in pending for item in c] + [item for c in chunks for item in c]
+        yield from (parse_item(item, known=known, limits=limits) for item in rest)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_import(
@@ -228,7 +232,10 @@ def run_import(
         results: Iterable[Parsed] = _parse_parallel(files, workers=workers, known=known, limits=limits)
     else:
         results = (parse_item(f, known=known, limits=limits) for f in files)
-    for parsed in results:
-        emit(writer.handle(parsed))
+    try:
+        for parsed in results:
+            emit(writer.handle(parsed))
+    finally:
+        close_archives()
     report.elapsed_s = time.perf_counter() - started
     return report

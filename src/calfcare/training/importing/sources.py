@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import posixpath
@@ -94,11 +95,13 @@ def _strava_items(csv_rel: str, data: bytes, label: str, out: list[Item | None],
             continue
         rel = posixpath.normpath(posixpath.join(base, row.filename.replace("\\", "/")))
         pos = by_rel.get(rel)
-        target = out[pos] if pos is not None else None
-        if isinstance(target, FileItem):
-            out[pos] = replace(target, fallback=row.to_activity(lenient=True).summary)  # type: ignore[index]
-        elif target is None:
+        if pos is None:
             missing.append(row.filename)
+            continue
+        target = out[pos]
+        if isinstance(target, FileItem):
+            with contextlib.suppress(TrainingFileError):  # Strava's numbers are only a fallback for the file
+                out[pos] = replace(target, fallback=row.to_activity(lenient=True).summary)
     if missing:
         shown = ", ".join(missing[:_MISSING_SHOWN]) + (" …" if len(missing) > _MISSING_SHOWN else "")
         reason = (

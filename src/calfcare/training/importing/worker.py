@@ -7,6 +7,7 @@ well-formed file that holds no activity), so one bad file never stops the batch.
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from collections.abc import Sequence
 
@@ -21,7 +22,8 @@ NO_SAMPLES = "no recorded samples: not an activity (a settings, workout, weight 
 
 _known: frozenset[str] = frozenset()
 _limits = Limits()
-_zips: dict[str, zipfile.ZipFile] = {}
+_zips: dict[tuple[str, int, int], zipfile.ZipFile] = {}  # (path, mtime_ns, size) → open archive
+_MAX_OPEN_ZIPS = 4
 
 
 def init_worker(known: frozenset[str], limits: Limits) -> None:
@@ -34,6 +36,24 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):g} MB"
 
 
+def _archive(path: str) -> zipfile.ZipFile:
+    """An open archive, kept for the next members (a zip is opened once per worker, not once per file)."""
+    stat = os.stat(path)
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    archive = _zips.get(key)
+    if archive is None:
+        if len(_zips) >= _MAX_OPEN_ZIPS:
+            close_archives()
+        archive = _zips[key] = zipfile.ZipFile(path)
+    return archive
+
+
+def close_archives() -> None:
+    for archive in _zips.values():
+        archive.close()
+    _zips.clear()
+
+
 def read_item(item: FileItem, limits: Limits) -> bytes:
     """The bytes of a file on disk or of a zip member, refusing more than ``limits.max_file_bytes``."""
     cap = limits.max_file_bytes
@@ -41,9 +61,7 @@ def read_item(item: FileItem, limits: Limits) -> bytes:
         with open(item.path, "rb") as fh:
             data = fh.read(cap + 1)
     else:
-        archive = _zips.get(item.path)
-        if archive is None:
-            archive = _zips[item.path] = zipfile.ZipFile(item.path)
+        archive = _archive(item.path)
         try:
             with archive.open(item.member) as fh:
                 data = fh.read(cap + 1)
