@@ -19,3 +19,12 @@ def test_ruff_is_clean(args: list[str]) -> None:
     paths = [p for p in ("src", "tests", "benchmarks") if (ROOT / p).is_dir()]
     done = subprocess.run([ruff, *args, *paths], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_is_clean() -> None:
+    """Types are checked (strict for the clinical domain and the load maths, see pyproject)."""
+    mypy = shutil.which("mypy")
+    if mypy is None:
+        pytest.skip("mypy is not installed (it is in the [test] extra)")
+    done = subprocess.run([mypy, "src/calfcare"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

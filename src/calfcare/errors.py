@@ -65,6 +65,11 @@ class UnsupportedFormat(TrainingFileError):
     pass
 
 
+class NotAnActivity(UnsupportedFormat):
+    """A readable file that holds no recorded activity (a TCX course, a GPX route, a FIT file whose samples
+    have no time and that reports no start). Importers report it as *skipped* with :attr:`reason`."""
+
+
 class CorruptFile(TrainingFileError):
     pass
 

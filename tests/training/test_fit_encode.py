@@ -4,7 +4,6 @@ to build the 3,000-run import benchmark."""
 from __future__ import annotations
 
 import io
-import time
 from datetime import UTC, datetime
 
 import fitdecode
@@ -60,9 +59,8 @@ def test_compressed_timestamp_headers_are_understood_by_fitdecode() -> None:
     assert stamps == list(range(1, 41))
 
 
-def test_one_hour_runs_encode_in_milliseconds() -> None:
-    began = time.perf_counter()
-    files = [encode_run(START, 3600, lat0=40 + i / 100) for i in range(20)]
-    per_file = (time.perf_counter() - began) / len(files)
+def test_one_hour_runs_of_the_same_shape_encode_to_the_same_size() -> None:
+    # Encoding speed is measured by benchmarks/import_export.py (it builds 3,000 runs), not by a timed test.
+    files = [encode_run(START, 3600, lat0=40 + i / 100) for i in range(5)]
     assert len({len(f) for f in files}) == 1
-    assert per_file < 0.1  # measured ~10 ms on the 2-core machine: 3,000 runs in ~30 s of one core
+    assert len(set(files)) == 5

@@ -32,7 +32,7 @@ _json_output: ContextVar[bool] = ContextVar("calfcare_json_output", default=Fals
 class CalfcareGroup(TyperGroup):
     """Maps every :class:`CalfcareError` to a clear message and its exit code, in one place."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
         token = _json_output.set(False)
         try:
             return super().invoke(ctx)

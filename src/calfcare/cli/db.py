@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import typer
+
 from calfcare.cli.app import JsonOpt, app, console, open_store, print_json, settings, want_json
 
-db_app = __import__("typer").Typer(help="The database: where it is, and migrating it.", no_args_is_help=True)
+db_app = typer.Typer(help="The database: where it is, and migrating it.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 

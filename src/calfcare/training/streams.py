@@ -32,7 +32,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from calfcare.errors import CorruptFile, UnsupportedFormat
+from calfcare.errors import CorruptFile, NotAnActivity
 from calfcare.training.activity import (
     CHANNELS,
     ActivitySummary,
@@ -51,11 +51,6 @@ DAY_S = 86400.0
 STRETCH_GAP_S = 6 * 3600.0  # an activity over a day long is cut at gaps this long (see _longest_stretch)
 MAX_SPAN_S = 7 * DAY_S  # refuse a "single activity" longer than this, even without such gaps
 EARTH_RADIUS_M = 6_371_008.8
-
-
-class NotAnActivity(UnsupportedFormat):
-    """A readable file that holds no recorded activity (a TCX course, a GPX route, a FIT file whose samples
-    have no time and that reports no start). Importers report it as *skipped* with :attr:`reason`."""
 
 
 __all__ = [
