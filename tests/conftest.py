@@ -74,3 +74,18 @@ def corpus() -> Path:
     if not (CORPUS / "MANIFEST.tsv").is_file():
         pytest.skip(f"the shared corpus is not at {CORPUS}")
     return CORPUS
+
+
+_postgres_outcomes: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the PostgreSQL tests, so the log says plainly whether they ran (CI must show they did)."""
+    if "postgres" in report.keywords and (report.when == "call" or report.outcome == "skipped"):
+        _postgres_outcomes[report.outcome] = _postgres_outcomes.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    target = POSTGRES_URL.rsplit("@", 1)[-1] if POSTGRES_URL else "not set (CALFCARE_TEST_POSTGRES_URL)"
+    counts = ", ".join(f"{n} {k}" for k, n in _postgres_outcomes.items())
+    terminalreporter.write_line(f"PostgreSQL tests against {target}: {counts}")
