@@ -3,11 +3,13 @@ service in :mod:`calfcare.services.episodes`, and renders the result (readable, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
 from calfcare.cli import clinical_views as views
 from calfcare.cli import questionnaire as q
@@ -59,6 +61,24 @@ def _ask(
     return answers
 
 
+def _start(json_out: bool, schema: bool, schema_of: Callable[[], dict[str, Any]], date_: str | None) -> date | None:
+    """The common start of ``assess`` and ``checkin``: with ``--schema`` print the answers' JSON Schema and return
+    None (the command ends); else the day the answers are for."""
+    want_json(json_out)
+    if schema:
+        print_json(schema_of())
+        return None
+    return parse_day(date_)
+
+
+def _show(data: dict[str, Any], json_out: bool, view: Callable[[Console, dict[str, Any]], None]) -> None:
+    """A command's result: as JSON with ``--json``, else readable."""
+    if json_out:
+        print_json(data)
+    else:
+        view(console, data)
+
+
 @app.command("assess")
 def assess(
     answers: AnswersOpt = None,
@@ -68,21 +88,16 @@ def assess(
     schema: SchemaOpt = False,
 ) -> None:
     """Triage a calf problem (red flags first), estimate structure and severity, and start a rehab episode."""
-    want_json(json_out)
-    if schema:
-        print_json(assessment_answers_schema())
+    day = _start(json_out, schema, assessment_answers_schema, date_)
+    if day is None:
         return
-    day = parse_day(date_)
     data: TriageAnswers | dict[str, Any]
     if answers is not None:
         data = load_answers_file(answers)
     else:
         data = _ask(q.ASSESSMENT, assessment_answers_schema(), json_out=json_out, title="Calf assessment")
     outcome = episodes.assess(db=open_store(), runner=runner_name(runner), answers=data, day=day)
-    if json_out:
-        print_json(outcome.to_contract())
-    else:
-        views.show_assessment(console, outcome.to_contract())
+    _show(outcome.to_contract(), json_out, views.show_assessment)
 
 
 @app.command("checkin")
@@ -94,11 +109,9 @@ def checkin(
     schema: SchemaOpt = False,
 ) -> None:
     """Record today's check-in (how the calf feels, what you did); the plan progresses, holds, steps back or stops."""
-    want_json(json_out)
-    if schema:
-        print_json(checkin_answers_schema())
+    day = _start(json_out, schema, checkin_answers_schema, date_)
+    if day is None:
         return
-    day = parse_day(date_)
     db, name = open_store(), runner_name(runner)
     data: CheckInAnswers | dict[str, Any]
     if answers is not None:
@@ -113,10 +126,7 @@ def checkin(
             known={"_referred": referred},
         )
     outcome = episodes.record_checkin(db=db, runner=name, answers=data, day=day)
-    if json_out:
-        print_json(outcome.to_contract())
-    else:
-        views.show_checkin(console, outcome.to_contract())
+    _show(outcome.to_contract(), json_out, views.show_checkin)
 
 
 @app.command("today")
@@ -132,10 +142,7 @@ def today(date_: DateOpt = None, json_out: JsonOpt = False, runner: RunnerOpt = 
         else:
             console.print(message)
         return
-    if json_out:
-        print_json(plan)
-    else:
-        views.show_today(console, plan)
+    _show(plan, json_out, views.show_today)
 
 
 @app.command("history")
@@ -143,10 +150,7 @@ def history(json_out: JsonOpt = False, runner: RunnerOpt = None) -> None:
     """Your episode so far: assessments, every check-in with its decision and reasons, and the pain trend."""
     want_json(json_out)
     hist = episodes.history(db=open_store(), runner=runner_name(runner))
-    if json_out:
-        print_json(hist)
-    else:
-        views.show_history(console, hist)
+    _show(hist, json_out, views.show_history)
 
 
 def _no_episode_message(day: date) -> str:

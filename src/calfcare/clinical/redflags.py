@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from calfcare.clinical.answers import LOW_LOCATIONS, TriageAnswers, clear_running_moment, is_yes
+from calfcare.clinical.redflag_advice import EMERGENCY_ADVICE as EMERGENCY_ADVICE
+from calfcare.clinical.redflag_advice import SEE_CLINICIAN_ADVICE as SEE_CLINICIAN_ADVICE
+from calfcare.clinical.redflag_advice import URGENT_ADVICE as URGENT_ADVICE
+from calfcare.clinical.redflag_advice import advice_for as advice_for
 from calfcare.clinical.rules import Fired, Rule, rule
 from calfcare.clinical.sources import labels
 
@@ -20,12 +24,6 @@ Urgency = Literal["emergency", "urgent", "see_clinician"]
 Disposition = Literal["emergency", "urgent", "see_clinician", "self_care"]
 #: from least to most urgent
 DISPOSITION_ORDER: tuple[Disposition, ...] = ("self_care", "see_clinician", "urgent", "emergency")
-
-EMERGENCY_ADVICE = "Call an ambulance (999/112/911) or go to an emergency department now."
-URGENT_ADVICE = (
-    "See a doctor today, within hours: an urgent same-day GP or urgent-care appointment, or an emergency department."
-)
-SEE_CLINICIAN_ADVICE = "Book a doctor or physiotherapist in the next few days."
 
 #: red-flag codes in the order of the contract table
 CODES: tuple[str, ...] = (
@@ -61,58 +59,6 @@ MIN_URGENCY: dict[str, Urgency] = {
 }
 #: red flags that, when present, explain the calf pain better than a strain does
 NOT_A_STRAIN_CODES: frozenset[str] = frozenset(set(CODES) - {"achilles_rupture", "severe_muscle_tear"})
-
-_WHAT: dict[str, str] = {
-    "pulmonary_embolism": "These can be signs of a blood clot that has travelled to the lungs (pulmonary embolism).",
-    "acute_compartment_syndrome": "These can be signs of acute compartment syndrome: pressure building up inside the "
-    "calf that can damage muscle and nerves within hours.",
-    "arterial_compromise": "A cold, pale or blue foot can mean the blood supply to the leg is blocked.",
-    "cauda_equina": "These can be signs of pressure on the nerves at the bottom of the spine (cauda equina "
-    "syndrome), which needs treatment within hours.",
-    "dvt": "These can be signs of a blood clot in a leg vein (deep vein thrombosis). A clot can look exactly like a "
-    "calf strain, even in fit runners, so it has to be ruled out with a scan or blood test.",
-    "achilles_rupture": "This can be a torn Achilles tendon. It is missed often because people can still walk; it "
-    "heals best when treated within a day or two.",
-    "infection": "This can be a skin or deeper infection of the leg, which needs treatment.",
-    "bakers_cyst": "This can be a burst cyst behind the knee (Baker's cyst). It looks like a blood clot, so a scan "
-    "is needed to tell the two apart.",
-    "nerve_weakness": "A weak or dropping foot means a nerve is not working properly; it needs checking today.",
-    "severe_muscle_tear": "This can be a large tear of the calf muscle. It needs a proper examination.",
-    "stress_fracture": "This can be a stress fracture of the shin or fibula bone, not a muscle strain.",
-    "radicular_pain": "The pain may come from an irritated nerve in the lower back rather than from the calf muscle.",
-    "exertional_leg_pain": "This pattern fits exercise-related leg pain (chronic exertional compartment syndrome or "
-    "an artery being squeezed) better than a strain.",
-}
-_MEANWHILE: dict[str, str] = {
-    "pulmonary_embolism": "Do not drive yourself.",
-    "acute_compartment_syndrome": "Do not wait to see if it settles, and do not put on a tight bandage.",
-    "arterial_compromise": "Do not wait to see if it settles.",
-    "cauda_equina": "Do not wait to see if it settles.",
-    "dvt": "Until then, do not run, massage or stretch the calf. If you become breathless, have chest pain or cough "
-    "blood, call an ambulance (999/112/911).",
-    "achilles_rupture": "Until then, do not run or do calf exercises; keep weight off the foot as much as you can "
-    "and keep the toes pointed down (no stretching).",
-    "infection": "If you feel very unwell, the skin turns dark or blisters, or the pain becomes severe, call an "
-    "ambulance (999/112/911).",
-    "bakers_cyst": "Until then, do not run or massage the calf.",
-    "nerve_weakness": "Do not run until it has been checked.",
-    "severe_muscle_tear": "Meanwhile, protect the leg (crutches if you cannot walk), use compression and elevation, "
-    "and do not run. If the calf becomes rock-hard or the pain keeps escalating, call an ambulance (999/112/911).",
-    "stress_fracture": "Stop running and hopping until a clinician has checked the bone; walking and cycling are "
-    "fine if they do not hurt.",
-    "radicular_pain": "Meanwhile, avoid what brings the leg pain on. If you get numbness around the genitals or "
-    "bottom, trouble with bladder or bowel, or weakness in both legs, call an ambulance (999/112/911).",
-    "exertional_leg_pain": "Meanwhile, do not push runs through this pain. If the foot goes cold, pale or blue, or "
-    "the pain does not ease after stopping, go to an emergency department.",
-}
-_GO: dict[Urgency, str] = {
-    "emergency": EMERGENCY_ADVICE,
-    "urgent": URGENT_ADVICE,
-    "see_clinician": SEE_CLINICIAN_ADVICE,
-}
-_GO_SEE_CLINICIAN_EXTRA: dict[str, str] = {
-    "severe_muscle_tear": "Book a doctor or physiotherapist in the next day or two.",
-}
 
 # --- the rules (registered at import; listed in docs/clinical.md) ---
 R_PE = rule(
@@ -278,11 +224,6 @@ def disposition(flags: Iterable[RedFlag]) -> Disposition:
     for flag in flags:
         result = more_urgent(result, flag.urgency)
     return result
-
-
-def advice_for(code: str, urgency: Urgency) -> str:
-    go = _GO_SEE_CLINICIAN_EXTRA.get(code, _GO[urgency]) if urgency == "see_clinician" else _GO[urgency]
-    return f"{go} {_WHAT[code]} {_MEANWHILE[code]}"
 
 
 class _Collector:

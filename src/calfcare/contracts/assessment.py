@@ -14,13 +14,11 @@ labels and descriptions are the question text an interactive questionnaire can a
 
 from __future__ import annotations
 
-import difflib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import ErrorDetails
 
 from calfcare.clinical.answers import (
@@ -44,6 +42,15 @@ from calfcare.clinical.answers import (
     Sex,
     Side,
     TriageAnswers,
+)
+from calfcare.contracts._common import (
+    Location,
+    field_problem,
+    load_answers,
+    require_object,
+    validate,
+    with_schema_header,
+    yes_no_or_count,
 )
 from calfcare.errors import FieldProblem, InvalidAnswers
 
@@ -312,45 +319,17 @@ def _expected(key: str) -> str:
         return "a whole number from 10 to 100"
     if key == "days_since_onset":
         return "a number ≥ 0 (fractions allowed)"
-    annotation = _FIELDS[key].annotation
-    if bool in get_args(annotation):
-        return "true or false"
-    metadata = _FIELDS[key].metadata
-    if any(getattr(m, "le", None) == 10 for m in metadata):
-        return "a whole number from 0 to 10"
-    return "a whole number ≥ 0"
+    return yes_no_or_count(_FIELDS[key])
 
 
-def _shown(value: Any) -> str:
-    kind = {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "an object"}
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return "null" if value is None else f"{text} ({kind.get(type(value), type(value).__name__)})"
-
-
-_WHAT = {
-    "literal_error": "not an allowed value",
-    "greater_than_equal": "out of range",
-    "less_than_equal": "out of range",
-    "finite_number": "out of range",
-}
+def _expected_at(loc: Location) -> str:
+    if len(loc) > 1:  # one item of the list
+        return f"one of: {', '.join(CLOT_RISKS)}"
+    return _expected(str(loc[0]))
 
 
 def _problem(err: ErrorDetails) -> FieldProblem:
-    loc = err["loc"]
-    key = str(loc[0]) if loc else ""
-    where = key + "".join(f"[{part}]" for part in loc[1:])
-    if err["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(key, ANSWER_KEYS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return FieldProblem(where, f"unknown key: not one of the triage answer keys{hint}")
-    if key not in _FIELDS:
-        return FieldProblem(where, err["msg"])
-    what = _WHAT.get(err["type"], "wrong type")
-    if len(loc) > 1:  # one item of the list
-        return FieldProblem(where, f"{what}: got {_shown(err['input'])}; expected one of: {', '.join(CLOT_RISKS)}")
-    return FieldProblem(where, f"{what}: got {_shown(err['input'])}; expected {_expected(key)}")
+    return field_problem(err, keys=ANSWER_KEYS, label="triage", expected=_expected_at)
 
 
 def _convert(model: AssessmentAnswersIn) -> TriageAnswers:
@@ -365,62 +344,18 @@ def _convert(model: AssessmentAnswersIn) -> TriageAnswers:
 
 def parse_assessment_answers(data: object) -> TriageAnswers:
     """Validate one answers object (a dict from JSON) against the contract; every problem is listed at once."""
-    if not isinstance(data, dict):
-        raise InvalidAnswers(
-            "the triage answers must be one JSON object",
-            [FieldProblem("", f"expected a JSON object of answers, got {_shown(data)}")],
-        )
+    data = require_object(data, "triage")
     bad_keys = [k for k in data if not isinstance(k, str)]
     if bad_keys:
         problems = [FieldProblem(repr(k), "unknown key: keys must be text") for k in bad_keys]
         raise InvalidAnswers("the triage answers have keys that are not text", problems)
-    try:
-        model = AssessmentAnswersIn.model_validate(data)
-    except ValidationError as exc:
-        problems = sorted({_problem(e) for e in exc.errors()}, key=lambda p: p.where)
-        raise InvalidAnswers("the triage answers break the contract", problems) from None
-    return _convert(model)
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"the key {key!r} is given twice")
-        out[key] = value
-    return out
+    return _convert(validate(AssessmentAnswersIn, data, "triage", _problem))
 
 
 def load_answers_file(path: str | Path) -> TriageAnswers:
     """Read and validate an answers file. Unreadable files, corrupt or non-object JSON and contract breaches all
     raise InvalidAnswers naming the file (and line:column for JSON syntax errors)."""
-    p = Path(path)
-    try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InvalidAnswers(f"{p}: no such answers file", [FieldProblem(str(p), "no such file")]) from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise InvalidAnswers(f"{p}: cannot read the answers file", [FieldProblem(str(p), reason)]) from None
-    except UnicodeDecodeError as exc:
-        bad = FieldProblem(str(p), f"not UTF-8 text (bad byte at offset {exc.start})")
-        raise InvalidAnswers(f"{p}: the answers file is not valid JSON text", [bad]) from None
-    try:
-        data = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_pairs)
-    except json.JSONDecodeError as exc:
-        where = f"{p}:{exc.lineno}:{exc.colno}"
-        problem = f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        raise InvalidAnswers(f"{p}: the answers file is not valid JSON", [FieldProblem(where, problem)]) from None
-    except ValueError as exc:
-        raise InvalidAnswers(f"{p}: the answers file is not valid JSON", [FieldProblem(str(p), str(exc))]) from None
-    try:
-        return parse_assessment_answers(data)
-    except InvalidAnswers as exc:
-        raise InvalidAnswers(f"{p}: {str(exc).splitlines()[0]}", exc.problems) from None
+    return load_answers(path, parse_assessment_answers)
 
 
 def assessment_answers_schema() -> dict[str, Any]:
@@ -431,7 +366,7 @@ def assessment_answers_schema() -> dict[str, Any]:
         "Answers to the calfcare triage questionnaire. Every key is optional: a missing key or null means "
         "'not asked / don't know', never 'no'. Pain scores are 0 (none) to 10 (worst imaginable)."
     )
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+    return with_schema_header(schema, SCHEMA_ID)
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,21 @@ added to CHECKIN.md: ``cleared_by_clinician`` (true once a clinician has cleared
 
 from __future__ import annotations
 
-import difflib
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic_core import ErrorDetails
 
 from calfcare.clinical.checkin import SESSION_KINDS, SESSIONS, CheckInAnswers, Session, SessionKind, checkin_from_values
+from calfcare.contracts._common import (
+    field_problem,
+    load_answers,
+    require_object,
+    validate,
+    with_schema_header,
+    yes_no_or_count,
+)
 from calfcare.contracts.assessment import RED_FLAG_KEYS, AssessmentAnswersIn
 from calfcare.errors import FieldProblem, InvalidAnswers
 
@@ -95,54 +101,19 @@ def _expected(key: str) -> str:
         return _RANGES[key]
     if key == "clot_risk_factors":
         return "a list of clot risk factors as in the triage contract"
-    text = str(_FIELDS[key].annotation)
-    if "bool" in text:
-        return "true or false"
-    if any(getattr(m, "le", None) == 10 for m in _FIELDS[key].metadata):
-        return "a whole number from 0 to 10"
-    return "a whole number ≥ 0"
-
-
-def _shown(value: Any) -> str:
-    kinds = {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "an object"}
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    text = text if len(text) <= 40 else text[:37] + "..."
-    return "null" if value is None else f"{text} ({kinds.get(type(value), type(value).__name__)})"
+    return yes_no_or_count(_FIELDS[key])
 
 
 def _problem(err: ErrorDetails) -> FieldProblem:
-    loc = err["loc"]
-    key = str(loc[0]) if loc else ""
-    where = key + "".join(f"[{part}]" for part in loc[1:])
-    if err["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(key, _KEYS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return FieldProblem(where, f"unknown key: not one of the check-in answer keys{hint}")
-    if key not in _FIELDS:
-        return FieldProblem(where, err["msg"])
-    what = {
-        "literal_error": "not an allowed value",
-        "greater_than_equal": "out of range",
-        "less_than_equal": "out of range",
-        "finite_number": "out of range",
-    }.get(err["type"], "wrong type")
-    return FieldProblem(where, f"{what}: got {_shown(err['input'])}; expected {_expected(key)}")
+    return field_problem(err, keys=_KEYS, label="check-in", expected=lambda loc: _expected(str(loc[0])))
 
 
 def parse_checkin_answers(data: object) -> CheckInAnswers:
     """Validate one check-in answers object (a dict from JSON); every problem is listed at once."""
-    if not isinstance(data, dict):
-        raise InvalidAnswers(
-            "the check-in answers must be one JSON object",
-            [FieldProblem("", f"expected a JSON object of answers, got {_shown(data)}")],
-        )
+    data = require_object(data, "check-in")
     if bad := [k for k in data if not isinstance(k, str)]:
         raise InvalidAnswers("the check-in answers have keys that are not text", [FieldProblem(repr(bad[0]), "")])
-    try:
-        model = CheckInAnswersIn.model_validate(data)
-    except ValidationError as exc:
-        problems = sorted({_problem(e) for e in exc.errors()}, key=lambda p: p.where)
-        raise InvalidAnswers("the check-in answers break the contract", problems) from None
+    model = validate(CheckInAnswersIn, data, "check-in", _problem)
     values: dict[str, object] = {}
     for key in _KEYS:
         value = getattr(model, key)
@@ -152,49 +123,12 @@ def parse_checkin_answers(data: object) -> CheckInAnswers:
     return checkin_from_values(values)
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"the key {key!r} is given twice")
-        out[key] = value
-    return out
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def load_checkin_file(path: str | Path) -> CheckInAnswers:
     """Read and validate a check-in answers file; every failure raises InvalidAnswers naming the file."""
-    p = Path(path)
-    try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InvalidAnswers(f"{p}: no such answers file", [FieldProblem(str(p), "no such file")]) from None
-    except OSError as exc:
-        problem = FieldProblem(str(p), exc.strerror or str(exc))
-        raise InvalidAnswers(f"{p}: cannot read the answers file", [problem]) from None
-    except UnicodeDecodeError as exc:
-        problem = FieldProblem(str(p), f"not UTF-8 text (bad byte at offset {exc.start})")
-        raise InvalidAnswers(f"{p}: the answers file is not valid JSON text", [problem]) from None
-    try:
-        data = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_pairs)
-    except json.JSONDecodeError as exc:
-        where, msg = (
-            f"{p}:{exc.lineno}:{exc.colno}",
-            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-        )
-        raise InvalidAnswers(f"{p}: the answers file is not valid JSON", [FieldProblem(where, msg)]) from None
-    except ValueError as exc:
-        raise InvalidAnswers(f"{p}: the answers file is not valid JSON", [FieldProblem(str(p), str(exc))]) from None
-    try:
-        return parse_checkin_answers(data)
-    except InvalidAnswers as exc:
-        raise InvalidAnswers(f"{p}: the check-in answers break the contract", exc.problems) from None
+    return load_answers(path, parse_checkin_answers, message="the check-in answers break the contract")
 
 
 def checkin_answers_schema() -> dict[str, Any]:
     """JSON Schema of the check-in answers (what a web form or an outside checker validates against)."""
     schema = CheckInAnswersIn.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+    return with_schema_header(schema, SCHEMA_ID)

@@ -26,6 +26,15 @@ from calfcare.training.importing.pipeline import ProgressFn
 __all__ = ["ImportReport", "Limits", "activity_json", "import_paths", "outcome_json"]
 
 
+#: the measured numbers of an activity, named alike in ActivitySummary, the activity table and the JSON output
+_METRICS = ("elapsed_s", "moving_s", "distance_m", "avg_hr", "max_hr", "avg_cadence_spm", "elevation_gain_m")
+
+
+def _metrics(source: Any) -> dict[str, Any]:
+    """The :data:`_METRICS` of a summary or a stored row, by name."""
+    return {name: getattr(source, name) for name in _METRICS}
+
+
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -40,8 +49,7 @@ class DatabaseSink:
         cols = Activity.__table__.c
         query = select(
             cols.id, cols.content_sha256, cols.source_path, cols.sport, cols.start_utc, cols.utc_offset_s,
-            cols.elapsed_s, cols.moving_s, cols.distance_m, cols.avg_hr, cols.max_hr, cols.avg_cadence_spm,
-            cols.elevation_gain_m, cols.source_format, cols.device, cols.name, cols.rpe,
+            *(cols[name] for name in _METRICS), cols.source_format, cols.device, cols.name, cols.rpe,
         ).where(cols.runner_id == self.runner_id)  # fmt: skip
         with self.db.engine.connect() as conn:
             rows = conn.execute(query).all()
@@ -60,13 +68,7 @@ class DatabaseSink:
             "sport": summary.sport,
             "start_utc": summary.start.astimezone(UTC),
             "utc_offset_s": int(offset.total_seconds()) if offset is not None else None,
-            "elapsed_s": summary.elapsed_s,
-            "moving_s": summary.moving_s,
-            "distance_m": summary.distance_m,
-            "avg_hr": summary.avg_hr,
-            "max_hr": summary.max_hr,
-            "avg_cadence_spm": summary.avg_cadence_spm,
-            "elevation_gain_m": summary.elevation_gain_m,
+            **_metrics(summary),
             "device": summary.device[:200] if summary.device else None,
             "name": summary.name,
             "rpe": summary.rpe,
@@ -99,13 +101,7 @@ def _summary(row: Any) -> ActivitySummary:
     return ActivitySummary(
         sport=cast(Sport, row.sport),
         start=start,
-        elapsed_s=row.elapsed_s,
-        moving_s=row.moving_s,
-        distance_m=row.distance_m,
-        avg_hr=row.avg_hr,
-        max_hr=row.max_hr,
-        avg_cadence_spm=row.avg_cadence_spm,
-        elevation_gain_m=row.elevation_gain_m,
+        **_metrics(row),
         source_format=cast(SourceFormat, row.source_format),
         device=row.device,
         name=row.name,
@@ -142,13 +138,7 @@ def activity_json(summary: ActivitySummary | None, activity_id: int | None) -> d
         "id": activity_id,
         "sport": summary.sport,
         "start": summary.start.isoformat(),
-        "elapsed_s": summary.elapsed_s,
-        "moving_s": summary.moving_s,
-        "distance_m": summary.distance_m,
-        "avg_hr": summary.avg_hr,
-        "max_hr": summary.max_hr,
-        "avg_cadence_spm": summary.avg_cadence_spm,
-        "elevation_gain_m": summary.elevation_gain_m,
+        **_metrics(summary),
         "source_format": summary.source_format,
         "device": summary.device,
     }

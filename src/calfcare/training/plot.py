@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -110,26 +111,15 @@ def _draw(fig: Figure, ax: Axes, data: LoadPlotData) -> None:
         labels.append(f"week with a {SPIKE_NAMES[b]}")
     if data.pain or data.pain_during:
         pain_ax = ax.twinx()
-        if data.pain:
-            pain_ax.plot(
-                _x([d for d, _ in data.pain]),
-                [p for _, p in data.pain],
-                color="#c62828",
-                marker="o",
-                ms=3,
-                lw=1.4,
-                label="morning pain (0–10)",
-            )
-        if data.pain_during:
-            pain_ax.plot(
-                _x([d for d, _ in data.pain_during]),
-                [p for _, p in data.pain_during],
-                color="#ad1457",
-                marker="x",
-                ms=4,
-                lw=0,
-                label="pain during run (0–10)",
-            )
+        morning = {"color": "#c62828", "marker": "o", "ms": 3, "lw": 1.4, "label": "morning pain (0–10)"}
+        during = {"color": "#ad1457", "marker": "x", "ms": 4, "lw": 0, "label": "pain during run (0–10)"}
+        pain_series: tuple[tuple[Sequence[tuple[date, float]], dict[str, Any]], ...] = (
+            (data.pain, morning),
+            (data.pain_during, during),
+        )
+        for series, style in pain_series:
+            if series:
+                pain_ax.plot(_x([d for d, _ in series]), [p for _, p in series], **style)
         pain_ax.set_ylim(0, 10.5)
         pain_ax.set_ylabel("calf pain (0–10)", color="#c62828")
         h2, l2 = pain_ax.get_legend_handles_labels()

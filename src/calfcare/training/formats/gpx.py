@@ -22,10 +22,10 @@ from calfcare.training.formats.xmlsafe import (
     NotAnActivity,
     cadence_to_spm,
     first_session,
+    float_channels,
     iso_times,
     local_name,
     parse_xml,
-    to_floats,
 )
 
 __all__ = ["NotAnActivity", "parse_gpx"]
@@ -175,15 +175,7 @@ def parse_gpx(data: bytes, *, name: str | None = None) -> RawTrack:
     if not keep.all():
         time, segments = time[keep], segments[keep]
         columns = {k: [v for v, kept in zip(col, keep.tolist(), strict=True) if kept] for k, col in columns.items()}
-    channels: dict[str, np.ndarray] = {}
-    for key, column in columns.items():
-        if key == "time":
-            continue
-        values, bad = to_floats(column)
-        if bad:
-            warnings.append(f"GPX: {bad} unreadable {key} values ignored")
-        if np.isfinite(values).any():
-            channels[key] = values
+    channels = float_channels(columns, [key for key in columns if key != "time"], "GPX", warnings)
     lat, lon = channels.get("lat"), channels.get("lon")
     if lat is not None and lon is not None:
         outside = (np.abs(lat) > 90) | (np.abs(lon) > 180)
@@ -191,9 +183,6 @@ def parse_gpx(data: bytes, *, name: str | None = None) -> RawTrack:
             warnings.append(f"GPX: {int(outside.sum())} positions outside the globe ignored")
             lat[outside] = np.nan
             lon[outside] = np.nan
-    elif lat is not None or lon is not None:
-        channels.pop("lat", None)
-        channels.pop("lon", None)
     sport = sport_from_name(_first_type(root))
     if "cadence" in channels:
         channels["cadence"] = cadence_to_spm(channels["cadence"], sport, warnings)

@@ -24,10 +24,10 @@ from calfcare.training.formats.xmlsafe import (
     NotAnActivity,
     cadence_to_spm,
     first_session,
+    float_channels,
     iso_times,
     local_name,
     parse_xml,
-    to_floats,
 )
 
 __all__ = ["NotAnActivity", "parse_tcx"]
@@ -178,17 +178,7 @@ def parse_tcx(data: bytes, *, name: str | None = None) -> RawTrack:
     tracks = np.asarray(collector.tracks, dtype=np.int64)
     keep = first_session(time, parts, "TCX activities", warnings)
     kept_parts = {int(p) for p in np.unique(parts[keep])}
-    channels: dict[str, np.ndarray] = {}
-    for key in _KINDS[1:]:
-        values, bad = to_floats(columns[key])
-        if bad:
-            warnings.append(f"TCX: {bad} unreadable {key} values ignored")
-        values = values[keep]
-        if np.isfinite(values).any():
-            channels[key] = values
-    if ("lat" in channels) != ("lon" in channels):
-        channels.pop("lat", None)
-        channels.pop("lon", None)
+    channels = float_channels(columns, _KINDS[1:], "TCX", warnings, keep=keep)
     sport = _session_sport([collector.sports[p] for p in sorted(kept_parts)], warnings)
     if "cadence" in channels:
         channels["cadence"] = cadence_to_spm(channels["cadence"], sport, warnings)

@@ -11,7 +11,7 @@ UTF-16 files (re-encoded to UTF-8 before parsing).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -22,7 +22,7 @@ from calfcare.errors import CorruptFile, UnsafeFile
 from calfcare.training.activity import FloatArray
 from calfcare.training.streams import NotAnActivity
 
-__all__ = ["NotAnActivity", "first_session", "iso_times", "parse_xml", "to_floats"]
+__all__ = ["NotAnActivity", "first_session", "float_channels", "iso_times", "parse_xml", "to_floats"]
 
 _PARSER_OPTIONS = {
     "resolve_entities": False,
@@ -133,6 +133,32 @@ def to_floats(values: Sequence[str | None]) -> tuple[FloatArray, int]:
 
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def float_channels(
+    columns: Mapping[str, Sequence[str | None]],
+    keys: Iterable[str],
+    fmt: str,
+    warnings: list[str],
+    *,
+    keep: npt.NDArray[np.bool_] | None = None,
+) -> dict[str, FloatArray]:
+    """The ``keys`` text columns as float channels: unreadable values are NaN and counted in a warning (``fmt``:
+    "GPX", "TCX"), then only the ``keep`` rows are kept. A channel without any value is left out, and so are
+    ``lat`` and ``lon`` unless both have values."""
+    channels: dict[str, FloatArray] = {}
+    for key in keys:
+        values, bad = to_floats(columns[key])
+        if bad:
+            warnings.append(f"{fmt}: {bad} unreadable {key} values ignored")
+        if keep is not None:
+            values = values[keep]
+        if np.isfinite(values).any():
+            channels[key] = values
+    if ("lat" in channels) != ("lon" in channels):
+        channels.pop("lat", None)
+        channels.pop("lon", None)
+    return channels
 
 
 def _parse_iso(text: str) -> datetime | None:
