@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from calfcare.errors import CorruptFile, UnsupportedFormat
+from calfcare.errors import CorruptFile, NotAnActivity, UnsupportedFormat
 from calfcare.training.formats import fit as fit_module
 from calfcare.training.formats import fit_profile as fp
 from calfcare.training.formats.fit import decode_fit, decode_fit_reference
@@ -30,6 +30,7 @@ from calfcare.training.formats.fit_encode import (
     semicircles,
 )
 from calfcare.training.formats.fit_reference import reference_messages
+from calfcare.training.streams import build_activity
 
 START = datetime(2024, 5, 1, 7, 0, tzinfo=UTC)
 T0 = START.timestamp()
@@ -273,3 +274,79 @@ def test_positions_outside_the_globe_are_dropped() -> None:
     track = decode_fit(w.to_bytes())
     assert track.channels["lat"][0] == pytest.approx(45) and np.isnan(track.channels["lat"][1])
     assert np.isnan(track.channels["lon"][1])
+
+
+def pool_swim(*, session: bool = True, lap: bool = False, activity: bool = False, file_type: int = 4) -> bytes:
+    """A pool swim as Garmin writes it: records with distance and speed but no timestamp (the lengths carry
+    the time), then optionally a lap, a session (swim, 30 min elapsed, 27:30 timer, 1,500 m) and an activity."""
+    w = FitWriter()
+    w.define(0, fp.FILE_ID, [(0, ENUM), (1, UINT16), (2, UINT16)])
+    w.write(0, [file_type, 1, 1328])
+    w.define(1, fp.RECORD, [(5, UINT32), (6, UINT16)])
+    w.write(1, [np.arange(1, 61) * 2500, 900])
+    end = int(fit_time(T0 + 1800))
+    if lap:
+        w.define(2, fp.LAP, [(253, UINT32), (2, UINT32), (7, UINT32), (8, UINT32), (9, UINT32)])
+        w.write(2, [[end - 1000, end], [int(fit_time(T0)), end - 1000], [800_000, 1_000_000], [700_000, 950_000],
+                    [60_000, 90_000]])  # fmt: skip
+    if session:
+        w.define(3, fp.SESSION, [(253, UINT32), (2, UINT32), (7, UINT32), (8, UINT32), (9, UINT32), (5, ENUM)])
+        w.write(3, [end, int(fit_time(T0)), 1_800_000, 1_650_000, 150_000, 5])
+    if activity:
+        w.define(4, fp.ACTIVITY, [(253, UINT32), (0, UINT32), (5, UINT32)])
+        w.write(4, [end, 1_650_000, end + 7200])
+    return w.to_bytes()
+
+
+def test_a_session_without_timed_records_gives_a_summary_only_activity() -> None:
+    data = pool_swim()
+    assert_same_as_reference(data)
+    track = decode_fit(data)
+    assert not np.isfinite(track.time).any() and track.record_count == 60
+    assert track.reported["start_epoch"] == T0
+    parsed = build_activity(track)
+    summary = parsed.summary
+    assert parsed.streams is None
+    assert summary.sport == "swim" and summary.start == START
+    assert (summary.elapsed_s, summary.moving_s, summary.distance_m) == (1800, 1650, 1500)
+    assert any("no sample has a time" in w for w in parsed.warnings)
+
+
+def test_without_a_session_the_laps_give_the_start_and_totals() -> None:
+    parsed = build_activity(decode_fit(pool_swim(session=False, lap=True)))
+    assert parsed.summary.start == START
+    assert (parsed.summary.elapsed_s, parsed.summary.moving_s, parsed.summary.distance_m) == (1800, 1650, 1500)
+
+
+def test_without_session_or_laps_the_activity_end_minus_its_timer_time_is_the_start() -> None:
+    parsed = build_activity(decode_fit(pool_swim(session=False, activity=True)))
+    assert parsed.summary.start.timestamp() == T0 + 150
+    offset = parsed.summary.start.utcoffset()
+    assert offset is not None and offset.total_seconds() == 7200
+    assert parsed.summary.moving_s == 1650 and parsed.summary.distance_m is None
+
+
+def test_an_activity_file_with_no_session_and_no_timed_record_is_not_an_activity() -> None:
+    with pytest.raises(NotAnActivity, match="no session, lap or activity gives a start") as info:
+        decode_fit(pool_swim(session=False))
+    assert info.value.reason.startswith("skipped: FIT")
+
+
+@pytest.mark.parametrize(("file_type", "name"), [(2, "settings"), (5, "workout"), (6, "course"), (9, "weight")])
+def test_a_file_of_another_type_is_not_an_activity_even_with_a_session(file_type: int, name: str) -> None:
+    with pytest.raises(NotAnActivity, match=f"FIT {name} file, not an activity"):
+        decode_fit(pool_swim(file_type=file_type))
+
+
+def test_device_relative_times_are_anchored_by_the_timestamp_correlation() -> None:
+    w = FitWriter()
+    w.define(0, fp.RECORD, [(253, UINT32), (3, UINT8)])
+    w.write(0, [100 + np.arange(5), 140])
+    w.define(1, fp.TIMESTAMP_CORRELATION, [(253, UINT32), (1, UINT32), (3, UINT32)])
+    w.write(1, [int(fit_time(T0)) + 2, 102, int(fit_time(T0)) + 2 - 7 * 3600])
+    data = w.to_bytes()
+    assert_same_as_reference(data)
+    track = decode_fit(data)
+    np.testing.assert_array_equal(track.time, T0 + np.arange(5))
+    assert track.utc_offset_s == -7 * 3600
+    assert any("timestamp correlation" in w for w in track.warnings)

@@ -6,8 +6,9 @@ Expectations read from the MANIFEST ``expected`` column:
 
 * ``OK…``, ``LENIENT``, ``MALFORMED``, ``HISTORICAL``, ``REAL …``: imported, or a duplicate (the corpus holds
   byte-identical copies and the same run in several formats). A well-formed file that holds no activity
-  (a FIT settings/workout/weight file, a GPX route, a TCX course) or no timed sample at all (a pool swim
-  logged as lengths only) may be skipped, with the reason.
+  (a FIT settings/workout/weight file, a GPX route, a TCX course) may be skipped, with the reason; so may a FIT
+  activity file with neither a timed record nor a session or lap start (fitdecode must agree). One with a
+  session but no timed record (a pool swim logged as lengths) must be imported, summary only.
 * ``FAIL…`` and ``CORRUPT…``: an error with a reason.
 * ``ORACLE``: skipped (a CSV of expected values, not an activity).
 * Anything else (EDGE, QUIRK, POLICY-FAIL, HAND-WRITTEN, multi-session notes): any status, with a reason
@@ -89,11 +90,24 @@ def _may_be_skipped(entry: Entry) -> bool:
     return True  # GPX routes and TCX courses are well-formed files without an activity
 
 
-def _nothing_recorded(outcome: Outcome) -> bool:
-    """A FIT activity without any timed record (pool swims logged as lengths, a session-only file): skipped,
-    with the reason; importing session totals alone is not supported."""
-    reason = outcome.error or ""
-    return "no sample has a time" in reason or "no recorded samples" in reason
+def _nothing_recorded(path: Path, outcome: Outcome) -> bool:
+    """A FIT activity file skipped as "nothing recorded": fitdecode must find neither a timed record nor a
+    session or lap with a start time (a file with a session is imported, summary only)."""
+    if "nothing recorded" not in (outcome.error or "") or not path.name.lower().endswith(".fit"):
+        return False
+    import fitdecode
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with fitdecode.FitReader(str(path), check_crc=fitdecode.CrcCheck.DISABLED) as reader:
+            for frame in reader:
+                if frame.frame_type != fitdecode.FIT_FRAME_DATA:
+                    continue
+                if frame.name == "record" and frame.get_value("timestamp", fallback=None) is not None:
+                    return False
+                if frame.name in ("session", "lap") and frame.get_value("start_time", fallback=None) is not None:
+                    return False
+    return True
 
 
 def test_every_manifest_file_has_an_outcome_and_nothing_else_appears(corpus_run: CorpusRun) -> None:
@@ -111,7 +125,9 @@ def test_valid_files_are_imported_or_duplicates(corpus_run: CorpusRun) -> None:
             continue
         for o in corpus_run.outcomes_of(entry):
             allowed = {"imported", "duplicate"}
-            if _may_be_skipped(entry) or _nothing_recorded(o) or "__MACOSX" in o.path or o.path.endswith(".csv"):
+            path = corpus_run.root / entry.path
+            skippable = _may_be_skipped(entry) or _nothing_recorded(path, o)
+            if skippable or "__MACOSX" in o.path or o.path.endswith(".csv"):
                 allowed.add("skipped")
             if o.status not in allowed:
                 wrong.append(f"{entry.path}: {o.status} ({o.error})")
@@ -154,8 +170,9 @@ def test_strava_csvs_without_their_folders_keep_manual_entries_and_name_the_miss
         assert all(o.status in ("imported", "duplicate") and o.activity for o in outcomes if "#" in o.path)
 
 
-def _fit_reference(path: Path) -> tuple[int, list[tuple[float | None, float | None]]]:
-    """fitdecode: the number of record messages and each session's (total_elapsed_time, total_distance)."""
+def _fit_reference(path: Path) -> tuple[int, list[tuple[float | None, float | None, object]]]:
+    """fitdecode: the number of record messages and each session's (total_elapsed_time, total_distance,
+    start_time)."""
     import fitdecode
 
     records, sessions = 0, []
@@ -171,12 +188,12 @@ def _fit_reference(path: Path) -> tuple[int, list[tuple[float | None, float | No
                     get = frame.get_value
                     elapsed = get("total_elapsed_time", fallback=None)
                     distance = get("total_distance", fallback=None)
-                    sessions.append((elapsed, distance))
+                    sessions.append((elapsed, distance, get("start_time", fallback=None)))
     return records, sessions
 
 
 def test_fit_summaries_agree_with_fitdecode_session_totals(corpus_run: CorpusRun) -> None:
-    checked = 0
+    checked = summaries = 0
     for entry in corpus_run.entries:
         path = corpus_run.root / entry.path
         if not entry.path.lower().endswith(".fit") or path.stat().st_size > FIT_REFERENCE_MAX_BYTES:
@@ -187,14 +204,18 @@ def test_fit_summaries_agree_with_fitdecode_session_totals(corpus_run: CorpusRun
         records, sessions = _fit_reference(path)
         if len(sessions) != 1:
             continue
-        elapsed, distance = sessions[0]
+        elapsed, distance, start = sessions[0]
         assert o.record_count == records, entry.path
+        if any("summary only" in w for w in o.warnings):  # no timed record: the session is the activity
+            assert o.activity.start == start, entry.path
+            summaries += 1
         if elapsed:
             assert o.activity.elapsed_s == pytest.approx(elapsed, abs=1.0), entry.path
         if distance and o.activity.distance_m is not None:
             assert o.activity.distance_m == pytest.approx(distance, rel=0.01), entry.path
         checked += 1
     assert checked >= 20
+    assert summaries >= 5  # the pool swims and the session-only ride of the corpus
 
 
 def _xml_points(path: Path) -> tuple[int, float]:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from calfcare.training.load import RunDay
-from calfcare.training.warnings import longest_in_window, prevention_warnings, spike_warning
+from calfcare.training.warnings import (
+    longest_in_window,
+    planned_run_km,
+    prevention_warnings,
+    recent_easy_pace,
+    spike_warning,
+    today_warnings,
+)
 
 TODAY = date(2026, 5, 1)
 
@@ -66,3 +73,59 @@ def test_steady_comeback_running_gets_only_the_reinjury_reminder() -> None:
     ws = prevention_warnings(comeback(), TODAY, returned_on=TODAY - timedelta(weeks=4))
     assert [w.kind for w in ws] == ["reinjury_window"]
     assert prevention_warnings(comeback(), TODAY, returned_on=TODAY - timedelta(weeks=16)) == []
+
+
+def test_a_planned_run_in_minutes_becomes_kilometres_at_the_easy_pace() -> None:
+    walk_run = {"warm_up_min": 5, "intervals": [{"walk_min": 1, "run_min": 4, "repeats": 5}], "total_min": 30}
+    assert planned_run_km(walk_run, 360.0) == round(20 * 60 / 360, 2)  # the 20 running minutes, not the walks
+    assert planned_run_km({"continuous_min": 45}, 300.0) == 9.0
+    assert planned_run_km({"total_min": 30}, 360.0) == 5.0
+    assert planned_run_km({**walk_run, "approx_km": 3.1}, 360.0) == 3.1  # a given distance wins
+    assert planned_run_km(walk_run, None) is None
+
+
+def test_the_recent_easy_pace_leaves_out_speed_work_and_old_runs() -> None:
+    runs = [
+        RunDay(TODAY - timedelta(days=2), 10.0, 60.0),  # 360 s/km
+        RunDay(TODAY - timedelta(days=4), 10.0, 50.0, fast_min=12.0),  # intervals: not easy
+        RunDay(TODAY - timedelta(days=40), 10.0, 40.0),  # too old
+    ]
+    assert recent_easy_pace(runs, TODAY) == 360.0
+    assert recent_easy_pace(runs[1:], TODAY) is None
+
+
+def test_today_warns_only_in_the_running_phases() -> None:
+    runs = [*comeback(), RunDay(TODAY, 15.0, 90)]
+    assert today_warnings(runs, TODAY, phase="strength") == []
+    [w] = today_warnings(runs, TODAY, phase="full_training")
+    assert w.kind == "long_run_spike" and w.level == "warning" and "50 % longer" in w.text
+
+
+def test_the_latest_run_counts_for_a_week_then_no_longer() -> None:
+    runs = [*comeback(), RunDay(TODAY - timedelta(days=6), 13.0, 80)]
+    runs = [r for r in runs if r.day <= TODAY - timedelta(days=6)]
+    assert [w.kind for w in today_warnings(runs, TODAY, phase="full_training")] == ["long_run_spike"]
+    assert today_warnings(runs, TODAY + timedelta(days=1), phase="full_training") == []
+
+
+def test_a_planned_run_over_the_recent_longest_gets_a_cap() -> None:
+    [w] = today_warnings(comeback(), TODAY, phase="return_to_run", planned_km=12.0)
+    assert w.kind == "long_run_spike" and w.level == "caution" and "Keep it to about 11.0 km" in w.text
+    assert today_warnings(comeback(), TODAY, phase="return_to_run", planned_km=11.0) == []
+
+
+def test_speed_work_during_the_return_to_run_programme_is_too_soon() -> None:
+    runs = [*comeback(), RunDay(TODAY - timedelta(days=1), 6.0, 33, fast_min=8.0, surges=5)]
+    [w] = today_warnings(runs, TODAY, phase="return_to_run", running_since=TODAY - timedelta(weeks=4))
+    assert w.kind == "speed_too_soon" and w.level == "warning" and "return-to-run programme" in w.text
+    assert w.sources == ("green2022", "orchard2020") and "Orchard 2020" in w.text
+    # the same run before this return-to-run phase began (an earlier attempt) is not counted
+    assert today_warnings(runs, TODAY, phase="return_to_run", running_since=TODAY) == []
+
+
+def test_speed_work_counts_as_too_soon_only_in_the_first_weeks_after_return() -> None:
+    runs = [*comeback(), RunDay(TODAY - timedelta(days=2), 6.0, 33, surges=4)]
+    soon = today_warnings(runs, TODAY, phase="full_training", returned_on=TODAY - timedelta(days=12))
+    assert [w.kind for w in soon] == ["speed_too_soon"] and "10 days after returning" in soon[0].text
+    later = today_warnings(runs, TODAY, phase="full_training", returned_on=TODAY - timedelta(weeks=5))
+    assert later == []

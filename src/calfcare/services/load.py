@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -84,16 +84,24 @@ def _speeds(db: Database, ids: Sequence[int]) -> dict[int, np.ndarray]:
     return out
 
 
-def load_history(db: Database, runner: str, *, reference: date, streams_from: date) -> History:
-    """Every run of ``runner`` (summaries), with stream-derived intensity for runs on or after ``streams_from``
-    and a threshold pace from the 180 days before ``reference``."""
+def load_history(
+    db: Database, runner: str, *, reference: date, streams_from: date, since: date | None = None
+) -> History:
+    """Every run of ``runner`` (summaries), or only those from ``since`` on, with stream-derived intensity for
+    runs on or after ``streams_from`` and a threshold pace from the 180 days before ``reference`` (give a
+    ``since`` at least that early, or the pace is set from fewer runs)."""
     rid = _runner_id(db, runner)
+    query = select(Activity).where(Activity.runner_id == rid)
+    if since is not None:  # a day of margin: runs are placed on the runner's local day
+        query = query.where(Activity.start_utc >= datetime.combine(since - timedelta(days=1), time.min, tzinfo=UTC))
     with db.session() as s:
-        acts = list(s.scalars(select(Activity).where(Activity.runner_id == rid).order_by(Activity.start_utc)))
+        acts = list(s.scalars(query.order_by(Activity.start_utc)))
         eps = list(s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset)))
         checkins = list(s.scalars(select(CheckIn).where(CheckIn.runner_id == rid).order_by(CheckIn.day)))
     acts = [a for a in acts if a.sport in RUN_SPORTS and (a.distance_m or 0) > 0]
     days = {a.id: _local_day(a.start_utc, a.utc_offset_s) for a in acts}
+    if since is not None:
+        acts = [a for a in acts if days[a.id] >= since]
     lo = reference - timedelta(days=THRESHOLD_DAYS)
     wanted = [a.id for a in acts if days[a.id] >= min(lo, streams_from)]
     speeds = _speeds(db, wanted)

@@ -6,19 +6,31 @@ was), then asks :func:`calfcare.clinical.today.build_today`. A stopped plan (a r
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from calfcare.clinical.progression import EpisodeFacts, PlanState
 from calfcare.clinical.today import build_today
 from calfcare.services.replay import Stop, episode_facts, replay
 from calfcare.store import Database
 from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
 from calfcare.training.load import RunDay
+from calfcare.training.warnings import (
+    LATEST_RUN_DAYS,
+    SPIKE_WINDOW_DAYS,
+    LoadWarning,
+    planned_run_km,
+    recent_easy_pace,
+    today_warnings,
+)
 
 _STOPS = ("emergency", "urgent")
+#: how far back ``today`` reads runs for its load warnings: the spike window before the latest recent run
+WARNING_DAYS = SPIKE_WINDOW_DAYS + LATEST_RUN_DAYS + 1
 #: the answers drawn as trends in the history (pain 0-10 and heel-raise counts)
 SERIES_KEYS = (
     "morning_pain",
@@ -48,24 +60,36 @@ def runs_after_onset(*, db: Database, runner: str) -> list[RunDay]:
     """The runner's imported runs since the onset of their latest episode (for adherence); [] when there are none.
 
     Reads in its own session, so call it before opening a unit of work."""
+    onset, runs = _episode_runs(db=db, runner=runner)
+    return [r for r in runs if onset is not None and r.day >= onset]
+
+
+def _episode_runs(*, db: Database, runner: str, day: date | None = None) -> tuple[date | None, list[RunDay]]:
+    """The onset of the runner's latest episode and the runs one query reads for it: from the 180 days before the
+    onset (the threshold pace that marks speed work) and, with ``day``, from :data:`WARNING_DAYS` before ``day``.
+    Speed work (fast minutes, surges) is measured on the runs since the onset. ``[]`` when no run is that recent."""
     with db.session() as s:
         runner_row = find_runner(s, runner, create=False)
         if runner_row is None:
-            return []
+            return None, []
         onset = s.scalar(
             select(Episode.onset).where(Episode.runner_id == runner_row.id).order_by(Episode.id.desc()).limit(1)
         )
         if onset is None:
-            return []
-        since = datetime.combine(onset - timedelta(days=1), time.min, tzinfo=UTC)
+            return None, []
+        first = onset - timedelta(days=1)
+        if day is not None:
+            first = min(first, day - timedelta(days=WARNING_DAYS))
+        since = datetime.combine(first, time.min, tzinfo=UTC)
         any_run = s.scalar(
             select(Activity.id).where(Activity.runner_id == runner_row.id, Activity.start_utc >= since).limit(1)
         )
     if any_run is None:
-        return []
-    from calfcare.services.load import load_history  # only when there are runs to match
+        return onset, []
+    from calfcare.services.load import THRESHOLD_DAYS, load_history  # only when there are runs to match
 
-    return [r for r in load_history(db, runner, reference=onset, streams_from=onset).runs if r.day >= onset]
+    since_day = min(first, onset - timedelta(days=THRESHOLD_DAYS))
+    return onset, load_history(db, runner, reference=onset, streams_from=onset, since=since_day).runs
 
 
 def stops_of(s: Session, episode_id: int) -> list[Stop]:
@@ -115,9 +139,13 @@ def episode_dict(ep: Episode, day: date) -> dict[str, Any]:
 def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
     """Today's plan (the ``today`` contract) for the runner's episode, or where to go if a red flag stopped it.
 
+    In the return_to_run and full_training phases, a runner with imported runs also gets prevention warnings (a
+    planned or just-run spike, speed work too soon; :func:`_load_warnings`) at the top of ``warnings`` and, with
+    their kind, level and sources, in ``load_warnings``. One extra read: the runs of :func:`_episode_runs`.
     ``None`` when the runner has no open or referred episode that had started by ``day``.
     """
-    runs = runs_after_onset(db=db, runner=runner)
+    onset, all_runs = _episode_runs(db=db, runner=runner, day=day)
+    runs = [r for r in all_runs if onset is not None and r.day >= onset]
     with db.session() as s:
         runner_row = find_runner(s, runner, create=False)
         if runner_row is None:
@@ -139,6 +167,10 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
         plan["status"] = "referred" if done.referral is not None else ("closed" if done.completed_on else "open")
         if done.referral is not None:
             plan["referral"] = _where_to_go(done.referral)
+        if done.referral is None:  # prevention warnings from the runner's files, first
+            load = _load_warnings(plan, done.state, episode_facts(ep), all_runs, day) if all_runs else []
+            plan["warnings"] = [*(w.text for w in load), *(plan.get("warnings") or [])]
+            plan["load_warnings"] = [asdict(w) for w in load]
         if rows:
             last = done.results[-1]
             plan["last_checkin"] = {"date": rows[-1].day.isoformat(), "decision": last.get("decision")}
@@ -146,6 +178,26 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
                 warnings = list(plan.get("warnings") or [])
                 plan["warnings"] = [*map(str, last.get("reasons") or []), *warnings]
         return plan
+
+
+def _load_warnings(
+    plan: dict[str, Any], state: PlanState, facts: EpisodeFacts, runs: list[RunDay], day: date
+) -> list[LoadWarning]:
+    """Prevention warnings for today's plan (:func:`calfcare.training.warnings.today_warnings`): the planned run in
+    km (its minutes at the baseline's easy pace, else at the median pace of the last 30 days' easy runs)."""
+    run = (plan.get("prescription") or {}).get("run")
+    planned = None
+    if isinstance(run, dict):
+        baseline_pace = facts.baseline.easy_pace_s_per_km if facts.baseline else None
+        planned = planned_run_km(run, baseline_pace or recent_easy_pace(runs, day))
+    return today_warnings(
+        runs,
+        day,
+        phase=state.phase,
+        planned_km=planned,
+        returned_on=state.returned_on,
+        running_since=state.phase_since if state.phase == "return_to_run" else None,
+    )
 
 
 def _where_to_go(referral: dict[str, Any]) -> dict[str, Any]:

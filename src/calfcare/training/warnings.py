@@ -8,11 +8,16 @@
 * Speed work back within the first weeks after return, or in the same week as a volume jump (Green 2022: never
   raise volume and intensity together).
 * The ~15-week window of raised re-injury risk after return (Orchard 2020; rule 22).
+
+:func:`prevention_warnings` serves ``calfcare load``; :func:`today_warnings` serves ``calfcare today`` in the
+return_to_run and full_training phases: today's prescribed run (:func:`planned_run_km`) and the latest run against
+the longest of the 30 days before each, and speed work back too soon after return.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import statistics
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -27,6 +32,9 @@ SPEED_BACK_WEEKS = 3
 REINJURY_WEEKS = 15
 SPEED_FAST_MIN = 2.0
 SPEED_SURGES = 3
+LATEST_RUN_DAYS = 7  # `today` checks the latest run when it is this recent (imports may come a few days late)
+SPEED_LOOKBACK_DAYS = 14  # `today` looks for speed work in the runs of the last two weeks
+RUNNING_PHASES = ("return_to_run", "full_training")
 
 Level = Literal["info", "caution", "warning"]
 Kind = Literal["long_run_spike", "weekly_increase", "speed_too_soon", "volume_and_intensity", "reinjury_window"]
@@ -142,3 +150,103 @@ def prevention_warnings(
             )
         )
     return out
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value > 0 else None
+
+
+def planned_run_km(run: Mapping[str, object], easy_pace_s_per_km: float | None) -> float | None:
+    """The distance of a prescribed run (``prescription.run`` of the ``today`` contract): ``distance_km`` or
+    ``approx_km`` when given, else its running minutes (the intervals' ``run_min`` × ``repeats``, else
+    ``continuous_min``, else ``total_min``) at the easy pace. None when neither a distance nor a pace is known."""
+    for key in ("distance_km", "approx_km"):
+        km = _number(run.get(key))
+        if km is not None:
+            return km
+    intervals = run.get("intervals")
+    minutes = 0.0
+    for iv in intervals if isinstance(intervals, list) else []:
+        if isinstance(iv, Mapping):
+            minutes += (_number(iv.get("run_min")) or 0.0) * (_number(iv.get("repeats")) or 1.0)
+    minutes = minutes or _number(run.get("continuous_min")) or _number(run.get("total_min")) or 0.0
+    if not minutes or not easy_pace_s_per_km or easy_pace_s_per_km <= 0:
+        return None
+    return round(minutes * 60 / easy_pace_s_per_km, 2)
+
+
+def recent_easy_pace(runs: Sequence[RunDay], today: date, days: int = SPIKE_WINDOW_DAYS) -> float | None:
+    """Median pace (s/km) of the runs without speed work in the ``days`` days up to ``today``: the runner's
+    easy pace when the pre-injury baseline has none."""
+    paces = [
+        r.duration_min * 60 / r.distance_km
+        for r in runs
+        if today - timedelta(days=days) <= r.day <= today and r.distance_km > 0 and not is_speed_work(r)
+    ]
+    return statistics.median(paces) if paces else None
+
+
+def _speed_too_soon(
+    runs: Sequence[RunDay], today: date, *, phase: str, returned_on: date | None, running_since: date | None,
+    speed_back_weeks: int,
+) -> LoadWarning | None:  # fmt: skip
+    recent = [r for r in runs if today - timedelta(days=SPEED_LOOKBACK_DAYS) < r.day <= today and is_speed_work(r)]
+    orchard = " The risk of a repeat strain stays raised for about 15 weeks after return (Orchard 2020)."
+    if phase == "return_to_run":
+        fast = [r for r in recent if running_since is None or r.day >= running_since]
+        if not fast:
+            return None
+        text = (
+            f"Speed work on {fast[-1].day.isoformat()} during the return-to-run programme: keep every run easy until "
+            f"you are back in full training, then wait at least {speed_back_weeks} weeks before intervals or fast "
+            "running (Green 2022 experts: fast running and sprinting load the gastrocnemius)." + orchard
+        )
+        return LoadWarning("speed_too_soon", "warning", text, ("green2022", "orchard2020"))
+    if returned_on is None:
+        return None
+    fast = [r for r in recent if returned_on <= r.day < returned_on + timedelta(weeks=speed_back_weeks)]
+    if not fast:
+        return None
+    first = fast[0].day
+    text = (
+        f"Speed work on {first.isoformat()}, {(first - returned_on).days} days after returning to full training: "
+        f"build steady running for at least {speed_back_weeks} weeks first, then add speed gradually (Green 2022 "
+        "experts: fast running and sprinting load the gastrocnemius)." + orchard
+    )
+    return LoadWarning("speed_too_soon", "warning", text, ("green2022", "orchard2020"))
+
+
+def today_warnings(
+    runs: Sequence[RunDay],
+    today: date,
+    *,
+    phase: str,
+    planned_km: float | None = None,
+    returned_on: date | None = None,
+    running_since: date | None = None,
+    speed_back_weeks: int = SPEED_BACK_WEEKS,
+) -> list[LoadWarning]:
+    """Warnings for today's plan, only in the return_to_run and full_training phases:
+
+    * the latest run (of the last :data:`LATEST_RUN_DAYS` days) against the longest of the 30 days before it;
+    * today's planned run of ``planned_km`` against the longest of the 30 days before today (Frandsen 2025);
+    * speed work (≥2 fast minutes or ≥3 surges) in the last two weeks while still in the return-to-run programme
+      (running since ``running_since``), or within ``speed_back_weeks`` of ``returned_on`` (the first day of full
+      training), naming the ~15-week window of raised re-injury risk (Green 2022; Orchard 2020).
+    """
+    if phase not in RUNNING_PHASES:
+        return []
+    runs = [r for r in runs if r.day <= today]
+    out: list[LoadWarning] = []
+    latest = max(runs, key=lambda r: (r.day, r.distance_km), default=None)
+    if latest is not None and latest.day > today - timedelta(days=LATEST_RUN_DAYS):
+        w = spike_warning(runs, latest.day, latest.distance_km, planned=False)
+        out += [w] if w else []
+    if planned_km:
+        w = spike_warning(runs, today, planned_km, planned=True)
+        out += [w] if w else []
+    speed = _speed_too_soon(
+        runs, today, phase=phase, returned_on=returned_on, running_since=running_since,
+        speed_back_weeks=speed_back_weeks,
+    )  # fmt: skip
+    return [*out, speed] if speed else out

@@ -14,9 +14,18 @@ RawTrack the same way for both:
 * cadence: steps/min = (cadence + fractional_cadence) * 2 for run/walk sports, raw rpm otherwise.
 * sport: the sessions' sport (several sessions of different sports -> "other"), else the ``sport`` message.
 * pauses: timer stop (stop, stop_all, stop_disable, stop_disable_all) ... next timer start.
-* utc_offset_s: activity.local_timestamp - activity.timestamp, rounded to the minute (|offset| <= 14 h).
+* utc_offset_s: activity.local_timestamp - activity.timestamp, else the same difference in the
+  timestamp_correlation message, rounded to the minute (|offset| <= 14 h).
+* device-relative times (counted from power-on): shifted by the activity's local - relative time pair, else by
+  timestamp_correlation's timestamp - system_timestamp; otherwise the records lose their time.
 * reported (keys of :data:`calfcare.training.streams.REPORTED_KEYS`): sessions' summed elapsed/timer
-  time, distance and ascent, max of max HR, timer-weighted average HR and cadence (in steps/min).
+  time, distance and ascent, max of max HR, timer-weighted average HR and cadence (in steps/min), and
+  ``start_epoch`` for an activity file (or one without file type): the earliest session start_time (else a
+  session's end minus its elapsed time), else the laps' earliest start_time with the laps' totals, else the
+  activity message's end minus its timer time. Pool swims logged as lengths write records without a time:
+  with ``start_epoch`` they become summary-only activities (streams.build_activity).
+* no record with a time and no start: :class:`NotAnActivity`, naming the file type when it is not an
+  activity (settings, workout, weight, course, monitoring ...).
 * time stays in file order with NaN where a record has no timestamp; streams.build_activity sorts and fills.
 """
 
@@ -26,6 +35,7 @@ import math
 
 import numpy as np
 
+from calfcare.errors import NotAnActivity
 from calfcare.training.activity import RawTrack
 from calfcare.training.formats import fit_profile as fp
 from calfcare.training.formats.fit_decode import FitMessages, FitStructureError, decode_messages
@@ -108,27 +118,86 @@ def _pauses(messages: FitMessages) -> list[tuple[float, float]]:
 
 
 def _utc_offset(messages: FitMessages) -> int | None:
-    for row in messages.messages.get(fp.ACTIVITY, []):
+    rows = messages.messages.get(fp.ACTIVITY, []) + messages.messages.get(fp.TIMESTAMP_CORRELATION, [])
+    for row in rows:
         local, utc = row.get("local_timestamp"), row.get("timestamp")
-        if isinstance(local, float) and isinstance(utc, float):
+        if isinstance(local, float) and isinstance(utc, float) and utc >= fp.RELATIVE_BEFORE:
             offset = round((local - utc) / 60) * 60
             if abs(offset) <= _MAX_OFFSET_S:
                 return int(offset)
     return None
 
 
-def _reported(messages: FitMessages) -> dict[str, float]:
-    sessions = messages.messages.get(fp.SESSION, [])
+_TOTALS = (
+    ("elapsed_s", "total_elapsed_time"),
+    ("timer_s", "total_timer_time"),
+    ("distance_m", "total_distance"),
+    ("elevation_gain_m", "total_ascent"),
+)
+
+
+def _sums(rows: list[dict[str, float | str]]) -> dict[str, float]:
     out: dict[str, float] = {}
-    for key, field in (
-        ("elapsed_s", "total_elapsed_time"),
-        ("timer_s", "total_timer_time"),
-        ("distance_m", "total_distance"),
-        ("elevation_gain_m", "total_ascent"),
-    ):
-        values = [float(s[field]) for s in sessions if isinstance(s.get(field), float | int)]
+    for key, field in _TOTALS:
+        values = [float(r[field]) for r in rows if isinstance(r.get(field), float | int)]
         if values:
             out[key] = math.fsum(values)
+    return out
+
+
+def _absolute(value: float | str | None, shift: float) -> float | None:
+    """A FIT time as Unix seconds, device-relative times shifted by ``shift``; None when still relative."""
+    if not isinstance(value, float | int):
+        return None
+    value = float(value) + (shift if value < fp.RELATIVE_BEFORE else 0.0)
+    return value if value >= fp.RELATIVE_BEFORE else None
+
+
+def _starts(rows: list[dict[str, float | str]], shift: float) -> list[float]:
+    """Start times of sessions or laps: start_time, else the end (timestamp) minus the elapsed time."""
+    out = []
+    for row in rows:
+        start = _absolute(row.get("start_time"), shift)
+        end, elapsed = _absolute(row.get("timestamp"), shift), row.get("total_elapsed_time")
+        if start is None and end is not None and isinstance(elapsed, float | int):
+            start = end - float(elapsed)
+        if start is not None:
+            out.append(start)
+    return out
+
+
+def _file_type(messages: FitMessages) -> int | None:
+    return _int(_first(messages.messages.get(fp.FILE_ID, []), "type"))
+
+
+def _start_and_totals(messages: FitMessages, shift: float) -> dict[str, float]:
+    """``start_epoch`` of an activity file (see the module docstring) and, when no session reports totals,
+    those of the laps or the activity message; empty when the file gives no start with a duration."""
+    if _file_type(messages) not in (None, fp.FILE_TYPE_ACTIVITY):
+        return {}
+    for glob in (fp.SESSION, fp.LAP):
+        rows = messages.messages.get(glob, [])
+        starts, totals = _starts(rows, shift), _sums(rows)
+        if starts and ("elapsed_s" in totals or "timer_s" in totals):
+            return {"start_epoch": min(starts), **totals}
+    for row in messages.messages.get(fp.ACTIVITY, []):
+        end, timer = _absolute(row.get("timestamp"), shift), row.get("total_timer_time")
+        if end is not None and isinstance(timer, float | int) and timer > 0:
+            return {"start_epoch": end - float(timer), "timer_s": float(timer), "elapsed_s": float(timer)}
+    return {}
+
+
+def _nothing_recorded(messages: FitMessages) -> str:
+    kind = _file_type(messages)
+    if kind not in (None, fp.FILE_TYPE_ACTIVITY):
+        name = (fp.enum_name("file", kind) or f"type {kind}").replace("_", " ")
+        return f"skipped: FIT {name} file, not an activity (no timed record)"
+    return "skipped: FIT: no record has a time and no session, lap or activity gives a start (nothing recorded)"
+
+
+def _reported(messages: FitMessages) -> dict[str, float]:
+    sessions = messages.messages.get(fp.SESSION, [])
+    out = _sums(sessions)
     maxima = [float(s["max_heart_rate"]) for s in sessions if isinstance(s.get("max_heart_rate"), float | int)]
     if maxima:
         out["max_hr"] = max(maxima)
@@ -187,6 +256,12 @@ def _anchor_relative(messages: FitMessages, time: np.ndarray, warnings: list[str
                 "(time zone unknown, local time taken as UTC)"
             )
             return local - stamp
+    for row in messages.messages.get(fp.TIMESTAMP_CORRELATION, []):
+        utc, system = row.get("timestamp"), row.get("system_timestamp")
+        if isinstance(utc, float) and isinstance(system, float) and utc >= fp.RELATIVE_BEFORE > system:
+            time[relative] += utc - system
+            warnings.append("record times count from device power-on: anchored on the file's timestamp correlation")
+            return utc - system
     time[relative] = np.nan
     warnings.append(f"{int(relative.sum())} records have device-relative times and nothing to anchor them: no time")
     return 0.0
@@ -220,6 +295,12 @@ def build_track(messages: FitMessages) -> RawTrack:
               for a, b in _pauses(messages)]  # fmt: skip
     if messages.fit_files > 1:
         warnings.append(f"{messages.fit_files} chained FIT files were merged into one activity")
+    reported = _reported(messages)
+    start = _start_and_totals(messages, shift)
+    if not np.isfinite(time).any():
+        if not start:
+            raise NotAnActivity(_nothing_recorded(messages))
+        reported = {**start, **reported}  # the sessions' own totals win over the laps'
     return RawTrack(
         source_format="fit",
         time=time,
@@ -228,7 +309,7 @@ def build_track(messages: FitMessages) -> RawTrack:
         sub_sport=sub_sport,
         device=_device(messages),
         utc_offset_s=_utc_offset(messages),
-        reported=_reported(messages),
+        reported=reported,
         pauses=pauses,
         record_count=len(rec["timestamp"]),
         warnings=warnings,

@@ -47,6 +47,8 @@ BYTE_TYPE = 0x0D
 
 # Global message numbers we read.
 FILE_ID, DEVICE_INFO, SPORT, SESSION, LAP, RECORD, EVENT, ACTIVITY = 0, 23, 12, 18, 19, 20, 21, 34
+TIMESTAMP_CORRELATION = 162
+FILE_TYPE_ACTIVITY = 4
 TIMESTAMP = 253
 
 # message -> {field number: (name, scale, offset)}; value = raw / scale - offset (the FIT profile's rule)
@@ -78,15 +80,24 @@ FIELDS: dict[int, dict[int, tuple[str, float, float]]] = {
         92: ("avg_fractional_cadence", 128, 0),
         22: ("total_ascent", 1, 0),
     },
+    LAP: {
+        253: ("timestamp", 1, 0),
+        2: ("start_time", 1, 0),
+        7: ("total_elapsed_time", 1000, 0),
+        8: ("total_timer_time", 1000, 0),
+        9: ("total_distance", 100, 0),
+    },
     EVENT: {253: ("timestamp", 1, 0), 0: ("event", 1, 0), 1: ("event_type", 1, 0)},
     FILE_ID: {0: ("type", 1, 0), 1: ("manufacturer", 1, 0), 2: ("product", 1, 0), 4: ("time_created", 1, 0)},
     DEVICE_INFO: {253: ("timestamp", 1, 0), 0: ("device_index", 1, 0), 2: ("manufacturer", 1, 0), 4: ("product", 1, 0)},
     SPORT: {0: ("sport", 1, 0), 1: ("sub_sport", 1, 0)},
-    ACTIVITY: {253: ("timestamp", 1, 0), 5: ("local_timestamp", 1, 0)},
+    ACTIVITY: {253: ("timestamp", 1, 0), 0: ("total_timer_time", 1000, 0), 5: ("local_timestamp", 1, 0)},
+    # system_timestamp (device-relative) <-> timestamp (UTC): anchors device-relative record times (VIRB cameras)
+    TIMESTAMP_CORRELATION: {253: ("timestamp", 1, 0), 1: ("system_timestamp", 1, 0), 3: ("local_timestamp", 1, 0)},
 }
 # String fields read from the first message only: product_name of file_id and device_info.
 STRING_FIELDS: dict[int, dict[int, str]] = {FILE_ID: {8: "product_name"}, DEVICE_INFO: {27: "product_name"}}
-DATE_TIME_FIELDS = frozenset({"timestamp", "start_time", "time_created", "local_timestamp"})
+DATE_TIME_FIELDS = frozenset({"timestamp", "start_time", "time_created", "local_timestamp", "system_timestamp"})
 COMPRESSED_SPEED_DISTANCE = 8  # record field: 12 bits speed (1/100 m/s) + 12 bits accumulated distance (1/16 m)
 
 

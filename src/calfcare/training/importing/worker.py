@@ -84,7 +84,7 @@ def parse_item(item: FileItem, *, known: frozenset[str] = frozenset(), limits: L
         if sha in known:
             return Parsed(item.label, "known", content_sha256=sha)
         raw = parse_raw(data, name=item.name)
-        if raw.record_count == 0 and len(raw.time) == 0:
+        if raw.record_count == 0 and len(raw.time) == 0 and "start_epoch" not in raw.reported:
             return Parsed(item.label, "skipped", reason=NO_SAMPLES, content_sha256=sha)
         parsed = build_activity(raw)
         if item.fallback is not None:
