@@ -4,19 +4,18 @@ test (16 steady weeks, then a jump with intervals before an onset, then a comeba
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from stored_runs import store_run
 from typer.testing import CliRunner
 
 from calfcare.cli import app
 from calfcare.store import Database, open_database
-from calfcare.store.models import Activity, ActivityStreams, Episode
-from calfcare.store.streams_codec import ENCODING, pack_streams
-from calfcare.training.activity import Streams
+from calfcare.store.models import Episode
 
 START = date(2025, 9, 1)  # a Monday
 ONSET = START + timedelta(weeks=18)
@@ -35,29 +34,17 @@ def _speed(km: float, intervals: bool) -> np.ndarray:
 
 
 def _add_run(db: Database, runner_id: int, day: date, km: float, *, intervals: bool = False, n: int = 0) -> None:
-    speed = _speed(km, intervals)
-    streams = Streams(start_epoch=0.0, channels={"speed": speed})
-    with db.session() as s:
-        act = Activity(
-            runner_id=runner_id,
-            content_sha256=f"{day.isoformat()}-{n}".ljust(64, "0"),
-            source_format="fit",
-            sport="run",
-            start_utc=datetime(day.year, day.month, day.day, 7, 0, tzinfo=UTC),
-            utc_offset_s=3600,
-            elapsed_s=float(len(speed)),
-            moving_s=float(len(speed)),
-            distance_m=float(speed.sum()),
-            avg_hr=145.0,
-            max_hr=182.0,
-            elevation_gain_m=km * 5,
-            device="Forerunner 245",
-            record_count=len(speed),
-            extra={},
-        )
-        s.add(act)
-        s.flush()
-        s.add(ActivityStreams(activity_id=act.id, length=len(speed), encoding=ENCODING, data=pack_streams(streams)))
+    store_run(
+        db,
+        runner_id,
+        day,
+        _speed(km, intervals),
+        key=f"{day.isoformat()}-{n}",
+        avg_hr=145.0,
+        max_hr=182.0,
+        elevation_gain_m=km * 5,
+        device="Forerunner 245",
+    )
 
 
 def fill(url: str) -> None:

@@ -5,17 +5,16 @@ readable view. The database is filled by the test: an episode row and runs with 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
+from stored_runs import store_run
 from typer.testing import CliRunner
 
 from calfcare.cli import app
 from calfcare.store import Database, open_database
-from calfcare.store.models import Activity, ActivityStreams, Episode
-from calfcare.store.streams_codec import ENCODING, pack_streams
-from calfcare.training.activity import Streams
+from calfcare.store.models import Episode
 
 TODAY = date(2026, 3, 16)
 RUNNER = "ana"
@@ -32,26 +31,7 @@ def _speed(km: float, intervals: bool) -> np.ndarray:
 
 
 def add_run(db: Database, day: date, km: float, *, intervals: bool = False) -> None:
-    speed = _speed(km, intervals)
-    rid = db.runner_id(RUNNER)
-    with db.session() as s:
-        act = Activity(
-            runner_id=rid,
-            content_sha256=f"{RUNNER}-{day.isoformat()}".ljust(64, "0"),
-            source_format="fit",
-            sport="run",
-            start_utc=datetime(day.year, day.month, day.day, 7, 0, tzinfo=UTC),
-            utc_offset_s=3600,
-            elapsed_s=float(len(speed)),
-            moving_s=float(len(speed)),
-            distance_m=float(speed.sum()),
-            record_count=len(speed),
-            extra={},
-        )
-        s.add(act)
-        s.flush()
-        blob = pack_streams(Streams(start_epoch=0.0, channels={"speed": speed}))
-        s.add(ActivityStreams(activity_id=act.id, length=len(speed), encoding=ENCODING, data=blob))
+    store_run(db, db.runner_id(RUNNER), day, _speed(km, intervals), key=f"{RUNNER}-{day.isoformat()}")
 
 
 def open_episode(db: Database, onset: date, phase: str) -> None:
