@@ -417,3 +417,84 @@ def test_the_questionnaires_ask_every_contract_key_with_its_type_from_the_schema
         if spec.kind in ("choice", "choices"):
             assert spec.choices, key
     assert asked.index("breathless_or_chest_pain") == 0, "the red-flag screen comes first"
+
+
+def _emergency_at_day_3(tmp_path: Path) -> date:
+    """A plan running for three days, then pulmonary-embolism signs at the fourth check-in."""
+    _start_and_progress(tmp_path, 3)
+    day = START + timedelta(days=3)
+    plan = ok_json("today", "--date", day.isoformat())
+    flagged = {**recovery_day(3, plan), "breathless_or_chest_pain": True}
+    result = ok_json("checkin", "--answers", write(tmp_path / "pe.json", flagged), "--date", day.isoformat())
+    assert result["decision"] == "refer" and result["red_flags"][0]["urgency"] == "emergency"
+    return day
+
+
+def test_after_an_emergency_today_json_leads_with_the_referral_and_never_softens_it(
+    cli_env: str, tmp_path: Path
+) -> None:
+    day = _emergency_at_day_3(tmp_path)
+    stopped = ok_json("today", "--date", (day + timedelta(days=1)).isoformat())
+    assert list(stopped)[:2] == ["status", "referral"]
+    assert stopped["referral"]["red_flags"][0]["urgency"] == "emergency"
+    assert "ambulance" in stopped["warnings"][0]
+
+
+def test_after_an_emergency_history_shows_it_first_in_both_outputs(cli_env: str, tmp_path: Path) -> None:
+    _emergency_at_day_3(tmp_path)
+    hist = ok_json("history")
+    assert next(iter(hist)) == "referral" and hist["referral"]["red_flags"][0]["code"] == "pulmonary_embolism"
+    shown = cli("history")
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.lstrip().startswith("╭") and "EMERGENCY" in shown.stdout.splitlines()[0]
+
+
+def test_a_checkin_while_the_plan_is_stopped_repeats_the_emergency_not_a_softer_message(
+    cli_env: str, tmp_path: Path
+) -> None:
+    day = _emergency_at_day_3(tmp_path)
+    quiet = write(tmp_path / "quiet.json", {"morning_pain": 1, "breathless_or_chest_pain": False})
+    next_day = (day + timedelta(days=1)).isoformat()
+    result = ok_json("checkin", "--answers", quiet, "--date", next_day)
+    assert result["decision"] == "refer" and result["red_flags"] == []
+    assert result["referral"]["red_flags"][0]["urgency"] == "emergency"
+    assert any("ambulance" in r for r in result["reasons"])
+    shown = cli("checkin", "--answers", quiet, "--date", next_day)
+    assert shown.stdout.lstrip().startswith("╭") and "EMERGENCY" in shown.stdout.splitlines()[0]
+
+
+def test_the_red_flag_panel_says_why_in_words_that_mean_what_was_answered(cli_env: str, tmp_path: Path) -> None:
+    cannot_stand = {**GASTRO, "can_bear_weight": False, "single_leg_heel_raises_injured": 0, "felt_snap": True,
+                    "pain_location": "achilles"}  # fmt: skip
+    shown = cli("assess", "--answers", write(tmp_path / "a.json", cannot_stand), "--date", START.isoformat())
+    assert shown.exit_code == 0, shown.output
+    flat = " ".join(shown.stdout.replace("│", " ").split())  # the panel's text without its borders
+    assert "because: can bear weight" not in flat and "cannot bear weight" in flat
+    assert "single leg heel raises injured" not in flat and "no single-leg heel raise" in flat
+
+
+def test_after_the_episode_closes_today_keeps_the_standing_prevention_routine(cli_env: str, tmp_path: Path) -> None:
+    ok_json("assess", "--answers", write(tmp_path / "a.json", GASTRO), "--date", START.isoformat())
+    with stored(cli_env) as s:
+        ep = s.scalars(select(Episode)).one()
+        ep.status, ep.closed_on = "closed", START + timedelta(days=35)
+    later = (START + timedelta(days=60)).isoformat()
+    payload = ok_json("today", "--date", later)
+    assert payload["episode"] is None
+    assert any("twice a week" in p or "2 times a week" in p for p in payload["prevention"])
+    shown = cli("today", "--date", later)
+    assert shown.exit_code == 0 and "times a week" in shown.stdout
+
+
+def test_after_an_emergency_assessment_today_and_history_lead_with_where_to_go(cli_env: str, tmp_path: Path) -> None:
+    pe = {**GASTRO, "breathless_or_chest_pain": True}
+    ok_json("assess", "--answers", write(tmp_path / "pe.json", pe), "--date", START.isoformat())
+    assert counts(cli_env) == (1, 0, 0)
+    for command in (("today", "--date", START.isoformat()), ("history",)):
+        payload = ok_json(*command)
+        assert next(iter(payload)) == "referral", command
+        assert payload["referral"]["red_flags"][0]["urgency"] == "emergency"
+        shown = cli(*command)
+        assert shown.exit_code == 0, shown.output
+        assert shown.stdout.lstrip().startswith("╭") and "EMERGENCY" in shown.stdout.splitlines()[0], command
+        assert "nothing to do" not in shown.stdout

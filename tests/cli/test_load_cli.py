@@ -208,3 +208,149 @@ def test_load_without_runs_says_to_import_first(cli_env: str) -> None:
     open_database(cli_env).runner_id(RUNNER)
     result = CliRunner().invoke(app, ["load", "--runner", RUNNER])
     assert result.exit_code == 4 and "calfcare import" in result.output
+
+
+def test_load_for_a_date_before_the_first_run_is_a_clear_not_found(cli_env: str) -> None:
+    fill(cli_env)
+    result = CliRunner().invoke(app, ["load", "--runner", RUNNER, "--date", "2020-01-01"])
+    assert result.exit_code == 4 and result.exception is not None and "ValueError" not in repr(result.exception)
+    assert "no runs on or before 2020-01-01" in result.output
+    assert (START + timedelta(days=1)).isoformat() in result.output  # the first run, a Tuesday
+
+
+def _treadmill_without_distance(db: Database, day: date, minutes: float, rpe: float | None) -> None:
+    """A treadmill session recorded without a footpod: minutes (and maybe an RPE), no distance, no stream."""
+    from datetime import UTC, datetime
+
+    from calfcare.store.models import Activity
+
+    with db.session() as s:
+        s.add(
+            Activity(
+                runner_id=db.runner_id(RUNNER), content_sha256=f"treadmill-{day.isoformat()}".ljust(64, "0"),
+                source_format="fit", sport="treadmill", elapsed_s=minutes * 60, moving_s=minutes * 60,
+                start_utc=datetime(day.year, day.month, day.day, 7, 0, tzinfo=UTC), utc_offset_s=0,
+                distance_m=None, rpe=rpe, record_count=0, extra={},
+            )
+        )  # fmt: skip
+
+
+def test_runs_without_a_distance_give_session_rpe_and_monotony_and_count_for_adherence(db: Database) -> None:
+    from calfcare.services.load import adherence_report, load_report
+
+    runner_id = db.runner_id(RUNNER)
+    monday = date(2026, 3, 2)
+    # two weeks of treadmill sessions without GPS, RPE given: Mon 30 min RPE 4, Wed 40 min RPE 5, Sat 60 min RPE 3
+    for week in range(2):
+        for offset, minutes, rpe in ((0, 30.0, 4.0), (2, 40.0, 5.0), (5, 60.0, 3.0)):
+            _treadmill_without_distance(db, monday + timedelta(weeks=week, days=offset), minutes, rpe)
+    _treadmill_without_distance(db, monday + timedelta(weeks=1, days=6), 2.0, None)  # started by mistake: ignored
+    report = load_report(db=db, runner=RUNNER, today=monday + timedelta(weeks=1, days=6), weeks=2)
+    week = report["weeks"][-1]
+    # session-RPE by hand: 4 × 30 + 5 × 40 + 3 × 60 = 500 AU; daily loads 120, 0, 200, 0, 0, 180, 0
+    loads = np.array([120.0, 0, 200, 0, 0, 180, 0])
+    assert (week["runs"], week["distance_km"], week["srpe"]) == (3, 0.0, 500.0)
+    assert week["monotony_srpe"] == round(loads.mean() / loads.std(), 2)
+    assert week["strain_srpe"] == round(500 * loads.mean() / loads.std(), 2)
+    # the treadmill walk-run on a planned day is a run done, not "skipped"
+    with db.session() as s:
+        s.add(Episode(runner_id=runner_id, status="open", onset=monday, assessed_on=monday))
+    plan = {"kind": "walk_run", "run": {"intervals": [{"walk_min": 1, "run_min": 4, "repeats": 6}], "total_min": 30,
+                                        "effort": "easy, RPE ≤ 4"}}  # fmt: skip
+    found = adherence_report(db=db, runner=RUNNER, today=monday, prescriptions={monday: plan})["days"]
+    assert [d["verdict"] for d in found] == ["as_prescribed"]
+
+
+def test_an_easy_only_runner_has_no_speed_work_from_hills_and_gps_wobble(db: Database) -> None:
+    from calfcare.services.load import load_report
+
+    runner_id = db.runner_id(RUNNER)
+    t = np.arange(3600)
+    wobble = (0.3 * np.sin(2 * np.pi * t / 600)).astype(np.float32)  # ±0.3 m/s: hills and GPS, 10-minute waves
+    day = START
+    for i in range(20):  # easy hours at 2.8 m/s, every fifth a little quicker (2.9 m/s): never a hard run
+        store_run(db, runner_id, day, np.float32(2.9 if i % 5 == 4 else 2.8) + wobble, key=f"easy-{i:03d}-")
+        day += timedelta(days=2)
+    report = load_report(db=db, runner=RUNNER, today=day, weeks=6)
+    # median run 2.8 m/s → threshold at least 3.22 m/s (5:11/km); the quicker easy runs peak at 3.2 m/s
+    assert report["threshold_pace"] == "5:11 min/km"
+    assert all(w["fast_min"] == 0 and w["surges"] == 0 for w in report["weeks"])
+
+
+def test_load_on_a_past_date_shows_the_injury_only_up_to_that_date(cli_env: str) -> None:
+    fill(cli_env)
+    day = ONSET + timedelta(weeks=2)  # the episode was closed four weeks later
+    out = json.loads(invoke("load", "--runner", RUNNER, "--weeks", "4", "--json", "--date", day.isoformat()).stdout)
+    assert out["injured_periods"] == [{"from": ONSET.isoformat(), "to": day.isoformat()}]
+    early = ONSET - timedelta(days=1)  # the day before the onset: no injury yet
+    out = json.loads(invoke("load", "--runner", RUNNER, "--weeks", "4", "--json", "--date", early.isoformat()).stdout)
+    assert out["injured_periods"] == []
+
+
+def test_the_ewma_spans_can_be_set_on_the_command_line(cli_env: str, tmp_path: Path) -> None:
+    from calfcare.training.load import ewma
+
+    fill(cli_env)
+    day = ONSET - timedelta(days=1)
+    spans = ["--acute-days", "3", "--chronic-days", "21"]
+    args = ["load", "--runner", RUNNER, "--json", "--date", day.isoformat(), *spans]
+    out = json.loads(invoke(*args).stdout)
+    assert out["settings"]["lambda_acute"] == 0.5 and out["settings"]["lambda_chronic"] == round(2 / 22, 4)
+    # by hand from the daily distances of the fill: acute EWMA-3 today, chronic EWMA-21 as it stood 3 days ago
+    n_days = (day - (START + timedelta(days=1))).days + 1
+    daily = np.zeros((1, n_days))
+    for w in range(18):
+        kms = (10.0, 10.0, 22.0) if w == 16 else (8.0, 8.0, 14.0)
+        for offset, km in zip((1, 3, 6), kms, strict=True):
+            i = (START + timedelta(weeks=w, days=offset) - (START + timedelta(days=1))).days
+            if i < n_days:
+                daily[0, i] = round(km * 1000 / 2.8) * 2.8 / 1000  # the stored stream's distance
+    acute, chronic = ewma(daily, 3)[0, -1], ewma(daily[:, :-3], 21)[0, -1]
+    assert out["current"]["acute_km_per_week"] == round(acute * 7, 2)
+    assert out["current"]["acwr_uncoupled"] == round(acute / chronic, 2)
+    plot = tmp_path / "spans.svg"
+    invoke(*args[:3], "--date", day.isoformat(), *spans, "--plot", str(plot))
+    assert "EWMA 3 d" in plot.read_text() and "EWMA 21 d" in plot.read_text()
+    bad = CliRunner().invoke(app, ["load", "--runner", RUNNER, "--acute-days", "28", "--chronic-days", "7"])
+    assert bad.exit_code == 2 and "--chronic-days" in bad.output
+
+
+def test_the_ratio_is_not_shown_in_the_weeks_after_an_injury_and_the_note_says_why(cli_env: str) -> None:
+    fill(cli_env)
+    back = ONSET + timedelta(weeks=6, days=1)  # the day after the episode closed: the ratio would read ≈ 1.7
+    out = json.loads(invoke("load", "--runner", RUNNER, "--json", "--date", back.isoformat()).stdout)
+    assert out["current"]["acwr_uncoupled"] is None and out["current"]["acute_km_per_week"] is not None
+    assert "within 35 days of an injury" in out["current"]["acwr_note"]
+    text = invoke("load", "--runner", RUNNER, "--date", back.isoformat()).stdout
+    assert "within 35 days of an injury" in " ".join(text.split())
+    later = back + timedelta(days=36)
+    out = json.loads(invoke("load", "--runner", RUNNER, "--json", "--date", later.isoformat()).stdout)
+    assert out["current"]["acwr_uncoupled"] is not None and out["current"]["acwr_note"].startswith("descriptive")
+
+
+def test_retro_says_whether_the_plan_is_sized_from_the_files(cli_env: str, tmp_path: Path) -> None:
+    # the runner assesses first (no files yet), then imports: the plan was not sized from the files, and retro says
+    # so instead of claiming it was; assessing again sizes it, and then retro says it is
+    answers = json.loads((Path(__file__).parents[2] / "examples" / "soleus-build-up.json").read_text())
+    answers["days_since_onset"] = 2
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers))
+    assessed = (ONSET + timedelta(days=2)).isoformat()
+    invoke("assess", "--runner", RUNNER, "--answers", str(path), "--date", assessed)
+    db = open_database(cli_env)
+    rid = db.runner_id(RUNNER)
+    for w in range(18):
+        for offset, km in zip((1, 3, 6), (8.0, 8.0, 14.0), strict=True):
+            _add_run(db, rid, START + timedelta(weeks=w, days=offset), km)
+    db.dispose()
+    out = json.loads(invoke("retro", "--runner", RUNNER, "--json").stdout)
+    assert out["baseline"]["source"] == "files" and out["plan_baseline"] is None
+    text = " ".join(invoke("retro", "--runner", RUNNER).stdout.split())
+    assert "not sized from them" in text and "sized from it" not in text
+    invoke("assess", "--runner", RUNNER, "--answers", str(path), "--date", assessed)
+    out = json.loads(invoke("retro", "--runner", RUNNER, "--json").stdout)
+    assert out["plan_baseline"] == out["baseline"]
+    assert "The return-to-run plan is sized from it." in " ".join(invoke("retro", "--runner", RUNNER).stdout.split())
+    # a look back from a day that is no episode's onset says nothing about a plan
+    other = " ".join(invoke("retro", "--runner", RUNNER, "--onset", ONSET.replace(day=20).isoformat()).stdout.split())
+    assert "Pre-injury baseline" in other and "plan" not in other

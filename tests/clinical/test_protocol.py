@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,25 @@ def test_invalid_toml_and_a_missing_file_are_refused_naming_the_file(tmp_path: P
     assert str(path) in str(err.value)
     with pytest.raises(ProtocolError, match="cannot be read"):
         load_protocol(tmp_path / "nowhere.toml")
+
+
+def test_the_pain_ceilings_are_reviewable_data_that_the_engine_uses() -> None:
+    from calfcare.clinical.progression import EpisodeFacts, PainRules
+
+    pain = protocol().pain
+    assert (pain.early_weeks, pain.early_ceiling, pain.later_ceiling, pain.symptom_free_max) == (3, 3, 5, 2)
+    assert EpisodeFacts(onset=date(2025, 1, 1), structure="soleus").pain_rules == PainRules.from_protocol()
+
+
+def test_a_clinician_can_set_a_stricter_early_ceiling_in_the_protocol(tmp_path: Path) -> None:
+    from calfcare.clinical.progression import PainRules
+
+    path = _broken_protocol(tmp_path, "early_ceiling = 3 ", "early_ceiling = 2 ")
+    rules = PainRules.from_protocol(load_protocol(path))
+    assert rules.early_ceiling == 2 and rules.ceiling(5) == 2 and rules.ceiling(30) == 5
+
+
+def test_an_early_ceiling_above_the_later_one_is_refused(tmp_path: Path) -> None:
+    path = _broken_protocol(tmp_path, "early_ceiling = 3 ", "early_ceiling = 7 ")
+    with pytest.raises(ProtocolError, match="pain_monitoring: early_ceiling must not be above later_ceiling"):
+        load_protocol(path)

@@ -321,3 +321,64 @@ def test_two_weeks_without_progress_advise_a_clinician_while_the_plan_goes_on(db
     plan = today(db=db, runner="ana", day=refer_day)
     assert plan is not None and plan["status"] == "open" and plan["prescription"]["items"]
     assert any("No progress" in w for w in plan["warnings"])
+
+
+def test_replacing_a_red_flag_checkin_with_a_quiet_one_says_the_flag_was_withdrawn(db: Database) -> None:
+    assess(db=db, runner="ana", answers=SOLEUS, day=DAY0)
+    flagged = record_checkin(db=db, runner="ana", answers={**good_day(0), **CLOT}, day=DAY0)
+    assert flagged.decision == "refer"
+    quiet = record_checkin(db=db, runner="ana", answers=good_day(0), day=DAY0)
+    assert quiet.replaced and quiet.decision != "refer"
+    withdrawn = [n for n in quiet.notes if "dvt" in n]
+    assert withdrawn and "clinician" in withdrawn[0]
+
+
+def test_a_checkin_without_the_red_flag_screen_says_the_flags_could_not_be_rechecked(db: Database) -> None:
+    assess(db=db, runner="ana", answers=SOLEUS, day=DAY0)
+    bare = {k: v for k, v in good_day(0).items() if k not in CLOT}
+    unscreened = record_checkin(db=db, runner="ana", answers=bare, day=DAY0)
+    assert any("safety questions" in n for n in unscreened.notes)
+    screened = record_checkin(db=db, runner="ana", answers=good_day(1), day=DAY0 + timedelta(days=1))
+    assert not any("safety questions" in n for n in screened.notes)
+
+
+STRESS_FRACTURE = {"bone_point_tender": True, "night_or_rest_pain": True}
+
+
+def test_a_stress_fracture_found_at_reassessment_stops_the_open_plan_like_at_a_checkin(db: Database) -> None:
+    assess(db=db, runner="ana", answers=SOLEUS, day=DAY0)
+    out = assess(db=db, runner="ana", answers={**SOLEUS, **STRESS_FRACTURE}, day=DAY0 + timedelta(days=3))
+    assert out.disposition == "see_clinician" and out.result["opens_episode"] is False
+    (ep,) = episodes_of(db)
+    assert ep.status == "referred" and ep.plan_state["stopped"] is True
+    plan = today(db=db, runner="ana", day=DAY0 + timedelta(days=4))
+    assert plan is not None and plan["status"] == "referred" and plan["prescription"]["items"] == []
+    assert plan["referral"]["red_flags"][0]["code"] == "stress_fracture"
+    checked = record_checkin(db=db, runner="ana", answers=good_day(4), day=DAY0 + timedelta(days=4))
+    assert checked.decision == "refer"
+
+
+def test_a_stress_fracture_with_no_episode_is_where_today_starts(db: Database) -> None:
+    from calfcare.services.episodes import stopping_assessment
+
+    assess(db=db, runner="ana", answers={**SOLEUS, **STRESS_FRACTURE}, day=DAY0)
+    assert episodes_of(db) == []
+    stop = stopping_assessment(db=db, runner="ana", day=DAY0 + timedelta(days=1))
+    assert stop is not None and stop["red_flags"][0]["code"] == "stress_fracture"
+
+
+def test_a_see_clinician_flag_in_an_open_plan_stays_at_the_top_of_todays_warnings(db: Database) -> None:
+    out = assess(db=db, runner="ana", answers={**SOLEUS, "can_bear_weight": False}, day=DAY0)
+    assert out.disposition == "see_clinician" and out.episode is not None and out.episode["status"] == "open"
+    plan = today(db=db, runner="ana", day=DAY0 + timedelta(days=1))
+    assert plan is not None and plan["status"] == "open"
+    assert "severe muscle tear" in plan["warnings"][0] and "day or two" in plan["warnings"][0]
+
+
+def test_a_checkin_after_an_urgent_assessment_with_no_episode_is_refused_pointing_to_the_red_flag(
+    db: Database,
+) -> None:
+    assess(db=db, runner="ana", answers={**SOLEUS, **CLOT}, day=DAY0)
+    with pytest.raises(Conflict, match="dvt"):
+        record_checkin(db=db, runner="ana", answers=good_day(1), day=DAY0 + timedelta(days=1))
+    assert count(db, CheckIn) == 0

@@ -65,3 +65,27 @@ def test_without_stream_data_every_run_counts_for_the_easy_pace() -> None:
     runs = [replace(r, fast_min=None, surges=None) for r in history()]
     # paces 6:00, 5:00, 6:00 per week → median 360 s/km
     assert baseline_before(runs, ONSET).easy_pace_s_per_km == 360.0
+
+
+def test_weeks_before_the_first_recorded_run_are_not_counted_as_zero_km() -> None:
+    # the files start in week −3 (a new watch): three weeks of 30 km; the five unknown weeks before are not 0 km
+    # weeks (the median of 0,0,0,0,0,30,30,30 would size the comeback from 0 km a week)
+    runs = [r for r in history() if r.day >= ONSET - timedelta(weeks=3)]
+    b = baseline_before(runs, ONSET)
+    assert (b.source, b.weekly_km, b.runs_per_week, b.long_run_km) == ("files", 30.0, 3.0, 14.0)
+
+
+def test_runs_in_a_week_touched_by_an_earlier_injury_do_not_inflate_runs_per_week() -> None:
+    # an earlier episode from the Wednesday of week −5 to the Wednesday of week −3: the Tuesday run of week −5 and
+    # the Thursday and Sunday runs of week −3 are healthy runs, but their weeks are left out of the weekly figures
+    hurt = (ONSET - timedelta(weeks=5) + timedelta(days=2), ONSET - timedelta(weeks=3) + timedelta(days=2))
+    runs = [r for r in history() if not hurt[0] <= r.day <= hurt[1]]
+    b = baseline_before(runs, ONSET, earlier_episodes=[hurt])
+    assert b.weekly_km == 30.0 and b.runs_per_week == 3.0
+
+
+def test_a_window_with_no_whole_healthy_week_gives_no_baseline_rather_than_an_error() -> None:
+    # an earlier episode closed the day before this onset and covered every week of the window but a few days
+    runs = [RunDay(ONSET - timedelta(days=d), 8.0, 48.0) for d in range(1, 57)]
+    hurt = (ONSET - timedelta(days=50), ONSET - timedelta(days=1))
+    assert baseline_before(runs, ONSET, earlier_episodes=[hurt]).source == "none"

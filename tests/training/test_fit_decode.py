@@ -350,3 +350,27 @@ def test_device_relative_times_are_anchored_by_the_timestamp_correlation() -> No
     np.testing.assert_array_equal(track.time, T0 + np.arange(5))
     assert track.utc_offset_s == -7 * 3600
     assert any("timestamp correlation" in w for w in track.warnings)
+
+
+@pytest.mark.parametrize(
+    ("local_minus_utc_s", "offset_s", "warned"),
+    [
+        (5 * 3600 + 1800 + 7, 5 * 3600 + 1800, False),  # India, the two times written 7 s apart
+        (5 * 3600 + 2700, 5 * 3600 + 2700, False),  # Nepal +5:45
+        (-(3 * 3600 + 1800), -(3 * 3600 + 1800), False),  # Newfoundland
+        (225, None, False),  # UTC, the local time written 3 min 45 s later: rounds to +00:00
+        (18 * 60, None, True),  # +00:18 is no time zone
+        (3600 + 20 * 60, None, True),  # nor is +01:20
+    ],
+)
+def test_the_local_offset_is_a_real_time_zone_or_none(
+    local_minus_utc_s: int, offset_s: int | None, warned: bool
+) -> None:
+    w = FitWriter()
+    w.define(0, fp.RECORD, [(253, UINT32), (3, UINT8)])
+    w.write(0, [int(fit_time(T0)) + np.arange(5), 140])
+    w.define(1, fp.ACTIVITY, [(253, UINT32), (5, UINT32)])
+    w.write(1, [int(fit_time(T0)) + 4, int(fit_time(T0)) + 4 + local_minus_utc_s])
+    track = decode_fit(w.to_bytes())
+    assert (track.utc_offset_s or None) == offset_s
+    assert any("which is no time zone" in m for m in track.warnings) == warned

@@ -299,3 +299,10 @@ def test_the_corpus_lists_the_gpx_files_expected() -> None:
     if not paths:
         pytest.skip("the shared corpus is absent")
     assert len(paths) >= 80
+
+
+def test_a_time_with_an_offset_and_a_z_is_unreadable_not_a_numpy_warning() -> None:
+    from calfcare.training.formats.xmlsafe import iso_times
+
+    times, _offset, unreadable = iso_times(["2020-01-01T00:00:00+01:00Z", "2020-01-01T00:00:01Z"])
+    assert unreadable == 1 and math.isnan(times[0]) and times[1] == 1_577_836_801

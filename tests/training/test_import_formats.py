@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import io
+import zipfile
 
 import pytest
 from test_import_fixtures import XML_BOMB, gpx_run, gz, tcx_run
@@ -103,3 +105,27 @@ def test_an_external_entity_is_refused_before_anything_is_read() -> None:
     xxe = b'<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY x SYSTEM "file:///etc/passwd">]><gpx>&x;</gpx>'
     with pytest.raises(UnsafeFile, match="external entity"):
         parse_bytes(xxe, name="x.gpx")
+
+
+@pytest.mark.parametrize(
+    ("body", "limit"),
+    [
+        (b"<a>" * 300 + b"</a>" * 300, "Excessive depth"),
+        (b"<trk><name>" + b"a" * 11_000_000 + b"</name></trk>", "Text node too long"),
+    ],
+    ids=["deep nesting", "huge text node"],
+)
+def test_xml_beyond_the_parser_limits_is_refused_as_unsafe_without_libxml_advice(body: bytes, limit: str) -> None:
+    with pytest.raises(UnsafeFile, match="beyond the XML safety limits") as caught:
+        parse_bytes(b"<gpx>" + body + b"</gpx>", name="deep.gpx")
+    assert limit in str(caught.value) and "XML_PARSE_HUGE" not in str(caught.value)
+
+
+def test_a_zip_or_a_second_gzip_where_an_activity_was_expected_is_named_for_what_it_is() -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("run.fit", FIT_HEADER)
+    with pytest.raises(UnsupportedFormat, match="the content is a zip archive, not an activity file"):
+        parse_bytes(gzip.compress(archive.getvalue()), name="export.fit.gz")
+    with pytest.raises(UnsupportedFormat, match="gzip-compressed twice"):
+        parse_bytes(gzip.compress(gzip.compress(b"<gpx/>")), name="run.gpx.gz")

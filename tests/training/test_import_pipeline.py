@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from test_import_fixtures import START, XML_BOMB, fit_run, gpx_run, gz, make_zip, tcx_run
-from test_import_sources import strava_csv
+from test_import_sources import garble_member, strava_csv
 
-from calfcare.errors import NotFound
+from calfcare.errors import NotFound, StorageError
 from calfcare.services.importing import import_paths, outcome_json
 from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams
 from calfcare.store.streams_codec import ENCODING, unpack_streams
 from calfcare.training.activity import ActivitySummary
-from calfcare.training.importing import FileItem, ImportProgress, Limits, same_run
+from calfcare.training.importing import FileItem, ImportProgress, Limits, run_import, same_run, walk
 from calfcare.training.importing.pipeline import start_method
 from calfcare.training.importing.worker import parse_item
 
@@ -338,3 +338,45 @@ def test_a_crashed_worker_costs_its_files_and_the_rest_of_the_batch_is_still_imp
     assert all(by_name[f"{i:03}.gpx"].status in ("imported", "error") for i in range(1, 17))
     assert all(by_name[f"{i:03}.gpx"].status == "imported" for i in range(9, 17))
     assert len(report.outcomes) == 17
+
+
+def test_a_name_with_a_nul_character_is_stored_without_it_on_every_database(db: Database, inbox: Path) -> None:
+    row = '1,"May 5, 2024, 8:00:00 AM",Track\0night,Run,1200,3.0,,1200.0,1200.0,3000.0,,,'
+    (inbox / "activities.csv").write_bytes(strava_csv([row]))
+    report = import_paths(db=db, runner="ann", paths=[inbox])
+    assert [o.status for o in report.outcomes] == ["imported"]
+    with db.session() as s:
+        assert s.scalars(select(Activity.name)).one() == "Tracknight"
+
+
+class _RefusingSink:
+    """Stores every activity but the one named ``refuse`` (as a database refusing one row would)."""
+
+    def __init__(self, refuse: str) -> None:
+        self.refuse, self.written = refuse, []
+
+    def write(self, parsed, *, source_path: str) -> int | None:
+        if source_path.endswith(self.refuse):
+            raise StorageError("the database refused it: value too long")
+        self.written.append(source_path)
+        return len(self.written)
+
+
+def test_a_database_refusing_one_activity_costs_that_activity_and_the_batch_goes_on(inbox: Path) -> None:
+    for i in range(3):
+        (inbox / f"{i}.gpx").write_bytes(gpx_run(START + timedelta(days=i), seconds=60))
+    sink = _RefusingSink("1.gpx")
+    report = run_import(walk([inbox]), sink=sink, workers=1)
+    assert [o.status for o in report.outcomes] == ["imported", "error", "imported"]
+    assert report.outcomes[1].error == "the database refused it: value too long"
+    assert [Path(p).name for p in sink.written] == ["0.gpx", "2.gpx"]
+
+
+def test_a_garbled_member_of_a_zip_is_an_error_naming_the_broken_member(db: Database, inbox: Path) -> None:
+    archive = make_zip(inbox / "export.zip", {"a.gpx": gpx_run(seconds=60), "b.tcx": tcx_run(START + timedelta(1))})
+    garble_member(archive, "a.gpx")
+    report = import_paths(db=db, runner="ann", paths=[archive])
+    outcomes = {Path(o.path).name: o for o in report.outcomes}
+    assert outcomes["export.zip!a.gpx"].status == "error"
+    assert (outcomes["export.zip!a.gpx"].error or "").startswith("broken zip member")
+    assert outcomes["export.zip!b.tcx"].status == "imported"

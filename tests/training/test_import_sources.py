@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import struct
+import zipfile
 from pathlib import Path
 
 from test_import_fixtures import gpx_run, gz, make_zip, tcx_run
@@ -135,3 +138,81 @@ def test_a_csv_that_is_not_a_strava_export_is_an_error_naming_why(tmp_path: Path
     [item] = walk([other])
     assert isinstance(item, Refusal) and item.status == "error"
     assert item.reason.startswith("not a Strava activities.csv: not a Strava export")
+
+
+def test_one_unreadable_strava_row_costs_that_row_and_keeps_the_other_activities(tmp_path: Path) -> None:
+    csv = strava_csv(
+        [
+            '1,"May 4, 2024, 7:30:00 AM",Run with file,Run,1800,5.4,activities/1.gpx,1800,1750,5400,,,',
+            '2,"May 5, 2024, 8:00:00 AM",Manual ok,Run,1200,3.0,,1200.0,1200.0,3000.0,,,',
+            "3,someday,Manual bad date,Run,1200,3.0,,1200.0,1200.0,3000.0,,,",
+            '4,"May 7, 2024, 8:00:00 AM",File bad number,Run,1200,3.0,activities/4.gpx,1200,lots,3000,,,',
+        ]
+    )
+    (tmp_path / "activities").mkdir()
+    (tmp_path / "activities" / "1.gpx").write_bytes(gpx_run(seconds=5))
+    (tmp_path / "activities" / "4.gpx").write_bytes(gpx_run(seconds=7))
+    (tmp_path / "activities.csv").write_bytes(csv)
+    items = by_label(walk([tmp_path]))
+    label = str(tmp_path / "activities.csv")
+    assert isinstance(items[f"{label}#2"], SummaryItem)
+    bad_manual = items[f"{label}#3"]
+    assert isinstance(bad_manual, Refusal) and bad_manual.status == "error"
+    assert "row 4: Activity Date 'someday'" in bad_manual.reason
+    with_file = items[str(tmp_path / "activities" / "1.gpx")]
+    assert isinstance(with_file, FileItem) and with_file.fallback is not None
+    kept = items[str(tmp_path / "activities" / "4.gpx")]
+    assert isinstance(kept, FileItem) and kept.fallback is None
+    noted = items[f"{label}#4"]
+    assert isinstance(noted, Refusal) and noted.status == "skipped"
+    assert "Moving Time 'lots' is not a number" in noted.reason and "activities/4.gpx" in noted.reason
+
+
+def garble_member(archive: Path, member: str) -> None:
+    """Overwrite the start of a member's deflate stream with an invalid block type (zlib refuses it)."""
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo(member)
+    data = bytearray(archive.read_bytes())
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    at = info.header_offset + 30 + name_len + extra_len
+    data[at : at + 8] = b"\xff" * 8
+    archive.write_bytes(bytes(data))
+
+
+def test_a_garbled_activities_csv_in_a_zip_is_one_error_not_a_crash(tmp_path: Path) -> None:
+    csv = strava_csv(['1,"May 4, 2024, 7:30:00 AM",Run,Run,1800,5.4,,1800,1750,5400,,,'] * 50)
+    archive = make_zip(tmp_path / "export.zip", {"activities.csv": csv, "run.gpx": gpx_run(seconds=5)})
+    garble_member(archive, "activities.csv")
+    items = by_label(walk([archive]))
+    broken = items[f"{archive}!activities.csv"]
+    assert isinstance(broken, Refusal) and broken.status == "error"
+    assert broken.reason.startswith("cannot be read from the archive")
+    assert isinstance(items[f"{archive}!run.gpx"], FileItem)
+
+
+def test_a_zip_whose_member_name_is_not_valid_utf8_is_one_error(tmp_path: Path) -> None:
+    archive = make_zip(tmp_path / "names.zip", {"r\u00e9un.gpx": gpx_run(seconds=5)})
+    data = archive.read_bytes().replace("r\u00e9un".encode(), b"r\xff\xfeun")  # still flagged as UTF-8
+    archive.write_bytes(data)
+    [item] = walk([archive])
+    assert isinstance(item, Refusal) and item.status == "error" and "not a readable zip archive" in item.reason
+
+
+def test_a_sub_folder_that_cannot_be_listed_is_an_error_not_silently_left_out(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "run.gpx").write_bytes(gpx_run(seconds=5))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path):  # what a folder without read permission does (the tests may run as root)
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    items = by_label(walk([tmp_path]))
+    refusal = items[str(locked)]
+    assert isinstance(refusal, Refusal) and refusal.status == "error"
+    assert refusal.reason == "folder cannot be read (Permission denied): its files were not imported"
+    assert isinstance(items[str(tmp_path / "ok" / "run.gpx")], FileItem)

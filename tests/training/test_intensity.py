@@ -49,6 +49,15 @@ def test_threshold_is_the_best_sustained_speed_else_the_95th_percentile_of_avera
     assert threshold_speed([None], [3.0, 4.0]) is None  # fewer than three runs
 
 
+def test_the_threshold_is_at_least_15_percent_faster_than_the_median_run() -> None:
+    # an easy-only runner: the best 30 minutes (2.9 m/s) is just the fastest easy run; median run 2.8 m/s → 3.22
+    assert threshold_speed([2.9, 2.8], median_run_speed=2.8) == pytest.approx(2.8 * 1.15)
+    assert threshold_speed([], [2.7, 2.8, 2.9], median_run_speed=2.8) == pytest.approx(3.22)
+    # a runner with hard sessions keeps their best 30 minutes
+    assert threshold_speed([3.6, 2.8], median_run_speed=2.8) == 3.6
+    assert threshold_speed([None], [], median_run_speed=2.8) is None  # nothing to go on: still unknown
+
+
 def test_five_one_minute_intervals_give_five_surges_and_five_fast_minutes() -> None:
     # 5 min easy at 3 m/s, then 5 × (60 s at 5 m/s + 60 s at 3 m/s). Smoothed (5 s): the first fast second sees
     # 2 slow + 3 fast = (6+15)/5 = 4.2 > 4, the last slow one 3 slow + 2 fast = 3.8 < 4 → exactly 60 s each.

@@ -90,6 +90,20 @@ def test_the_ratio_is_blank_on_injured_days() -> None:
     assert np.isfinite(ratio[0, 49]) and np.isnan(ratio[0, 50:]).all()
 
 
+def test_the_ratio_stays_blank_until_the_injury_has_left_its_windows() -> None:
+    # 10 km a day, injured (no running) on days 40–53, back to the same 10 km a day from day 54. A week later the
+    # chronic value (as it stood 7 days before) still holds the injured fortnight and the ratio would read ≈ 2.5 —
+    # a "spike" made of the injury. Blank for N_acute + N_chronic = 35 days after the last injured day (53 + 35 = 88).
+    load = np.full((1, 120), 10.0)
+    load[0, 40:54] = 0.0
+    injured = np.zeros((1, 120), dtype=bool)
+    injured[0, 40:54] = True
+    acute, chronic, ratio = acwr_uncoupled(load, injured=injured)
+    assert acute[0, 60] / chronic[0, 60] > 2.4  # what would have been shown
+    assert np.isnan(ratio[0, 40:89]).all()
+    assert np.isfinite(ratio[0, 89:]).all() and np.isfinite(ratio[0, 39])
+
+
 def test_monotony_and_strain_match_foster_by_hand() -> None:
     # 10, 0, 10, 0, 10, 0, 10 km: mean 40/7 = 5.714; population SD = √(100·4/7·3/7) = √1200/7 = 4.949
     # monotony = 5.714 / 4.949 = 40/√1200 = 1.1547; strain = 40 × 1.1547 = 46.19

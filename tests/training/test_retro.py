@@ -102,3 +102,24 @@ def test_the_comeback_from_an_earlier_injury_is_not_read_as_a_jump() -> None:
 def test_runs_on_or_after_the_onset_are_ignored() -> None:
     runs = [*steady(range(18)), RunDay(ONSET, 40.0, 240.0), RunDay(ONSET + timedelta(days=1), 40.0, 240.0)]
     assert retrospective(runs, ONSET).findings == ()
+
+
+def test_weeks_before_the_first_recorded_run_are_not_read_as_zero_km() -> None:
+    # the files start on the Wednesday of week −2 (a new watch): 22 km in that partial week, then 30 km in week −1
+    # with a 14 km long run. Neither "+36 %" nor a long-run spike against an empty 30 days may go to triage.
+    first = ONSET - timedelta(days=12)
+    runs = [r for r in steady(range(18)) if r.day >= first]
+    retro = retrospective(runs, ONSET)
+    assert retro.enough_data
+    assert retro.findings == ()
+    assert retro.weeks[0].before_records and not retro.weeks[-1].before_records
+    assert "–, –, –, –, 22, 30 km" in retro.lines[0]
+    assert f"files start on {min(r.day for r in runs).isoformat()}" in retro.lines[1]
+
+
+def test_speed_work_is_not_new_when_the_weeks_before_are_not_in_the_files() -> None:
+    # records start in week −5: intervals every Thursday throughout; the six weeks before are unknown, not 0 minutes
+    runs = [r for r in build_up_before_onset() if r.day >= ONSET - timedelta(weeks=5)]
+    runs = [replace(r, fast_min=12.0, surges=6) if r.day.weekday() == 3 else r for r in runs]
+    kinds = {f.kind for f in retrospective(runs, ONSET, threshold_pace_s_per_km=250).findings}
+    assert "speedwork_increase" not in kinds and "hills_increase" not in kinds

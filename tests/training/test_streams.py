@@ -112,6 +112,22 @@ def test_moving_time_counts_seconds_at_walking_pace_or_faster() -> None:
     assert parsed.summary.moving_s == 200
 
 
+def test_sparse_recording_counts_the_gaps_covered_at_running_pace_as_moving() -> None:
+    s = np.arange(0.0, 1801.0, 30.0)  # a fix every 30 s (sparse / battery-saving recording), 3 m/s throughout
+    moving = build_activity(track(s, distance=s * 3.0)).summary
+    assert moving.elapsed_s == 1800 and moving.moving_s == pytest.approx(1800, abs=2)
+    stop = np.array([0.0, 30.0, 60.0, 660.0, 690.0, 720.0])  # a 10-minute stop between 60 s and 660 s
+    stopped = build_activity(track(stop, distance=np.array([0.0, 90.0, 180.0, 182.0, 272.0, 362.0]))).summary
+    assert stopped.moving_s == pytest.approx(120, abs=2)
+
+
+def test_a_recording_gap_holding_a_timer_pause_is_not_moving_time() -> None:
+    s = np.array([0.0, 30.0, 60.0, 660.0, 690.0])
+    raw = track(s, distance=s * 3.0)  # the watch was paused, then the runner went on far away
+    raw.pauses = [(T0 + 70.0, T0 + 650.0)]
+    assert build_activity(raw).summary.moving_s == pytest.approx(90, abs=2)
+
+
 def test_totals_the_file_reports_win_over_the_streams() -> None:
     s = np.arange(101.0)
     raw = track(s, distance=s * 3.0, heart_rate=np.full(101, 120.0))
@@ -259,3 +275,19 @@ def test_fallbacks_fill_only_what_the_file_lacks() -> None:
     assert merged.distance_m == pytest.approx(180.0)  # the file's own
     assert merged.elapsed_s == 60
     assert (merged.avg_hr, merged.name, merged.rpe, merged.sport) == (150, "Morning Run", 7, "trail_run")
+
+
+def test_heart_rate_glitches_above_250_bpm_are_ignored_with_a_warning() -> None:
+    s = np.arange(601.0)
+    hr = np.where((s == 100) | (s == 101), 255.0, 150.0)  # an exporter's "invalid" marker, or a sensor spike
+    parsed = build_activity(track(s, distance=s * 3.0, heart_rate=hr))
+    assert parsed.summary.max_hr == 150 and parsed.summary.avg_hr == 150
+    assert any("2 heart-rate values above 250 bpm were ignored" in w for w in parsed.warnings)
+
+
+def test_values_beyond_the_stored_precision_are_no_data_not_infinity() -> None:
+    s = np.arange(11.0)
+    parsed = build_activity(track(s, altitude=np.where(s == 5, 1e39, 100.0)))
+    assert parsed.streams is not None
+    altitude = parsed.streams.channels["altitude"]
+    assert not np.isinf(altitude).any() and np.isnan(altitude[5]) and altitude[4] == 100

@@ -49,6 +49,16 @@ def test_a_run_a_little_over_is_a_caution_and_ten_percent_is_nothing() -> None:
     assert w is not None and w.level == "caution"  # +20 %
 
 
+def test_exactly_thirty_and_exactly_a_hundred_percent_stay_in_the_lower_band() -> None:
+    # 13 / 10 − 1 is 0.30000000000000004 in floating point: still ">10–30 %" (a caution), as in `calfcare load`
+    w = spike_warning(comeback(), TODAY, 13.0, planned=False)
+    assert w is not None and w.level == "caution" and "band >10–30 %" in w.text
+    w = spike_warning(comeback(), TODAY, 20.0, planned=False)
+    assert w is not None and w.level == "warning" and "band >30–100 %" in w.text
+    w = spike_warning(comeback(), TODAY, 20.5, planned=False)
+    assert w is not None and "band >100 %" in w.text
+
+
 def test_a_planned_long_run_is_warned_before_it_happens_with_a_safer_distance() -> None:
     ws = prevention_warnings(comeback(), TODAY, planned=[(TODAY + timedelta(days=2), 16.0)])
     w = kinds(ws)["long_run_spike"]
@@ -129,3 +139,10 @@ def test_speed_work_counts_as_too_soon_only_in_the_first_weeks_after_return() ->
     assert [w.kind for w in soon] == ["speed_too_soon"] and "10 days after returning" in soon[0].text
     later = today_warnings(runs, TODAY, phase="full_training", returned_on=TODAY - timedelta(weeks=5))
     assert later == []
+
+
+def test_a_long_run_today_is_warned_even_after_a_short_run_yesterday() -> None:
+    # yesterday 5 km (no spike), today 14 km against a 10 km longest (+40 %): today's run must not be missed
+    runs = [*comeback(), RunDay(TODAY - timedelta(days=1), 5.0, 30), RunDay(TODAY, 14.0, 84)]
+    spikes = [w for w in prevention_warnings(runs, TODAY) if w.kind == "long_run_spike"]
+    assert len(spikes) == 1 and TODAY.isoformat() in spikes[0].text and "40 % longer" in spikes[0].text

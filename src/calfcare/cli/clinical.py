@@ -29,6 +29,7 @@ from calfcare.cli.app import (
 from calfcare.clinical.answers import ANSWER_KEYS, TriageAnswers
 from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.redflags import red_flags
+from calfcare.clinical.return_to_run import prevention_routine
 from calfcare.contracts.assessment import assessment_answers_schema, load_answers_file, parse_assessment_answers
 from calfcare.contracts.checkin import checkin_answers_schema, load_checkin_file
 from calfcare.services import episodes
@@ -134,13 +135,24 @@ def today(date_: DateOpt = None, json_out: JsonOpt = False, runner: RunnerOpt = 
     """What to do today: exercises, the run if any, how close you are to the next phase, and warnings."""
     want_json(json_out)
     day = parse_day(date_)
-    plan = episodes.today(db=open_store(), runner=runner_name(runner), day=day)
+    db, name = open_store(), runner_name(runner)
+    plan = episodes.today(db=db, runner=name, day=day)
+    if plan is None and (stop := episodes.stopping_assessment(db=db, runner=name, day=day)) is not None:
+        # the latest assessment found a red flag and opened no episode: no plan, and where to go comes first
+        message = f"No rehab plan: your assessment on {stop['date']} found signs that need a clinician first."
+        _show({"referral": stop, "date": day.isoformat(), "episode": None, "message": message}, json_out, _stop_view)
+        return
     if plan is None:
         message = _no_episode_message(day)
+        # after a closed episode the standing prevention routine goes on (calf strength twice a week, for good)
+        keep = prevention_routine() if episodes.episode_status(db=db, runner=name) == "closed" else ()
         if json_out:
-            print_json({"date": day.isoformat(), "episode": None, "message": message})
+            extra = {"prevention": list(keep)} if keep else {}
+            print_json({"date": day.isoformat(), "episode": None, "message": message, **extra})
         else:
             console.print(message)
+            for line in ("Your standing prevention routine:", *(f"  • {k}" for k in keep)) if keep else ():
+                console.print(line)
         return
     _show(plan, json_out, views.show_today)
 
@@ -151,6 +163,19 @@ def history(json_out: JsonOpt = False, runner: RunnerOpt = None) -> None:
     want_json(json_out)
     hist = episodes.history(db=open_store(), runner=runner_name(runner))
     _show(hist, json_out, views.show_history)
+
+
+def _stop_view(out: Console, data: dict[str, Any]) -> None:
+    stop = data["referral"]
+    flags = list(stop.get("red_flags") or [])
+    worst = views.worst_urgency(flags)
+    footer = (
+        "No strain plan: follow the advice above until a clinician has seen you."
+        if worst == "see_clinician"
+        else "No exercises or running until a clinician has seen you."
+    )
+    out.print(views.red_flag_panel(worst, flags, footer=footer))
+    out.print(str(data["message"]))
 
 
 def _no_episode_message(day: date) -> str:

@@ -35,12 +35,30 @@ _DECISIONS = {
 }
 
 
+#: how the answer keys in a red flag's ``because`` read to the runner, where the key's name alone would mislead
+#: (each is in ``because`` only with the answer shown here; see :mod:`calfcare.clinical.redflags`)
+_BECAUSE_WORDS = {
+    "can_bear_weight": "cannot bear weight",
+    "single_leg_heel_raises_injured": "no single-leg heel raise on the sore leg",
+    "squeeze_test_no_movement": "the foot did not move when the calf was squeezed",
+    "side": "both legs",
+    "pain_location": "where it hurts",
+    "onset": "how it started",
+    "activity_at_onset": "what you were doing when it started",
+}
+
+
+def because_words(keys: Sequence[object]) -> str:
+    """The answers behind a red flag, in plain words."""
+    return ", ".join(_BECAUSE_WORDS.get(str(k), str(k).replace("_", " ")) for k in keys)
+
+
 def red_flag_panel(disposition: str, flags: Sequence[dict[str, Any]], *, footer: str | None = None) -> Panel:
     """Where to go and why, one block per red flag, in a panel that cannot be missed."""
     lines: list[Text] = []
     for f in flags:
         lines.append(Text(str(f.get("advice") or ""), style="bold"))
-        because = ", ".join(str(b).replace("_", " ") for b in f.get("because") or ())
+        because = because_words(f.get("because") or ())
         code = str(f.get("code", "")).replace("_", " ")
         detail = f"  possible {code}" + (f" — because: {because}" if because else "")
         sources = ", ".join(f.get("sources") or ())
@@ -106,9 +124,13 @@ def show_checkin(console: Console, data: dict[str, Any]) -> None:
     decision = str(data.get("decision"))
     flags = list(data.get("red_flags") or [])
     stopped = (data.get("episode") or {}).get("status") == "referred"
+    stopped_by = [f for f in (data.get("referral") or {}).get("red_flags") or () if isinstance(f, dict)]
     if decision == "refer" and flags:
         worst = _worst(flags)
         console.print(red_flag_panel(worst, flags, footer="The plan is stopped until a clinician has seen you."))
+    elif decision == "refer" and stopped and stopped_by:  # a quiet day does not soften the flag that stopped it
+        footer = f"The plan is still stopped (since {data['referral'].get('date')}) until a clinician has seen you."
+        console.print(red_flag_panel(_worst(stopped_by), stopped_by, footer=footer))
     elif decision == "refer":
         title = "The plan is stopped: see a clinician first" if stopped else "Please see a physiotherapist or doctor"
         body = "\n".join(f"• {_plain(str(r))}" for r in data.get("reasons") or ())
@@ -215,8 +237,21 @@ def _gate_table(gate: dict[str, Any]) -> Table:
 
 def show_history(console: Console, hist: dict[str, Any]) -> None:
     ep = hist.get("episode")
-    if ep is None:
+    referral = hist.get("referral") or {}
+    if ep is None and not referral:
         console.print(f"No episodes recorded for runner {hist.get('runner')!r}. Start with `calfcare assess`.")
+        return
+    if referral:  # a stopped plan: where to go before anything else
+        stop_flags = [f for f in referral.get("red_flags") or () if isinstance(f, dict)]
+        when = "Assessed" if referral.get("by") == "assessment" and ep is None else "The plan stopped"
+        footer = f"{when} on {referral.get('date')}: no exercises or running until a clinician has seen you."
+        if stop_flags:
+            console.print(red_flag_panel(_worst(stop_flags), stop_flags, footer=footer))
+        else:
+            body = "\n".join([*map(str, referral.get("where_to_go") or ()), footer])
+            console.print(Panel(body, title="See a clinician before going on", border_style="red"))
+    if ep is None:
+        _assessment_lines(console, hist.get("assessments") or ())
         return
     console.print(
         Text.assemble(
@@ -226,11 +261,7 @@ def show_history(console: Console, hist: dict[str, Any]) -> None:
             f" (closed {ep['closed_on']})" if ep.get("closed_on") else "",
         )
     )
-    for a in hist.get("assessments") or ():
-        flags = f", red flags: {', '.join(a['red_flags'])}" if a.get("red_flags") else ""
-        console.print(
-            Text(f"  assessed {a['date']}: {a['disposition']}, {a.get('structure')}, {a.get('severity')}{flags}")
-        )
+    _assessment_lines(console, hist.get("assessments") or ())
     rows = hist.get("checkins") or []
     if rows:
         table = Table(title="Check-ins", title_justify="left", caption="rules and sources: --json", show_lines=True)
@@ -247,6 +278,14 @@ def show_history(console: Console, hist: dict[str, Any]) -> None:
         console.print(pain_chart(hist.get("pain_series") or []))
     else:
         console.print("No check-ins yet.")
+
+
+def _assessment_lines(console: Console, assessments: Sequence[dict[str, Any]]) -> None:
+    for a in assessments:
+        flags = f", red flags: {', '.join(a['red_flags'])}" if a.get("red_flags") else ""
+        console.print(
+            Text(f"  assessed {a['date']}: {a['disposition']}, {a.get('structure')}, {a.get('severity')}{flags}")
+        )
 
 
 _BARS = "▁▂▃▄▅▆▇█"
@@ -296,6 +335,11 @@ _RULE_SUFFIX = re.compile(r"\s*\(rule: [^()]*(?:\([^()]*\)[^()]*)*\)\s*$")
 def _plain(reason: str) -> str:
     """A reason without its trailing "(rule: …; source: …)" — for tables where space is short."""
     return _RULE_SUFFIX.sub("", reason)
+
+
+def worst_urgency(flags: Sequence[dict[str, Any]]) -> str:
+    """The most urgent urgency among contract-shaped red flags (``urgent`` when none says)."""
+    return _worst(flags)
 
 
 def _worst(flags: Sequence[dict[str, Any]]) -> str:

@@ -16,8 +16,15 @@ from calfcare.cli.app import want_json as _want_json
 from calfcare.errors import InvalidInput
 from calfcare.services.load import adherence_report, load_report, retro_report
 from calfcare.training.intensity import format_pace
+from calfcare.training.load import LoadConfig
 
 WeeksOpt = Annotated[int, typer.Option("--weeks", min=1, max=520, help="How many weeks to show.")]
+AcuteOpt = Annotated[
+    int, typer.Option("--acute-days", min=1, max=60, help="EWMA span N of the acute load (λ = 2/(N+1)).")
+]
+ChronicOpt = Annotated[
+    int, typer.Option("--chronic-days", min=2, max=365, help="EWMA span N of the chronic load (λ = 2/(N+1)).")
+]
 PlotOpt = Annotated[
     Path | None, typer.Option("--plot", help="Also draw the load picture to FILE.png or FILE.svg.", show_default=False)
 ]
@@ -29,13 +36,24 @@ def _fmt(value: Any, spec: str = ".1f", suffix: str = "") -> str:
 
 @app.command("load")
 def load_command(
-    weeks: WeeksOpt = 12, json_out: JsonOpt = False, plot: PlotOpt = None, runner: RunnerOpt = None, day: DateOpt = None
+    weeks: WeeksOpt = 12,
+    json_out: JsonOpt = False,
+    plot: PlotOpt = None,
+    runner: RunnerOpt = None,
+    day: DateOpt = None,
+    acute_days: AcuteOpt = 7,
+    chronic_days: ChronicOpt = 28,
 ) -> None:
     """Weekly distance and load, single-run spikes, acute and chronic load and warnings before the next spike."""
     _want_json(json_out)
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise InvalidInput(f"--plot: expected a file ending in .png or .svg, got {str(plot)!r}")
-    report = load_report(db=open_store(), runner=runner_name(runner), today=parse_day(day), weeks=weeks, plot=plot)
+    if chronic_days <= acute_days:
+        raise InvalidInput(f"--chronic-days ({chronic_days}) must be longer than --acute-days ({acute_days})")
+    config = LoadConfig(acute_days=acute_days, chronic_days=chronic_days)
+    report = load_report(
+        db=open_store(), runner=runner_name(runner), today=parse_day(day), weeks=weeks, plot=plot, config=config
+    )
     if json_out:
         print_json(report)
         return
@@ -82,15 +100,31 @@ def retro_command(
     console.print(f"[bold]Before the injury of {report['onset']}[/]")
     for line in report["lines"]:
         console.print(f"• {escape(line)}", soft_wrap=True)
-    b = report["baseline"]
+    b, used = report["baseline"], report["plan_baseline"]
     if b["source"] == "files":
         console.print(
             f"Pre-injury baseline: {b['weekly_km']} km/week, {b['runs_per_week']} runs/week, usual run "
             f"{b['usual_run_km']} km ({_fmt(b['usual_run_min'], '.0f')} min), long run {b['long_run_km']} km, "
-            f"easy pace {format_pace(b['easy_pace_s_per_km'])}. The return-to-run plan is sized from it."
+            f"easy pace {format_pace(b['easy_pace_s_per_km'])}."
+            + (f" {_plan_sizing(b, used)}" if report["episode_at_onset"] else ""),
+            soft_wrap=True,
         )
     else:
         console.print("Not enough runs before the onset to set a baseline from the files.")
+
+
+def _plan_sizing(baseline: dict[str, Any], used: dict[str, Any] | None) -> str:
+    if used == baseline:
+        return "The return-to-run plan is sized from it."
+    if used is None or used.get("source") != "files":
+        return (
+            "Your plan was set up before these runs were in the files, so it is not sized from them: assess again "
+            "(calfcare assess) to size the return to running from your own running."
+        )
+    return (
+        f"Your plan was sized from the files as they were at the assessment ({used.get('weekly_km')} km/week): "
+        "assess again (calfcare assess) to use this baseline."
+    )
 
 
 @app.command("adherence")

@@ -32,7 +32,7 @@ BEFORE_RUNNING = frozenset({"protect", "mobility", "strength"})
 _PM = ["silbernagel2007", "thomee1997"]
 _PM_CAVEAT = (
     "The pain-monitoring model was built for Achilles tendinopathy and patellofemoral pain, not acute calf strains; "
-    "the stricter early ceiling is a recommendation, configurable by a clinician."
+    "the stricter early ceiling is a recommendation, configurable by a clinician ([pain_monitoring] in protocol.toml)."
 )
 
 R_CEILING = rule(

@@ -3,8 +3,9 @@
 Public API::
 
     PainRules(early_weeks=3, early_ceiling=3, later_ceiling=5, ...)       # clinician-configurable pain rules
+    PainRules.from_protocol(protocol=None)   # the protocol's [pain_monitoring] limits (EpisodeFacts' default)
     EpisodeFacts(onset, structure, severity=None, side=None, age=None, previous_calf_strains=None,
-                 baseline: RunnerBaseline | None = None, pain_rules=PainRules())
+                 baseline: RunnerBaseline | None = None, pain_rules=PainRules.from_protocol())
     PlanState.start(facts, start_phase, *, day=None) -> PlanState; .to_dict() / PlanState.from_dict(d)
     decide(state, checkin, *, day, facts, adherence: AdherenceFinding | None = None) -> Decision
     Decision.to_contract(day) -> {"date", "decision", "reasons", "red_flags", "phase", "stage", + "rules", "next"}
@@ -26,8 +27,15 @@ from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.context import AdherenceFinding, RunnerBaseline
 from calfcare.clinical.criteria import GATE_RULES, evaluate, unmet_text
 from calfcare.clinical.findings import Finding, pain_findings, running_findings
-from calfcare.clinical.protocol import PHASES, PhaseId, protocol
-from calfcare.clinical.redflags import RedFlag, red_flags
+from calfcare.clinical.protocol import PHASES, PhaseId, Protocol, protocol
+from calfcare.clinical.redflags import (
+    EMERGENCY_ADVICE,
+    MIN_URGENCY,
+    SEE_CLINICIAN_ADVICE,
+    URGENT_ADVICE,
+    RedFlag,
+    red_flags,
+)
 from calfcare.clinical.return_to_run import RunProgramme, walk_run_programme
 from calfcare.clinical.rules import reason, rule
 
@@ -86,6 +94,13 @@ class PainRules:
     no_progress_days: int = 14
     limp_refer_day: int = 14
 
+    @classmethod
+    def from_protocol(cls, source: Protocol | None = None) -> PainRules:
+        """The limits set in a protocol's ``[pain_monitoring]`` table (default: the packaged protocol, which a
+        clinician reviews and may change)."""
+        p = (source or protocol()).pain
+        return cls(p.early_weeks, p.early_ceiling, p.later_ceiling, p.early_no_limp, p.symptom_free_max)
+
     def early(self, days_since_onset: int) -> bool:
         return days_since_onset < self.early_weeks * 7
 
@@ -102,7 +117,7 @@ class EpisodeFacts:
     age: int | None = None
     previous_calf_strains: int | None = None
     baseline: RunnerBaseline | None = None
-    pain_rules: PainRules = field(default_factory=PainRules)
+    pain_rules: PainRules = field(default_factory=PainRules.from_protocol)
 
     def day_of(self, day: date) -> int:
         return (day - self.onset).days
@@ -271,6 +286,14 @@ def _refer(state: PlanState, flags: list[RedFlag], facts: EpisodeFacts, day: dat
     return Decision("refer", tuple(reasons), tuple(flags), new, state.phase, label, rules_, {"plan": "stopped"})
 
 
+def _where_to_go(codes: tuple[str, ...]) -> str:
+    """Where to go for the most urgent of the codes that stopped the plan (never softer than the flag itself)."""
+    urgencies = {MIN_URGENCY.get(c, "urgent") for c in codes} or {"urgent"}
+    if "emergency" in urgencies:
+        return EMERGENCY_ADVICE
+    return URGENT_ADVICE if "urgent" in urgencies else SEE_CLINICIAN_ADVICE
+
+
 def _stopped(state: PlanState, c: CheckInAnswers, facts: EpisodeFacts, day: date) -> Decision:
     label = stage_label(state.phase, state.stage, facts)
     if c.cleared_by_clinician:
@@ -278,8 +301,8 @@ def _stopped(state: PlanState, c: CheckInAnswers, facts: EpisodeFacts, day: date
         text = f"A clinician has cleared you: the plan resumes at {label}"
         return Decision("hold", (reason(R_STOPPED, text),), (), new, state.phase, label, (R_STOPPED.id,))
     text = (
-        f"The plan stopped because of a red flag ({', '.join(state.stop_reasons)}); see a clinician, and answer "
-        "cleared_by_clinician when they have cleared you"
+        f"The plan stopped because of a red flag ({', '.join(state.stop_reasons)}). If you have not been seen yet: "
+        f"{_where_to_go(state.stop_reasons)} Answer cleared_by_clinician when a clinician has cleared you"
     )
     new = replace(state, last_day=day)
     return Decision(

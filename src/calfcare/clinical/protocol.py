@@ -207,6 +207,18 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
+class PainSettings:
+    """The pain-monitoring limits (REFERENCE §6.4), clinician-configurable in ``[pain_monitoring]``: a stricter
+    ceiling in the first weeks after an acute tear (a recommendation, not evidence), then Silbernagel 2007's 5/10."""
+
+    early_weeks: int
+    early_ceiling: int
+    later_ceiling: int
+    early_no_limp: bool
+    symptom_free_max: int
+
+
+@dataclass(frozen=True)
 class Protocol:
     phases: tuple[Phase, ...]
     exercises: Mapping[str, Exercise]
@@ -216,6 +228,7 @@ class Protocol:
     acute_advice: tuple[Advice, ...]
     cross_training: tuple[CrossTraining, ...]
     running: RunSettings
+    pain: PainSettings
 
     def phase(self, phase_id: str) -> Phase:
         for p in self.phases:

@@ -29,6 +29,7 @@ from calfcare.clinical.protocol import (
     CrossTraining,
     Dosage,
     Exercise,
+    PainSettings,
     Phase,
     Protocol,
     ProtocolError,
@@ -309,6 +310,23 @@ def _running(path: Path, raw: Any) -> RunSettings:
     )
 
 
+_PAIN_KEYS = ("early_weeks", "early_ceiling", "later_ceiling", "early_no_limp", "symptom_free_max")
+
+
+def _pain(path: Path, raw: Any) -> PainSettings:
+    p = _Entry(path, "pain_monitoring", raw, _PAIN_KEYS)
+    early, later = p.whole("early_ceiling", high=10), p.whole("later_ceiling", high=10)
+    if early > later:
+        p.fail("early_ceiling must not be above later_ceiling (the first weeks are the stricter ones)")
+    symptom_free = p.whole("symptom_free_max", high=10)
+    if symptom_free > early:
+        p.fail("symptom_free_max must not be above early_ceiling")
+    no_limp = p.get("early_no_limp")
+    if not isinstance(no_limp, bool):
+        p.fail(f"'early_no_limp' must be true or false, not {no_limp!r}")
+    return PainSettings(p.whole("early_weeks", high=12), early, later, no_limp, symptom_free)
+
+
 def _advice(path: Path, doc: _Entry) -> tuple[Advice, ...]:
     out = []
     for k, raw in enumerate(doc.tables("acute_advice")):
@@ -345,7 +363,7 @@ def read_protocol(path: Path | None = None, exercises_path: Path | None = None) 
     """Load and validate a protocol file and its exercise library (defaults: the packaged files)."""
     path = Path(path) if path is not None else DATA / "protocol.toml"
     exercises = _exercises(Path(exercises_path) if exercises_path is not None else DATA / "exercises.toml")
-    keys = ("education", "emphasis", "acute_advice", "cross_training", "phase", "return_to_run")
+    keys = ("education", "emphasis", "acute_advice", "cross_training", "phase", "return_to_run", "pain_monitoring")
     doc = _Entry(path, "top level", _read(path), keys)
     education = doc.get("education")
     if not isinstance(education, dict) or not all(isinstance(v, str) and v.strip() for v in education.values()):
@@ -361,4 +379,5 @@ def read_protocol(path: Path | None = None, exercises_path: Path | None = None) 
         acute_advice=_advice(path, doc),
         cross_training=_cross(path, doc),
         running=_running(path, doc.get("return_to_run")),
+        pain=_pain(path, doc.get("pain_monitoring")),
     )

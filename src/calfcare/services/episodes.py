@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calfcare.clinical.answers import TriageAnswers
+from calfcare.clinical.answers import RED_FLAG_KEYS, TriageAnswers
 from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.context import RunnerBaseline, TrainingEvidence
 from calfcare.clinical.triage import Assessment as Triage
@@ -36,14 +36,26 @@ from calfcare.services.views import (
     find_runner,
     history,
     runs_after_onset,
+    stopping_assessment,
+    stops_assessment,
     stops_of,
     today,
+    where_to_go,
 )
 from calfcare.store import Database
 from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
 from calfcare.training.load import RunDay
 
-__all__ = ["AssessOutcome", "CheckinOutcome", "assess", "episode_status", "history", "record_checkin", "today"]
+__all__ = [
+    "AssessOutcome",
+    "CheckinOutcome",
+    "assess",
+    "episode_status",
+    "history",
+    "record_checkin",
+    "stopping_assessment",
+    "today",
+]
 
 #: dispositions that stop everything: no plan, the runner is told where to go
 STOPS = ("emergency", "urgent")
@@ -131,6 +143,8 @@ def assess(
         episode: Episode | None = None
         if outcome.disposition in STOPS:
             episode = _stop_episode(s, active, row, day, notes, runs)
+        elif open_ep is not None and stops_assessment(outcome.disposition, result):  # as the flag at a check-in
+            episode = _stop_episode(s, open_ep, row, day, notes, runs)
         elif not outcome.opens_episode:
             episode = open_ep
             row.episode_id = open_ep.id if open_ep is not None else None
@@ -299,6 +313,7 @@ def record_checkin(
     """
     _not_future(day, today_is)
     values = checkin_values(answers)  # raises InvalidAnswers before anything is touched
+    screened = any(k in RED_FLAG_KEYS for k in values)
     runs = runs_after_onset(db=db, runner=runner)
     with db.session() as s:
         runner_row = find_runner(s, runner, create=False)
@@ -313,6 +328,7 @@ def record_checkin(
         rows = _checkins(s, ep.id)
         before = {r.day: r.decision for r in rows}
         row = next((r for r in rows if r.day == day), None)
+        old_flags = _flag_codes(row.result) if row is not None else []
         if row is None:
             row = CheckIn(runner_id=runner_row.id, episode_id=ep.id, day=day, answers=values, decision="", result={})
             s.add(row)
@@ -323,9 +339,21 @@ def record_checkin(
         _apply(ep, done)
         s.flush()
         notes = _checkin_notes(day, before, done)
-        return CheckinOutcome(
-            result=dict(row.result), replaced=day in before, episode=episode_dict(ep, day), notes=tuple(notes)
-        )
+        if not screened:  # REFERENCE rule 9: red flags are re-checked at every check-in; say when they could not be
+            notes.append(
+                "The safety questions (red-flag screen) were not answered, so they could not be re-checked today: "
+                "answer them at every check-in (`calfcare checkin --schema` lists them, marked red_flag_screen)."
+            )
+        if (gone := [c for c in old_flags if c not in _flag_codes(row.result)]) and done.referral is None:
+            notes.insert(
+                1,
+                f"The check-in you replaced raised a red flag ({', '.join(gone)}) and this one does not, so the plan "
+                "is no longer stopped. If that sign was real, see a clinician before going on.",
+            )
+        result = dict(row.result)
+        if done.referral is not None:  # the plan is stopped: the flags that stopped it, even on a quiet day
+            result["referral"] = where_to_go(done.referral)
+        return CheckinOutcome(result=result, replaced=day in before, episode=episode_dict(ep, day), notes=tuple(notes))
 
 
 def _checkin_notes(day: date, before: dict[date, str], done: Replay) -> list[str]:
@@ -346,6 +374,12 @@ def _checkin_notes(day: date, before: dict[date, str], done: Replay) -> list[str
             "Keep the prevention routine going."
         )
     return notes
+
+
+def _flag_codes(result: object) -> list[str]:
+    """The red-flag codes of a stored check-in result."""
+    flags = result.get("red_flags") if isinstance(result, dict) else None
+    return [str(f.get("code")) for f in flags or () if isinstance(f, dict)]
 
 
 def _apply(ep: Episode, done: Replay) -> None:
@@ -391,5 +425,21 @@ def _no_episode_message(s: Session, runner_row: Runner | None, name: str) -> str
         return (
             f"runner {name!r} has no open episode: the last one closed on {latest.closed_on.isoformat()}. If the calf "
             "hurts again, start with `calfcare assess`. Nothing was stored."
+        )
+    last = (
+        s.scalar(
+            select(Assessment)
+            .where(Assessment.runner_id == runner_row.id)
+            .order_by(Assessment.day.desc(), Assessment.id.desc())
+            .limit(1)
+        )
+        if runner_row is not None
+        else None
+    )
+    if last is not None and last.episode_id is None and last.disposition != "self_care":
+        codes = _flag_codes(last.result)
+        return (
+            f"runner {name!r} has no open episode: the assessment on {last.day.isoformat()} found red flags "
+            f"({', '.join(codes)}) that need a clinician first (`calfcare today` says where to go). Nothing was stored."
         )
     return f"runner {name!r} has no open episode: run `calfcare assess` first. Nothing was stored."

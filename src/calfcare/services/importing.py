@@ -64,16 +64,16 @@ class DatabaseSink:
             "runner_id": self.runner_id,
             "content_sha256": parsed.content_sha256,
             "source_format": summary.source_format,
-            "source_path": source_path,
+            "source_path": _text(source_path),
             "sport": summary.sport,
             "start_utc": summary.start.astimezone(UTC),
             "utc_offset_s": int(offset.total_seconds()) if offset is not None else None,
             **_metrics(summary),
-            "device": summary.device[:200] if summary.device else None,
-            "name": summary.name,
+            "device": _text(summary.device[:200]) if summary.device else None,
+            "name": _text(summary.name),
             "rpe": summary.rpe,
             "record_count": parsed.record_count,
-            "extra": {"warnings": list(parsed.warnings)} if parsed.warnings else {},
+            "extra": {"warnings": [_text(w) for w in parsed.warnings]} if parsed.warnings else {},
         }
         try:
             with self.db.engine.begin() as conn:
@@ -89,9 +89,14 @@ class DatabaseSink:
                     )
         except IntegrityError:
             return None  # the same content was stored meanwhile by another import
-        except SQLAlchemyError as exc:
-            raise StorageError(f"the database refused {source_path}: {exc}") from exc
+        except SQLAlchemyError as exc:  # the driver's own message, without the SQL statement and its parameters
+            raise StorageError(f"the database refused it: {getattr(exc, 'orig', None) or exc}") from exc
         return new_id
+
+
+def _text(value: str | None) -> str | None:
+    """Text as every supported database stores it: PostgreSQL refuses NUL characters (a CSV cell may hold one)."""
+    return value.replace("\x00", "") if value else value
 
 
 def _summary(row: Any) -> ActivitySummary:

@@ -33,6 +33,7 @@ from calfcare.training.retro import BASELINE_WEEKS, WINDOW_WEEKS, retrospective
 from calfcare.training.warnings import prevention_warnings
 
 THRESHOLD_DAYS = 180
+MIN_UNMEASURED_S = 5 * 60  # a run without a distance counts from 5 minutes (shorter: a watch started by mistake)
 CAVEATS = (
     "The acute:chronic ratio is descriptive, not a prediction: it is disputed (mathematical coupling, arbitrary "
     "windows, poor prediction; in runners a higher weekly ratio went with fewer injuries). Lolli 2019; "
@@ -56,6 +57,13 @@ class History:
 def _local_day(start_utc: datetime, offset_s: int | None) -> date:
     aware = start_utc if start_utc.tzinfo else start_utc.replace(tzinfo=UTC)
     return (aware + timedelta(seconds=offset_s or 0)).date()
+
+
+def _counts_as_run(a: Activity) -> bool:
+    """A run with a distance, or one without (a treadmill or a watch without GPS) of at least MIN_UNMEASURED_S: it
+    still has minutes and session-RPE (rule 26: Foster's metrics for athletes without GPS), and it is a run for
+    adherence; it adds no distance and is never a spike."""
+    return (a.distance_m or 0) > 0 or (a.moving_s or a.elapsed_s or 0) >= MIN_UNMEASURED_S
 
 
 def _runner_id(db: Database, name: str) -> int:
@@ -98,7 +106,7 @@ def load_history(
         acts = list(s.scalars(query.order_by(Activity.start_utc)))
         eps = list(s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset)))
         checkins = list(s.scalars(select(CheckIn).where(CheckIn.runner_id == rid).order_by(CheckIn.day)))
-    acts = [a for a in acts if a.sport in RUN_SPORTS and (a.distance_m or 0) > 0]
+    acts = [a for a in acts if a.sport in RUN_SPORTS and _counts_as_run(a)]
     days = {a.id: _local_day(a.start_utc, a.utc_offset_s) for a in acts}
     if since is not None:
         acts = [a for a in acts if days[a.id] >= since]
@@ -111,7 +119,13 @@ def load_history(
         for a in acts
         if lo <= days[a.id] < reference and (a.moving_s or a.elapsed_s) >= 20 * 60
     ]
-    threshold = threshold_speed(best, averages)
+    speeds_all = [
+        (a.distance_m or 0) / (a.moving_s or a.elapsed_s)
+        for a in acts
+        if lo <= days[a.id] < reference and (a.distance_m or 0) > 0 and (a.moving_s or a.elapsed_s)
+    ]
+    typical = float(np.median(speeds_all)) if speeds_all else None
+    threshold = threshold_speed(best, averages, median_run_speed=typical)
     runs = []
     for a in acts:
         intensity = analyse_speed(speeds[a.id], threshold) if a.id in speeds and days[a.id] >= streams_from else None
@@ -165,6 +179,11 @@ def load_report(
     h = load_history(db, runner, reference=today, streams_from=first_week - timedelta(days=7))
     if not h.runs:
         raise NotFound(f"{runner!r} has no runs in the store: import some with `calfcare import`")
+    if min(r.day for r in h.runs) > today:
+        raise NotFound(
+            f"{runner!r} has no runs on or before {today.isoformat()}: the first imported run is on "
+            f"{min(r.day for r in h.runs).isoformat()} (check --date)"
+        )
     start = max(min(r.day for r in h.runs), today - timedelta(weeks=weeks) - timedelta(days=400))
     daily = daily_from_runs([r for r in h.runs if start <= r.day <= today], start=start, end=today,
                             episodes=h.episodes, config=config)  # fmt: skip
@@ -185,7 +204,8 @@ def load_report(
     ]
     closed = [c for _, c in h.episodes if c is not None and c <= today]
     warns = prevention_warnings(h.runs, today, returned_on=max(closed) if closed else None)
-    injured = [(o, c or today) for o, c in h.episodes if (c or today) >= start]
+    # as known on ``today``: an episode closed later (or opened later) is shown only up to ``today``
+    injured = [(o, min(c or today, today)) for o, c in h.episodes if o <= today and (c or today) >= start]
     report = {
         "runner": runner,
         "date": today.isoformat(),
@@ -194,7 +214,7 @@ def load_report(
             "acute_km_per_week": _nan(m.acute["distance_km"][0, -1] * 7),
             "chronic_km_per_week": _nan(m.chronic["distance_km"][0, -1] * 7),
             "acwr_uncoupled": _nan(m.acwr["distance_km"][0, -1]),
-            "acwr_note": "descriptive only (disputed)",
+            "acwr_note": _acwr_note(daily.injured[0], config),
         },
         "spikes": spikes,
         "threshold_pace": format_pace(pace_s_per_km(h.threshold_speed)),
@@ -228,9 +248,18 @@ def load_report(
             pain_during=[p for p in h.pain_during if p[0] >= first_week],
             injured=[(max(o, first_week), c) for o, c in injured if c >= first_week],
             title=f"Training load — {runner}, {weeks} weeks to {today.isoformat()}",
+            acute_days=config.acute_days,
+            chronic_days=config.chronic_days,
         )
         report["plot"] = str(render_load_plot(data, plot))
     return report
+
+
+def _acwr_note(injured: np.ndarray, config: LoadConfig) -> str:
+    window = config.acute_days + config.chronic_days
+    if injured[-(window + 1) :].any():
+        return f"not shown within {window} days of an injury (its low load is still in the windows); descriptive only"
+    return "descriptive only (disputed)"
 
 
 def _week_row(wk: Any, i: int) -> dict[str, Any]:
@@ -248,6 +277,8 @@ def _week_row(wk: Any, i: int) -> dict[str, Any]:
         "surges": int(wk.surges[0, i]),
         "monotony": _nan(wk.monotony[0, i]),
         "strain": _nan(wk.strain[0, i]),
+        "monotony_srpe": _nan(wk.monotony_srpe[0, i]),
+        "strain_srpe": _nan(wk.strain_srpe[0, i]),
         "max_spike": SPIKE_LABELS[int(wk.max_spike_band[0, i])] if wk.max_spike_band[0, i] >= 1 else None,
         "injured_days": int(wk.injured_days[0, i]),
     }
@@ -273,6 +304,10 @@ def retro_report(*, db: Database, runner: str, onset: date | None = None) -> dic
     pace = pace_s_per_km(h.threshold_speed)
     retro = retrospective(h.runs, onset, earlier_episodes=earlier, threshold_pace_s_per_km=pace)
     base = baseline_before(h.runs, onset, earlier_episodes=earlier)
+    rid = _runner_id(db, runner)
+    with db.session() as s:
+        ep = s.scalars(select(Episode).where(Episode.runner_id == rid, Episode.onset == onset)).first()
+        stored = (ep.context or {}).get("baseline") if ep is not None else None
     return {
         "runner": runner,
         "onset": onset.isoformat(),
@@ -281,6 +316,9 @@ def retro_report(*, db: Database, runner: str, onset: date | None = None) -> dic
         "findings": [asdict(f) for f in retro.findings],
         "weeks": [{**asdict(w), "start": w.start.isoformat()} for w in retro.weeks],
         "baseline": asdict(base),
+        # what the episode's return-to-run plan was sized from (stored at the assessment; None: not from files)
+        "plan_baseline": stored if isinstance(stored, dict) else None,
+        "episode_at_onset": ep is not None,
         "threshold_pace": format_pace(pace),
     }
 

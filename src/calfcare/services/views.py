@@ -92,19 +92,68 @@ def _episode_runs(*, db: Database, runner: str, day: date | None = None) -> tupl
     return onset, load_history(db, runner, reference=onset, streams_from=onset, since=since_day).runs
 
 
+def stops_assessment(disposition: str, result: object) -> bool:
+    """Does an assessment of an open episode stop its plan? An urgent or emergency red flag always does; a
+    see-a-clinician flag does when it points away from a strain (no strain plan), as the same flag at a check-in
+    would."""
+    if disposition in _STOPS:
+        return True
+    return disposition == "see_clinician" and _doc(result).get("opens_episode") is False
+
+
 def stops_of(s: Session, episode_id: int) -> list[Stop]:
-    """Urgent or emergency assessments of an episode, as stops for the replay."""
+    """The assessments of an episode that stop its plan (:func:`stops_assessment`), as stops for the replay."""
     rows = s.scalars(
         select(Assessment)
-        .where(Assessment.episode_id == episode_id, Assessment.disposition.in_(_STOPS))
+        .where(Assessment.episode_id == episode_id, Assessment.disposition.in_((*_STOPS, "see_clinician")))
         .order_by(Assessment.day, Assessment.id)
     )
-    return [Stop(a.day, tuple(f for f in _doc(a.result).get("red_flags", []) if isinstance(f, dict))) for a in rows]
+    return [
+        Stop(a.day, tuple(f for f in _doc(a.result).get("red_flags", []) if isinstance(f, dict)))
+        for a in rows
+        if stops_assessment(a.disposition, a.result)
+    ]
+
+
+def _standing_flags(s: Session, episode_id: int, day: date) -> list[str]:
+    """Warnings for the see-a-clinician red flags of the episode's latest assessment (on or before ``day``) that
+    left the plan running (e.g. a possible large tear): they stay at the top of today's warnings."""
+    latest = s.scalar(
+        select(Assessment)
+        .where(Assessment.episode_id == episode_id, Assessment.day <= day)
+        .order_by(Assessment.day.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+    if latest is None or latest.disposition != "see_clinician" or stops_assessment(latest.disposition, latest.result):
+        return []
+    flags = [f for f in _doc(latest.result).get("red_flags", []) if isinstance(f, dict)]
+    return [
+        f"Your assessment on {latest.day.isoformat()} raised a red flag (possible "
+        f"{str(f.get('code')).replace('_', ' ')}): {f.get('advice')}"
+        for f in flags
+    ]
 
 
 def _doc(value: object) -> dict[str, Any]:
     """A stored JSON document as a dict (an empty one when missing or not an object)."""
     return dict(value) if isinstance(value, dict) else {}
+
+
+def stopping_assessment(*, db: Database, runner: str, day: date | None = None) -> dict[str, Any] | None:
+    """Where to go, when the runner's latest assessment (on or before ``day``) found a red flag and so opened no
+    episode: ``where_to_go`` of it, with ``"by": "assessment"``; else None."""
+    with db.session() as s:
+        runner_row = find_runner(s, runner, create=False)
+        if runner_row is None:
+            return None
+        query = select(Assessment).where(Assessment.runner_id == runner_row.id)
+        if day is not None:
+            query = query.where(Assessment.day <= day)
+        latest = s.scalar(query.order_by(Assessment.day.desc(), Assessment.id.desc()).limit(1))
+        if latest is None or latest.disposition == "self_care" or latest.episode_id is not None:
+            return None
+        flags = [f for f in _doc(latest.result).get("red_flags", []) if isinstance(f, dict)]
+        return where_to_go({"date": latest.day.isoformat(), "by": "assessment", "red_flags": flags})
 
 
 def episode_status(*, db: Database, runner: str) -> str | None:
@@ -166,17 +215,22 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
         plan["episode"] = {**dict(plan.get("episode") or {}), **episode_dict(ep, day), "phase": plan["phase"]}
         plan["status"] = "referred" if done.referral is not None else ("closed" if done.completed_on else "open")
         if done.referral is not None:
-            plan["referral"] = _where_to_go(done.referral)
+            plan["referral"] = where_to_go(done.referral)
         if done.referral is None:  # prevention warnings from the runner's files, first
             load = _load_warnings(plan, done.state, episode_facts(ep), all_runs, day) if all_runs else []
             plan["warnings"] = [*(w.text for w in load), *(plan.get("warnings") or [])]
             plan["load_warnings"] = [asdict(w) for w in load]
+            plan["warnings"] = [*_standing_flags(s, ep.id, day), *plan["warnings"]]  # a red flag before all else
         if rows:
             last = done.results[-1]
             plan["last_checkin"] = {"date": rows[-1].day.isoformat(), "decision": last.get("decision")}
             if last.get("decision") == "refer" and done.referral is None:
                 warnings = list(plan.get("warnings") or [])
                 plan["warnings"] = [*map(str, last.get("reasons") or []), *warnings]
+        if done.referral is not None:  # where to go comes first, in its own words (never softened)
+            where = plan["referral"]
+            plan["warnings"] = [*where["where_to_go"], *(plan.get("warnings") or [])]
+            plan = {"status": plan.pop("status"), "referral": plan.pop("referral"), **plan}
         return plan
 
 
@@ -200,7 +254,7 @@ def _load_warnings(
     )
 
 
-def _where_to_go(referral: dict[str, Any]) -> dict[str, Any]:
+def where_to_go(referral: dict[str, Any]) -> dict[str, Any]:
     flags = [f for f in referral.get("red_flags") or [] if isinstance(f, dict)]
     advice = list(dict.fromkeys(str(f["advice"]) for f in flags if f.get("advice")))
     return {
@@ -235,10 +289,19 @@ def history(*, db: Database, runner: str) -> dict[str, Any]:
         ep = episodes[-1] if episodes else None
         rows = checkins_of(s, ep.id) if ep is not None else []
         out = {**empty, "assessments": [_assessment_row(a) for a in assessments]}
+        last = assessments[-1] if assessments else None
+        if last is not None and last.disposition != "self_care" and last.episode_id is None:
+            flags = [f for f in _doc(last.result).get("red_flags", []) if isinstance(f, dict)]
+            stop = {"date": last.day.isoformat(), "by": "assessment", "red_flags": flags}
+            out = {"referral": where_to_go(stop), **out}  # the latest assessment said where to go: that first
         if ep is None:
             return out
         last_day = ep.closed_on or (rows[-1].day if rows else ep.assessed_on)
+        referral = (ep.context or {}).get("referral") if ep.status == "referred" else None
+        referral = referral if isinstance(referral, dict) else None
         out["episode"] = {**episode_dict(ep, last_day), "referral": (ep.context or {}).get("referral")}
+        if referral and "referral" not in out:  # a stopped plan: where to go comes first
+            out = {"referral": where_to_go(referral), **out}
         out["checkins"] = [_checkin_row(r) for r in rows]
         out["pain_series"] = [
             {"date": r.day.isoformat(), **{k: (r.answers or {}).get(k) for k in SERIES_KEYS}} for r in rows

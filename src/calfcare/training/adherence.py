@@ -112,7 +112,8 @@ def match_day(
     reasons: list[str] = []
     if plan is None:
         km = sum(r.distance_km for r in runs)
-        reasons.append(f"ran {km:.1f} km on a day with no run planned")
+        ran = f"{km:.1f} km" if km > 0 else f"{sum(r.duration_min for r in runs):.0f} min"  # no distance: treadmill
+        reasons.append(f"ran {ran} on a day with no run planned")
     else:
         reasons += _overdone(plan, runs)
     if ran_day_before:

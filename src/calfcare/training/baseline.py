@@ -34,14 +34,19 @@ def baseline_before(
 ) -> RunnerBaseline:
     """Chronic weekly km (median of the healthy weeks), usual run (median distance and time), long run (median
     of each week's longest), easy pace (median pace of runs without speed work), runs per week.
-    ``source="none"`` when the window holds fewer than four runs."""
+    ``source="none"`` when the window holds fewer than four runs or no whole healthy week of records."""
     start = onset - timedelta(weeks=weeks)
     injured = injured_mask(start, weeks * 7, earlier_episodes, onset - timedelta(days=1))
     healthy = [r for r in runs if start <= r.day < onset and not injured[(r.day - start).days] and r.distance_km > 0]
-    if len(healthy) < MIN_RUNS:
+    # weeks touching an earlier injury, or starting before the runner's first recorded run (their running is not
+    # known: not 0 km), are left out of the weekly figures
+    first_record = min((r.day for r in runs if r.distance_km > 0), default=onset)
+    healthy_weeks = [
+        w for w in range(weeks) if not injured[w * 7 : w * 7 + 7].any() and start + timedelta(weeks=w) >= first_record
+    ]
+    if len(healthy) < MIN_RUNS or not healthy_weeks:
         return RunnerBaseline(source="none")
     week_of = [(r.day - start).days // 7 for r in healthy]
-    healthy_weeks = [w for w in range(weeks) if not injured[w * 7 : w * 7 + 7].any()]
     totals = [sum(r.distance_km for r, k in zip(healthy, week_of, strict=True) if k == w) for w in healthy_weeks]
     longest = [
         max((r.distance_km for r, k in zip(healthy, week_of, strict=True) if k == w), default=0.0)
@@ -56,6 +61,6 @@ def baseline_before(
         usual_run_min=round(median(timed), 0) if timed else None,
         long_run_km=round(median([x for x in longest if x > 0] or [0.0]), 1),
         easy_pace_s_per_km=round(pace, 0) if pace else None,
-        runs_per_week=round(len(healthy) / max(len(healthy_weeks), 1), 1),
+        runs_per_week=round(sum(1 for k in week_of if k in healthy_weeks) / len(healthy_weeks), 1),
         source="files",
     )

@@ -272,7 +272,9 @@ def acwr_uncoupled(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(acute, chronic, ratio). Acute = EWMA-N_acute on day t; chronic = EWMA-N_chronic as it stood on day
     t − N_acute, i.e. computed without the acute week (uncoupled, after Lolli 2019). The ratio is NaN before
-    N_acute + N_chronic days of history, where the chronic load is ~0, and on injured days. Descriptive only."""
+    N_acute + N_chronic days of history, where the chronic load is ~0, on injured days and for the N_acute +
+    N_chronic days after an injury (its low load is still inside the windows, so the comeback would read as a
+    spike). Descriptive only."""
     acute = ewma(load, acute_days)
     chronic = np.empty_like(acute)
     chronic[:, :acute_days] = np.nan
@@ -281,7 +283,9 @@ def acwr_uncoupled(
     np.divide(acute, chronic, out=ratio, where=chronic > 1e-9)
     ratio[:, : acute_days + chronic_days] = np.nan
     if injured is not None:
-        ratio[injured] = np.nan
+        hurt = np.asarray(injured, dtype=np.float64).reshape(ratio.shape)
+        # injured today or on any of the N_acute + N_chronic days before
+        ratio[rolling_max(hurt, acute_days + chronic_days + 1) > 0] = np.nan
     return acute, chronic, ratio
 
 

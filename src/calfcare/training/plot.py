@@ -43,6 +43,8 @@ class LoadPlotData:
     pain_during: Sequence[tuple[date, float]] = ()  # pain during the session 0–10
     injured: Sequence[tuple[date, date]] = ()
     title: str = "Training load"
+    acute_days: int = 7  # the EWMA spans, for the legend
+    chronic_days: int = 28
     notes: Sequence[str] = field(default_factory=tuple)
 
 
@@ -89,14 +91,20 @@ def _draw(fig: Figure, ax: Axes, data: LoadPlotData) -> None:
                 fontsize=11,
             )
     if data.days:
-        ax.plot(_x(data.days), data.acute_km_week, color="#1f3b73", lw=1.8, label="acute load (EWMA 7 d, km/week)")
+        ax.plot(
+            _x(data.days),
+            data.acute_km_week,
+            color="#1f3b73",
+            lw=1.8,
+            label=f"acute load (EWMA {data.acute_days} d, km/week)",
+        )
         ax.plot(
             _x(data.days),
             data.chronic_km_week,
             color="#2e7d32",
             lw=1.8,
             ls="--",
-            label="chronic load (EWMA 28 d, km/week)",
+            label=f"chronic load (EWMA {data.chronic_days} d, km/week)",
         )
         top = max(top, *data.acute_km_week, *data.chronic_km_week)
     ax.set_ylim(0, top * 1.18)

@@ -46,6 +46,7 @@ class WeekRow:
     surges: float
     climb_m: float
     injured: bool
+    before_records: bool = False  # the week starts before the runner's first recorded run: not compared
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ class Retrospective:
     enough_data: bool
 
 
-def _weeks(runs: Sequence[RunDay], onset: date, earlier: Sequence[tuple[date, date | None]]) -> list[WeekRow]:
+def _weeks(
+    runs: Sequence[RunDay], onset: date, earlier: Sequence[tuple[date, date | None]], first_record: date
+) -> list[WeekRow]:
     n_weeks = WINDOW_WEEKS + BASELINE_WEEKS
     first = onset - timedelta(weeks=n_weeks)
     daily = daily_from_runs(runs, start=first, end=onset - timedelta(days=1), episodes=earlier)
@@ -75,6 +78,7 @@ def _weeks(runs: Sequence[RunDay], onset: date, earlier: Sequence[tuple[date, da
                 surges=float(daily.surges[0, sl].sum()),
                 climb_m=float(daily.climb_m[0, sl].sum()),
                 injured=bool(daily.injured[0, sl].any()),
+                before_records=first + timedelta(weeks=i) < first_record,
             )
         )
     return rows
@@ -87,7 +91,7 @@ def _when(index: int) -> str:
 def _mileage(weeks: list[WeekRow]) -> TrainingEvidence | None:
     best: tuple[float, WeekRow, WeekRow] | None = None
     for prev, cur in zip(weeks[BASELINE_WEEKS - 1 : -1], weeks[BASELINE_WEEKS:], strict=True):
-        if prev.injured or cur.injured or prev.distance_km < MIN_PREVIOUS_WEEK_KM:
+        if prev.injured or cur.injured or prev.before_records or prev.distance_km < MIN_PREVIOUS_WEEK_KM:
             continue
         jump = cur.distance_km / prev.distance_km - 1.0
         if jump > WEEKLY_JUMP and (best is None or jump > best[0]):
@@ -106,11 +110,13 @@ def _mileage(weeks: list[WeekRow]) -> TrainingEvidence | None:
 
 
 def _long_run(
-    runs: Sequence[RunDay], onset: date, earlier: Sequence[tuple[date, date | None]]
+    runs: Sequence[RunDay], onset: date, earlier: Sequence[tuple[date, date | None]], first_record: date
 ) -> TrainingEvidence | None:
     start = onset - timedelta(weeks=WINDOW_WEEKS, days=30)
     daily = daily_from_runs(runs, start=start, end=onset - timedelta(days=1), episodes=earlier)
     ratio, band = daily_spikes(daily)
+    # as in load.daily_spikes: no spike is assessed while the 30 days before are not all in the records
+    ratio[0, : max(0, min((first_record - start).days + 30, daily.n_days))] = np.nan
     window = ratio[0, 30:]
     if np.all(np.isnan(window)) or np.nanmax(window) <= 0.10:
         return None
@@ -130,8 +136,8 @@ def _speed(weeks: list[WeekRow], runs: Sequence[RunDay], onset: date, pace: floa
     window = [r for r in runs if lo <= r.day < onset]
     if not any(r.fast_min is not None for r in window):
         return None
-    base = [w for w in weeks[:BASELINE_WEEKS] if not w.injured]
-    now = [w for w in weeks[BASELINE_WEEKS:] if not w.injured]
+    base = [w for w in weeks[:BASELINE_WEEKS] if not w.injured and not w.before_records]
+    now = [w for w in weeks[BASELINE_WEEKS:] if not w.injured and not w.before_records]
     if not base or not now:
         return None
     base_min = sum(w.fast_min for w in base) * WINDOW_WEEKS / len(base)
@@ -155,8 +161,8 @@ def _speed(weeks: list[WeekRow], runs: Sequence[RunDay], onset: date, pace: floa
 
 def _hills(weeks: list[WeekRow]) -> TrainingEvidence | None:
     def per_km(rows: list[WeekRow]) -> float | None:
-        km = sum(w.distance_km for w in rows if not w.injured)
-        climb = sum(w.climb_m for w in rows if not w.injured)
+        km = sum(w.distance_km for w in rows if not w.injured and not w.before_records)
+        climb = sum(w.climb_m for w in rows if not w.injured and not w.before_records)
         return climb / km if km > 0 else None
 
     before, now = per_km(weeks[:BASELINE_WEEKS]), per_km(weeks[BASELINE_WEEKS:])
@@ -204,8 +210,9 @@ def retrospective(
     threshold_pace_s_per_km: float | None = None,
 ) -> Retrospective:
     """What changed in the six weeks before ``onset`` (runs on or after the onset are ignored)."""
+    first_record = min((r.day for r in runs), default=onset)
     runs = [r for r in runs if r.day < onset]
-    weeks = _weeks(runs, onset, earlier_episodes)
+    weeks = _weeks(runs, onset, earlier_episodes, first_record)
     counted = sum(w.runs for w in weeks)
     if counted < MIN_RUNS:
         line = (
@@ -217,7 +224,7 @@ def retrospective(
         f
         for f in (
             _mileage(weeks),
-            _long_run(runs, onset, earlier_episodes),
+            _long_run(runs, onset, earlier_episodes, first_record),
             _speed(weeks, runs, onset, threshold_pace_s_per_km),
             _hills(weeks),
         )
@@ -225,8 +232,15 @@ def retrospective(
     ]
     found += _kit(runs, onset)
     window = weeks[BASELINE_WEEKS:]
-    km = ", ".join("injured" if w.injured else f"{w.distance_km:.0f}" for w in window)
+    km = ", ".join(
+        "injured" if w.injured else "–" if w.before_records and not w.runs else f"{w.distance_km:.0f}" for w in window
+    )
     lines = [f"Weekly distance in the six weeks before {onset.isoformat()} (oldest first): {km} km."]
+    if weeks[0].before_records:
+        lines.append(
+            f"Your files start on {first_record.isoformat()}: the weeks before that (and the first, partial one) "
+            "are not compared, as the running in them is not known."
+        )
     if found:
         lines += [f.text for f in found]
     else:

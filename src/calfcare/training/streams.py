@@ -18,10 +18,13 @@ Rules (also in docs/formats.md):
   Without a speed channel, speed is the 5-second centred mean of the 1 Hz distance increments.
 * Summary: totals the file reports (``raw.reported``) win over stream-derived ones. Keys understood in
   ``raw.reported``: :data:`REPORTED_KEYS`. Moving time without a reported timer time is the number of seconds
-  with speed ≥ :data:`MOVING_SPEED_MS`; without any speed it is the number of seconds with data.
+  with speed ≥ :data:`MOVING_SPEED_MS`; without any speed it is the number of seconds with data. Either way a
+  recording gap longer than :data:`GAP_S` (no speed inside) counts as moving when the distance covered across
+  it averages that speed and no timer pause falls in it (sparse recording would otherwise read as standing).
   Elevation gain: altitude smoothed by a 5-second mean, then a hysteresis of :data:`ELEVATION_HYSTERESIS_M`
   (a climb counts only once it has risen that much above the last low, and ends when the altitude drops that
-  much below its peak). Averages of heart rate and cadence ignore zeros.
+  much below its peak). Averages of heart rate and cadence ignore zeros; heart-rate samples above
+  :data:`MAX_HEART_RATE` are dropped as glitches (with a warning).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ DAY_S = 86400.0
 STRETCH_GAP_S = 6 * 3600.0  # an activity over a day long is cut at gaps this long (see _longest_stretch)
 MAX_SPAN_S = 7 * DAY_S  # refuse a "single activity" longer than this, even without such gaps
 EARTH_RADIUS_M = 6_371_008.8
+MAX_HEART_RATE = 250.0  # above any human heart rate: such samples are sensor glitches or "invalid" markers (255)
 
 
 __all__ = [
@@ -221,6 +225,12 @@ def _clean(raw: RawTrack, warnings: list[str]) -> tuple[FloatArray, dict[str, Fl
     for key in ("heart_rate", "cadence"):
         if key in channels:
             channels[key] = np.where(channels[key] < 0, np.nan, channels[key])
+    if "heart_rate" in channels:
+        hr = channels["heart_rate"]
+        glitches = int(np.count_nonzero(hr > MAX_HEART_RATE))
+        if glitches:
+            warnings.append(f"{glitches} heart-rate values above {MAX_HEART_RATE:g} bpm were ignored (sensor glitches)")
+            channels["heart_rate"] = np.where(hr > MAX_HEART_RATE, np.nan, hr)
     return time, channels
 
 
@@ -312,13 +322,39 @@ def _total_distance(ch: dict[str, FloatArray]) -> float | None:
     return round(float(d.max() - d.min()), 1) if len(d) else None
 
 
-def _moving_seconds(grid: dict[str, FloatArray], n: int) -> float:
+def _moving_gaps(
+    time: FloatArray, ch: dict[str, FloatArray], pauses: list[tuple[float, float]], start: float, n: int
+) -> npt.NDArray[np.bool_]:
+    """Grid seconds inside a recording gap longer than :data:`GAP_S` (sparse or smart recording) that the
+    runner covered at :data:`MOVING_SPEED_MS` or more on average, from one sample's distance to the next's;
+    gaps that hold a timer pause never count."""
+    inside = np.zeros(n + 1, dtype=np.int64)
+    d = ch.get("distance")
+    if d is None:
+        return inside[:n] > 0
+    ok = np.isfinite(d)
+    t, d = time[ok], d[ok]
+    dt, dd = np.diff(t), np.diff(d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        moving = (dt > GAP_S) & (dd / dt >= MOVING_SPEED_MS)
+    moving &= ~_crosses_pause(t[:-1], t[1:], pauses)
+    first = np.floor(t[:-1][moving] - start).astype(np.int64) + 1
+    last = np.floor(t[1:][moving] - start).astype(np.int64)  # exclusive: that second has its own sample
+    np.add.at(inside, first.clip(0, n), 1)
+    np.add.at(inside, last.clip(0, n), -1)
+    return np.cumsum(inside)[:n] > 0
+
+
+def _moving_seconds(grid: dict[str, FloatArray], n: int, gaps: npt.NDArray[np.bool_] | None = None) -> float:
+    """Seconds with speed at or above :data:`MOVING_SPEED_MS`, plus the ``gaps`` seconds (no speed there)
+    covered at that pace; without any speed, the seconds with data."""
+    gaps = gaps if gaps is not None else np.zeros(n, dtype=bool)
     speed = grid.get("speed")
     if speed is not None:
-        return float(np.count_nonzero(speed >= MOVING_SPEED_MS))
+        return float(np.count_nonzero((speed >= MOVING_SPEED_MS) | (gaps & ~np.isfinite(speed))))
     if not grid:
         return 0.0
-    covered = np.zeros(n, dtype=bool)
+    covered = gaps.copy()
     for v in grid.values():
         covered |= np.isfinite(v)
     return float(np.count_nonzero(covered))
@@ -333,7 +369,10 @@ def build_activity(raw: RawTrack, *, name: str | None = None, rpe: float | None 
     start, grid, n = _grid_streams(raw, time, ch)
     rep = raw.reported
     elapsed = rep.get("elapsed_s", float(time[-1] - time[0]))
-    moving = rep["timer_s"] if "timer_s" in rep else _moving_seconds(grid, n)
+    if "timer_s" in rep:
+        moving = rep["timer_s"]
+    else:
+        moving = _moving_seconds(grid, n, _moving_gaps(time, ch, raw.pauses, start, n))
     moving = min(moving, elapsed)
     gain = rep.get("elevation_gain_m")
     if gain is None and "altitude" in grid:
@@ -353,9 +392,12 @@ def build_activity(raw: RawTrack, *, name: str | None = None, rpe: float | None 
         name=name,
         rpe=rpe,
     )
-    stored: dict[str, npt.NDArray[np.floating]] = {
-        k: grid[k].astype(np.float64 if k in ("lat", "lon") else np.float32) for k in CHANNELS if k in grid
-    }
+    with np.errstate(over="ignore"):  # garbage beyond float32's range becomes inf, then "no data"
+        stored: dict[str, npt.NDArray[np.floating]] = {
+            k: grid[k].astype(np.float64 if k in ("lat", "lon") else np.float32) for k in CHANNELS if k in grid
+        }
+    for values in stored.values():
+        values[np.isinf(values)] = np.nan
     return ParsedActivity(
         summary=summary,
         streams=Streams(start_epoch=start, channels=stored) if stored else None,

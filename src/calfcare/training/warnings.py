@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from calfcare.training.load import SPIKE_LABELS, RunDay
+import numpy as np
+
+from calfcare.training.load import SPIKE_LABELS, RunDay, spike_band
 
 SPIKE_WINDOW_DAYS = 30
 JUST_RUN_DAYS = 2  # a run this recent is "just run"
@@ -61,10 +63,12 @@ def longest_in_window(runs: Sequence[RunDay], day: date, days: int = SPIKE_WINDO
 def spike_warning(runs: Sequence[RunDay], day: date, km: float, *, planned: bool) -> LoadWarning | None:
     """A run of ``km`` on ``day`` against the longest of the 30 days before."""
     ref = longest_in_window(runs, day)
-    if ref <= 0 or km <= ref * 1.10 + 1e-9:
+    if ref <= 0:
         return None
     rise = km / ref - 1.0
-    band = 3 if rise > 1.0 else 2 if rise > 0.30 else 1
+    band = int(spike_band(np.array([rise]))[0])  # the bands of `calfcare load`, with the same float tolerance
+    if band < 1:
+        return None
     what = f"The {'planned' if planned else ''} run on {day.isoformat()}".replace("  ", " ")
     text = (
         f"{what} ({km:.1f} km) is {rise * 100:.0f} % longer than your longest run of the 30 days before "
@@ -91,9 +95,12 @@ def prevention_warnings(
     """Warnings for ``today`` from the runs up to today and the planned runs ``(day, km)``."""
     runs = [r for r in runs if r.day <= today]
     out: list[LoadWarning] = []
-    recent = [r for r in runs if today - timedelta(days=JUST_RUN_DAYS - 1) <= r.day]
-    for r in sorted(recent, key=lambda r: (r.day, -r.distance_km))[:1]:
-        w = spike_warning(runs, r.day, r.distance_km, planned=False)
+    longest_of_day: dict[date, float] = {}  # each of the last JUST_RUN_DAYS days: its longest run
+    for r in runs:
+        if today - timedelta(days=JUST_RUN_DAYS - 1) <= r.day:
+            longest_of_day[r.day] = max(longest_of_day.get(r.day, 0.0), r.distance_km)
+    for day, km in sorted(longest_of_day.items()):
+        w = spike_warning(runs, day, km, planned=False)
         out += [w] if w else []
     for day, km in planned:
         w = spike_warning(runs, day, km, planned=True)

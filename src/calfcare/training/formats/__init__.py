@@ -34,6 +34,11 @@ _XML_ROOTS: dict[str, FileFormat] = {"gpx": "gpx", "trainingcenterdatabase": "tc
 # The first element start tag: "<" then a name start character (so not "<?", "<!").
 _ROOT_TAG = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+# Archives where an activity file was expected (a zip renamed or gzipped, a .gz gzipped twice): say what they are.
+_CONTAINERS = (
+    (b"PK\x03\x04", "a zip archive, not an activity file: name it .zip and import that"),
+    (_GZIP_MAGIC, "gzip-compressed twice: gunzip it once and import the result"),
+)
 
 
 def split_name(name: str) -> tuple[str, bool]:
@@ -83,6 +88,9 @@ def detect_format(name: str, head: bytes) -> FileFormat:
         raise CorruptFile("empty file")
     content = _content_format(head)
     if content is None:
+        for magic, what in _CONTAINERS:
+            if head.startswith(magic):
+                raise UnsupportedFormat(f"unknown format: the content is {what}")
         if ext == "fit" and len(head) < 12:
             raise CorruptFile(f"truncated FIT file: {len(head)} bytes, shorter than the 12-byte header")
         if ext in FORMATS:

@@ -15,7 +15,8 @@ RawTrack the same way for both:
 * sport: the sessions' sport (several sessions of different sports -> "other"), else the ``sport`` message.
 * pauses: timer stop (stop, stop_all, stop_disable, stop_disable_all) ... next timer start.
 * utc_offset_s: activity.local_timestamp - activity.timestamp, else the same difference in the
-  timestamp_correlation message, rounded to the minute (|offset| <= 14 h).
+  timestamp_correlation message, rounded to 15 minutes and kept only when it is a real time zone's offset
+  (|offset| <= 14 h; whole hours or a listed :30/:45 zone), else None with a warning.
 * device-relative times (counted from power-on): shifted by the activity's local - relative time pair, else by
   timestamp_correlation's timestamp - system_timestamp; otherwise the records lose their time.
 * reported (keys of :data:`calfcare.training.streams.REPORTED_KEYS`): sessions' summed elapsed/timer
@@ -44,6 +45,11 @@ from calfcare.training.formats.sport import combine_sports, sport_from_fit
 _TIMER = 0
 _START, _STOPS = 0, frozenset({1, 4, 8, 9})
 _MAX_OFFSET_S = 14 * 3600
+# Time-zone offsets that are not whole hours (standard and summer time, current and recent): e.g. India +5:30,
+# Nepal +5:45, Newfoundland -3:30 / -2:30, Chatham Islands +12:45 / +13:45, Venezuela 2007-2016 -4:30.
+_PART_HOUR_ZONES_S = frozenset(
+    round(h * 3600) for h in (-9.5, -4.5, -3.5, -2.5, 3.5, 4.5, 5.5, 5.75, 6.5, 8.75, 9.5, 10.5, 12.75, 13.75)
+)
 
 
 def decode_fit(data: bytes, *, name: str | None = None) -> RawTrack:
@@ -117,14 +123,22 @@ def _pauses(messages: FitMessages) -> list[tuple[float, float]]:
     return pauses
 
 
-def _utc_offset(messages: FitMessages) -> int | None:
+def _utc_offset(messages: FitMessages, warnings: list[str]) -> int | None:
+    """The time zone the device was set to: local minus UTC time, rounded to 15 minutes (devices write the two
+    a few seconds or minutes apart), kept only when it is a real zone's offset (else the start is shown in UTC)."""
     rows = messages.messages.get(fp.ACTIVITY, []) + messages.messages.get(fp.TIMESTAMP_CORRELATION, [])
+    odd: list[float] = []
     for row in rows:
         local, utc = row.get("local_timestamp"), row.get("timestamp")
         if isinstance(local, float) and isinstance(utc, float) and utc >= fp.RELATIVE_BEFORE:
-            offset = round((local - utc) / 60) * 60
-            if abs(offset) <= _MAX_OFFSET_S:
+            offset = round((local - utc) / 900) * 900
+            if abs(offset) <= _MAX_OFFSET_S and (offset % 3600 == 0 or offset in _PART_HOUR_ZONES_S):
                 return int(offset)
+            odd.append(local - utc)
+    if odd:
+        warnings.append(
+            f"the file's local time is {odd[0] / 60:+.0f} min from UTC, which is no time zone: start shown in UTC"
+        )
     return None
 
 
@@ -308,7 +322,7 @@ def build_track(messages: FitMessages) -> RawTrack:
         sport=sport,  # type: ignore[arg-type]  # combine_sports returns the vocabulary
         sub_sport=sub_sport,
         device=_device(messages),
-        utc_offset_s=_utc_offset(messages),
+        utc_offset_s=_utc_offset(messages, warnings),
         reported=reported,
         pauses=pauses,
         record_count=len(rec["timestamp"]),

@@ -201,9 +201,32 @@ def _decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+@dataclass(frozen=True)
+class RowError:
+    """A row of ``activities.csv`` that cannot be read: its line, its Activity ID and Filename when they could be
+    read, and the reason (naming the row number and the column)."""
+
+    line_no: int
+    activity_id: str | None
+    filename: str | None
+    reason: str
+
+
 def read_activities_csv(data: bytes) -> list[StravaRow]:
     """Every activity row of a Strava ``activities.csv``; a row that cannot be read raises :class:`CorruptFile`
     naming the row number and the column."""
+    rows: list[StravaRow] = []
+    for row in read_activities_rows(data):
+        if isinstance(row, RowError):
+            raise CorruptFile(row.reason, path=CSV_NAME)
+        rows.append(row)
+    return rows
+
+
+def read_activities_rows(data: bytes) -> list[StravaRow | RowError]:
+    """Like :func:`read_activities_csv`, but a row that cannot be read is a :class:`RowError` in its place, so one
+    bad row costs that row, never the other activities of the export. A file that is not a Strava export (no
+    header, required columns missing, empty) still raises."""
     text = _decode(data)
     if not text.strip():
         raise CorruptFile("the file is empty", path=CSV_NAME)
@@ -213,11 +236,14 @@ def read_activities_csv(data: bytes) -> list[StravaRow]:
     for required in ("activity id", "activity date", "activity type", "elapsed time"):
         if required not in cols.positions:
             raise UnsupportedFormat(f"not a Strava export: no {required.title()!r} column", path=CSV_NAME)
-    rows: list[StravaRow] = []
+    rows: list[StravaRow | RowError] = []
     for line_no, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
-        rows.append(_read_row(cols, row, line_no))
+        try:
+            rows.append(_read_row(cols, row, line_no))
+        except CorruptFile as exc:
+            rows.append(RowError(line_no, cols.get(row, "Activity ID"), cols.get(row, "Filename"), exc.reason))
     return rows
 
 

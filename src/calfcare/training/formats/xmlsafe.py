@@ -11,6 +11,7 @@ UTF-16 files (re-encoded to UTF-8 before parsing).
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -38,6 +39,8 @@ _XML_DECL = re.compile(rb"^<\?xml[^>]*\?>")
 _ENCODING_ATTR = re.compile(rb"""\sencoding\s*=\s*["'][^"']*["']""")
 
 
+# libxml2's advice to lift its limits ("…, use XML_PARSE_HUGE option", "…, try XML_PARSE_HUGE"): meaningless to a runner
+_HUGE_HINT = re.compile(r",?\s*(?:use|try) XML_PARSE_HUGE(?: option)?")
 _ENTITY_REFUSAL = "XML entity declarations are not allowed (possible XML bomb / external entity)"
 
 
@@ -90,6 +93,9 @@ def parse_xml(data: bytes, fmt: str, warnings: list[str], *, path: str | None = 
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, 0)
         message = str(exc.msg).split(", line ")[0] if exc.msg else "syntax error"
+        if _HUGE_HINT.search(message):  # libxml2's safety limits (nesting depth, text size): hostile or broken
+            limit = _HUGE_HINT.sub("", message).strip(" ,")
+            raise UnsafeFile(f"{fmt}: beyond the XML safety limits at line {line} ({limit})", path=path) from exc
         raise CorruptFile(f"{fmt}: not well-formed XML at line {line}, column {column} ({message})", path=path) from exc
     except (ValueError, etree.ParserError) as exc:
         raise CorruptFile(f"{fmt}: cannot be parsed as XML ({exc})", path=path) from exc
@@ -177,8 +183,10 @@ def _utc_times(values: Sequence[str | None]) -> FloatArray | None:
     """The common case in one NumPy call: every time written in UTC with a trailing "Z"; None otherwise."""
     try:
         stripped = ["NaT" if not v else v[:-1] if v.endswith("Z") else "!" for v in values]
-        stamps = np.array(stripped, dtype="datetime64[us]")
-    except ValueError:
+        with warnings.catch_warnings():  # an offset before the "Z" ("…+01:00Z") warns: not this fast case
+            warnings.simplefilter("error")
+            stamps = np.array(stripped, dtype="datetime64[us]")
+    except (ValueError, UserWarning, DeprecationWarning):
         return None
     out = stamps.astype(np.int64).astype(np.float64) / 1e6
     out[np.isnat(stamps)] = np.nan

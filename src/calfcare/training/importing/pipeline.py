@@ -23,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Protocol
 
+from calfcare.errors import StorageError
 from calfcare.training.activity import ActivitySummary
 from calfcare.training.importing.items import (
     FileItem,
@@ -136,7 +137,10 @@ class _Writer:
             gap = abs((summary.start - twin.summary.start).total_seconds())
             why = f"same run as {_where(twin)} (starts {gap:.0f} s apart, same duration and distance within 5 %)"
             return Outcome(parsed.label, "duplicate", why, twin.id, summary)
-        new_id = self.sink.write(parsed, source_path=parsed.label)
+        try:
+            new_id = self.sink.write(parsed, source_path=parsed.label)
+        except StorageError as exc:  # this activity was not written (its transaction rolled back); go on
+            return Outcome(parsed.label, "error", str(exc))
         if new_id is None:
             return Outcome(parsed.label, "duplicate", "same content is already imported", None, summary)
         self.index.add(StoredRun(new_id, sha, parsed.label, summary))

@@ -22,13 +22,18 @@ import os
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from calfcare.errors import TrainingFileError
 from calfcare.training.formats import FORMATS, split_name
 from calfcare.training.importing.items import FileItem, Item, Limits, Refusal, SummaryItem
+
+if TYPE_CHECKING:
+    from calfcare.training.formats.strava_csv import RowError
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _MISSING_SHOWN = 5
@@ -74,16 +79,22 @@ class _Container:
 
 
 def _strava_items(csv_rel: str, data: bytes, label: str, out: list[Item | None], by_rel: dict[str, int]) -> list[Item]:
-    from calfcare.training.formats.strava_csv import read_activities_csv
+    from calfcare.training.formats.strava_csv import RowError, read_activities_rows
 
     try:
-        rows = read_activities_csv(data)
+        rows = read_activities_rows(data)
     except TrainingFileError as exc:
         return [Refusal(label, "error", f"not a Strava activities.csv: {exc.reason}")]
     base = posixpath.dirname(csv_rel)
     missing: list[str] = []
     items: list[Item] = []
     for row in rows:
+        if isinstance(row, RowError):  # one unreadable row costs that row only
+            if row.filename and _export_path(base, row.filename) not in by_rel:
+                missing.append(row.filename)
+            else:
+                items.append(_row_refusal(label, row))
+            continue
         if not row.filename:
             digest = hashlib.sha256(f"strava-csv-manual\0{row.activity_id}\0{row.start.isoformat()}".encode())
             try:
@@ -93,8 +104,7 @@ def _strava_items(csv_rel: str, data: bytes, label: str, out: list[Item | None],
                 continue
             items.append(SummaryItem(f"{label}#{row.activity_id}", digest.hexdigest(), activity))
             continue
-        rel = posixpath.normpath(posixpath.join(base, row.filename.replace("\\", "/")))
-        pos = by_rel.get(rel)
+        pos = by_rel.get(_export_path(base, row.filename))
         if pos is None:
             missing.append(row.filename)
             continue
@@ -114,10 +124,22 @@ def _strava_items(csv_rel: str, data: bytes, label: str, out: list[Item | None],
     return items
 
 
+def _export_path(base: str, filename: str) -> str:
+    return posixpath.normpath(posixpath.join(base, filename.replace("\\", "/")))
+
+
+def _row_refusal(label: str, row: RowError) -> Refusal:
+    where = f"{label}#{row.activity_id}" if row.activity_id else label
+    if row.filename:
+        why = f"{row.reason}; its file ({row.filename}) is imported without Strava's fields"
+        return Refusal(where, "skipped", why)
+    return Refusal(where, "error", f"{row.reason}; this activity (no file) was not imported")
+
+
 def _walk_zip(path: str, label: str, limits: Limits) -> list[Item]:
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:  # ValueError: e.g. a name that is not UTF-8
         return [Refusal(label, "error", f"not a readable zip archive ({exc})")]
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
@@ -155,7 +177,7 @@ def _walk_zip(path: str, label: str, limits: Limits) -> list[Item]:
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes | Refusal:
     try:
         return archive.read(info)
-    except (zipfile.BadZipFile, RuntimeError, OSError) as exc:
+    except (zipfile.BadZipFile, RuntimeError, OSError, EOFError, zlib.error) as exc:  # broken or encrypted data
         return Refusal(label, "error", f"cannot be read from the archive ({exc})")
 
 
@@ -170,7 +192,8 @@ def _walk_dir(root: Path, label_root: str, limits: Limits) -> list[Item]:
     box = _Container()
     labels: dict[str, str] = {}
     zips: list[Item] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    unreadable: list[OSError] = []  # a sub-folder that cannot be listed is reported, not silently left out
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable.append):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__MACOSX")
         for fname in sorted(filenames):
             full = Path(dirpath) / fname
@@ -187,7 +210,15 @@ def _walk_dir(root: Path, label_root: str, limits: Limits) -> list[Item]:
                 box.items.append((rel, FileItem(label, str(full))))
             else:
                 box.items.append((rel, Refusal(label, "skipped", "not an activity file")))
-    return box.resolve(labels) + zips
+    refused = [_unreadable_folder(exc, root, label_root) for exc in unreadable]
+    return box.resolve(labels) + zips + refused
+
+
+def _unreadable_folder(exc: OSError, root: Path, label_root: str) -> Refusal:
+    where = Path(exc.filename) if exc.filename else root
+    rel = where.relative_to(root).as_posix() if where.is_relative_to(root) else str(where)
+    label = label_root if rel == "." else os.path.join(label_root, rel)
+    return Refusal(label, "error", f"folder cannot be read ({exc.strerror or exc}): its files were not imported")
 
 
 def walk(paths: Sequence[str | os.PathLike[str]], *, limits: Limits | None = None) -> list[Item]:

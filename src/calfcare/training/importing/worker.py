@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
+import zlib
 from collections.abc import Sequence
 
 from calfcare.errors import CorruptFile, TrainingFileError, UnsafeFile
@@ -65,7 +66,7 @@ def read_item(item: FileItem, limits: Limits) -> bytes:
         try:
             with archive.open(item.member) as fh:
                 data = fh.read(cap + 1)
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
             raise CorruptFile(f"broken zip member ({exc})") from exc
         except RuntimeError as exc:  # encrypted member
             raise CorruptFile(f"cannot read the zip member ({exc})") from exc
