@@ -498,3 +498,15 @@ def test_after_an_emergency_assessment_today_and_history_lead_with_where_to_go(c
         assert shown.exit_code == 0, shown.output
         assert shown.stdout.lstrip().startswith("╭") and "EMERGENCY" in shown.stdout.splitlines()[0], command
         assert "nothing to do" not in shown.stdout
+
+
+def test_a_see_clinician_flag_that_leaves_the_plan_running_is_shown_before_the_plan(
+    cli_env: str, tmp_path: Path
+) -> None:
+    torn = write(tmp_path / "a.json", {**GASTRO, "can_bear_weight": False})
+    ok_json("assess", "--answers", torn, "--date", START.isoformat())
+    shown = cli("today", "--date", (START + timedelta(days=1)).isoformat())
+    assert shown.exit_code == 0, shown.output
+    first = shown.stdout.lstrip().splitlines()[0]
+    assert first.startswith("╭") and "See a clinician" in first
+    assert "Exercises" in shown.stdout  # the plan goes on below it

@@ -373,6 +373,7 @@ def test_a_see_clinician_flag_in_an_open_plan_stays_at_the_top_of_todays_warning
     plan = today(db=db, runner="ana", day=DAY0 + timedelta(days=1))
     assert plan is not None and plan["status"] == "open"
     assert "severe muscle tear" in plan["warnings"][0] and "day or two" in plan["warnings"][0]
+    assert next(iter(plan)) == "red_flags" and plan["red_flags"][0]["code"] == "severe_muscle_tear"
 
 
 def test_a_checkin_after_an_urgent_assessment_with_no_episode_is_refused_pointing_to_the_red_flag(

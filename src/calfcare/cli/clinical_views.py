@@ -169,6 +169,10 @@ def show_today(console: Console, plan: dict[str, Any]) -> None:
         if referral.get("resume"):
             console.print(Text(str(referral["resume"]), style="dim"))
         return
+    standing = [f for f in plan.get("red_flags") or () if isinstance(f, dict)]
+    if standing:  # a see-a-clinician flag that left the plan running: shown first, the plan goes on below it
+        footer = "Meanwhile the plan below goes on, within its pain limits."
+        console.print(red_flag_panel(_worst(standing), standing, footer=footer))
     stage = f" — {plan['stage']}" if plan.get("stage") else ""
     console.print(
         Text.assemble(

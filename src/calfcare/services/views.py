@@ -115,9 +115,9 @@ def stops_of(s: Session, episode_id: int) -> list[Stop]:
     ]
 
 
-def _standing_flags(s: Session, episode_id: int, day: date) -> list[str]:
-    """Warnings for the see-a-clinician red flags of the episode's latest assessment (on or before ``day``) that
-    left the plan running (e.g. a possible large tear): they stay at the top of today's warnings."""
+def _standing_flags(s: Session, episode_id: int, day: date) -> list[dict[str, Any]]:
+    """The see-a-clinician red flags of the episode's latest assessment (on or before ``day``) that left the plan
+    running (e.g. a possible large tear), each with ``date``: they stay at the top of today's plan."""
     latest = s.scalar(
         select(Assessment)
         .where(Assessment.episode_id == episode_id, Assessment.day <= day)
@@ -126,11 +126,8 @@ def _standing_flags(s: Session, episode_id: int, day: date) -> list[str]:
     )
     if latest is None or latest.disposition != "see_clinician" or stops_assessment(latest.disposition, latest.result):
         return []
-    flags = [f for f in _doc(latest.result).get("red_flags", []) if isinstance(f, dict)]
     return [
-        f"Your assessment on {latest.day.isoformat()} raised a red flag (possible "
-        f"{str(f.get('code')).replace('_', ' ')}): {f.get('advice')}"
-        for f in flags
+        {**f, "date": latest.day.isoformat()} for f in _doc(latest.result).get("red_flags", []) if isinstance(f, dict)
     ]
 
 
@@ -220,7 +217,14 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
             load = _load_warnings(plan, done.state, episode_facts(ep), all_runs, day) if all_runs else []
             plan["warnings"] = [*(w.text for w in load), *(plan.get("warnings") or [])]
             plan["load_warnings"] = [asdict(w) for w in load]
-            plan["warnings"] = [*_standing_flags(s, ep.id, day), *plan["warnings"]]  # a red flag before all else
+            if standing := _standing_flags(s, ep.id, day):  # a red flag before all else
+                texts = [
+                    f"Your assessment on {f['date']} raised a red flag (possible "
+                    f"{str(f.get('code')).replace('_', ' ')}): {f.get('advice')}"
+                    for f in standing
+                ]
+                plan["warnings"] = [*texts, *plan["warnings"]]
+                plan = {"red_flags": standing, **plan}
         if rows:
             last = done.results[-1]
             plan["last_checkin"] = {"date": rows[-1].day.isoformat(), "decision": last.get("decision")}
