@@ -21,7 +21,16 @@ from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams
 from calfcare.store.streams_codec import ENCODING, unpack_streams
 from calfcare.training.activity import ActivitySummary
-from calfcare.training.importing import FileItem, ImportProgress, Limits, run_import, same_run, walk
+from calfcare.training.importing import (
+    FileItem,
+    ImportProgress,
+    Limits,
+    RunIndex,
+    StoredRun,
+    run_import,
+    same_run,
+    walk,
+)
 from calfcare.training.importing.pipeline import start_method
 from calfcare.training.importing.worker import parse_item
 
@@ -355,7 +364,7 @@ class _RefusingSink:
     def __init__(self, refuse: str) -> None:
         self.refuse, self.written = refuse, []
 
-    def write(self, parsed, *, source_path: str) -> int | None:
+    def write(self, parsed, *, source_path: str, replaces: int | None = None) -> int | None:
         if source_path.endswith(self.refuse):
             raise StorageError("the database refused it: value too long")
         self.written.append(source_path)
@@ -380,3 +389,42 @@ def test_a_garbled_member_of_a_zip_is_an_error_naming_the_broken_member(db: Data
     assert outcomes["export.zip!a.gpx"].status == "error"
     assert (outcomes["export.zip!a.gpx"].error or "").startswith("broken zip member")
     assert outcomes["export.zip!b.tcx"].status == "imported"
+
+
+def test_a_recording_replaces_a_strava_manual_entry_of_the_same_run_in_either_order(db: Database, inbox: Path) -> None:
+    manual = '7,"May 4, 2024, 7:30:30 AM",Typed in,Run,1800,5.4,,1800.0,1800.0,5400.0,,,'
+    (inbox / "strava").mkdir()
+    (inbox / "strava" / "activities.csv").write_bytes(strava_csv([manual]))
+    (inbox / "watch.gpx").write_bytes(gpx_run(seconds=1800))  # 3 m/s: 5400 m, starts 30 s earlier
+    report = import_paths(db=db, runner="ann", paths=[inbox / "strava", inbox / "watch.gpx"])
+    assert [o.status for o in report.outcomes] == ["imported", "imported"]
+    assert any("replaces" in w and "summary-only Strava entry" in w for w in report.outcomes[1].warnings)
+    with db.session() as s:
+        [kept] = s.scalars(select(Activity)).all()
+        assert kept.source_format == "gpx" and s.get(ActivityStreams, kept.id) is not None
+    again = import_paths(db=db, runner="ann", paths=[inbox / "strava", inbox / "watch.gpx"])
+    assert [o.status for o in again.outcomes] == ["duplicate", "duplicate"]
+    assert count(db, Activity) == 1
+
+
+def test_a_manual_entry_after_its_recording_is_a_duplicate(db: Database, inbox: Path) -> None:
+    (inbox / "watch.gpx").write_bytes(gpx_run(seconds=1800))
+    import_paths(db=db, runner="ann", paths=[inbox / "watch.gpx"])
+    manual = '7,"May 4, 2024, 7:30:30 AM",Typed in,Run,1800,5.4,,1800.0,1800.0,5400.0,,,'
+    (inbox / "activities.csv").write_bytes(strava_csv([manual]))
+    [o] = import_paths(db=db, runner="ann", paths=[inbox / "activities.csv"]).outcomes
+    assert o.status == "duplicate" and "watch.gpx" in (o.error or "")
+    with db.session() as s:
+        assert s.scalars(select(Activity.source_format)).all() == ["gpx"]
+
+
+def test_among_several_twins_the_index_names_the_recording_not_the_manual_entry() -> None:
+    run = ActivitySummary("run", START, 1800.0, 1800.0, 5400.0, None, None, None, None, "gpx", None)
+    manual = StoredRun(
+        1, "a" * 64, "activities.csv#7", replace(run, start=START - timedelta(seconds=60), source_format="strava_csv")
+    )
+    recording = StoredRun(
+        2, "b" * 64, "watch.fit", replace(run, start=START + timedelta(seconds=30), source_format="fit")
+    )
+    assert RunIndex([manual, recording]).same_run(run) == recording
+    assert RunIndex([manual]).same_run(run) == manual

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from calfcare.errors import NotFound, StorageError
@@ -55,7 +55,7 @@ class DatabaseSink:
             rows = conn.execute(query).all()
         return [StoredRun(r.id, r.content_sha256, r.source_path, _summary(r)) for r in rows]
 
-    def write(self, parsed: Parsed, *, source_path: str) -> int | None:
+    def write(self, parsed: Parsed, *, source_path: str, replaces: int | None = None) -> int | None:
         summary = parsed.summary
         if summary is None or parsed.content_sha256 is None:
             raise ValueError("only parsed activities can be written")
@@ -77,6 +77,10 @@ class DatabaseSink:
         }
         try:
             with self.db.engine.begin() as conn:
+                if replaces is not None:  # streams go with it (ON DELETE CASCADE; a manual entry has none)
+                    cols = Activity.__table__.c
+                    conn.execute(delete(ActivityStreams).where(ActivityStreams.activity_id == replaces))
+                    conn.execute(delete(Activity).where(cols.id == replaces, cols.runner_id == self.runner_id))
                 key = conn.execute(insert(Activity).values(values)).inserted_primary_key
                 if key is None:
                     raise StorageError(f"the database returned no id for {source_path}")

@@ -4,7 +4,8 @@ to a sink that stores it (one transaction per activity).
 * Content already stored (sha256 of the expanded file) is skipped by the worker before parsing, so running
   the same import again after a crash or ``kill -9`` is fast and adds nothing twice.
 * The same run from two sources is caught by :class:`RunIndex`: same runner, start within ±120 s, elapsed
-  time and distance within 5 %. It looks at the stored activities and at this batch alike.
+  time and distance within 5 %. It looks at the stored activities and at this batch alike. The recording is
+  kept over a Strava manual entry (summary only) of the same run, whichever comes first; otherwise the first wins.
 * Results are handled in input order (a bounded window of chunks in flight), so reports are deterministic.
 """
 
@@ -47,9 +48,10 @@ INLINE_BELOW = 8  # fewer file items than this are parsed in-process (no pool st
 class ActivitySink(Protocol):
     """Where parsed activities go (the service implements it on the database)."""
 
-    def write(self, parsed: Parsed, *, source_path: str) -> int | None:
+    def write(self, parsed: Parsed, *, source_path: str, replaces: int | None = None) -> int | None:
         """Store one activity with its streams in one transaction; its id, or None when the content hash
-        was stored meanwhile (another import)."""
+        was stored meanwhile (another import). With ``replaces``, that stored activity is deleted in the same
+        transaction (a summary-only entry giving way to a recording of the same run)."""
         ...
 
 
@@ -98,6 +100,12 @@ class RunIndex:
     def hashes(self) -> frozenset[str]:
         return frozenset(self._by_sha)
 
+    def remove(self, run: StoredRun) -> None:
+        pos = self._runs.index(run)
+        del self._runs[pos], self._starts[pos]
+        if self._by_sha.get(run.content_sha256) is run:
+            del self._by_sha[run.content_sha256]
+
     def by_content(self, sha: str) -> StoredRun | None:
         return self._by_sha.get(sha)
 
@@ -105,10 +113,10 @@ class RunIndex:
         key = summary.start.timestamp()
         lo = bisect.bisect_left(self._starts, key - SAME_RUN_START_S)
         hi = bisect.bisect_right(self._starts, key + SAME_RUN_START_S)
-        for run in self._runs[lo:hi]:
-            if same_run(summary, run.summary):
-                return run
-        return None
+        twins = [run for run in self._runs[lo:hi] if same_run(summary, run.summary)]
+        recorded = [run for run in twins if not _summary_only(run)]  # a recording, when there is one
+        best = recorded or twins
+        return best[0] if best else None
 
 
 def _where(run: StoredRun) -> str:
@@ -133,18 +141,31 @@ class _Writer:
             return Outcome(parsed.label, "duplicate", "same content is already imported")
         summary = parsed.summary
         twin = self.index.same_run(summary)
+        warnings = parsed.warnings
         if twin is not None:
             gap = abs((summary.start - twin.summary.start).total_seconds())
-            why = f"same run as {_where(twin)} (starts {gap:.0f} s apart, same duration and distance within 5 %)"
-            return Outcome(parsed.label, "duplicate", why, twin.id, summary)
+            if not _summary_only(twin) or parsed.streams is None:
+                why = f"same run as {_where(twin)} (starts {gap:.0f} s apart, same duration and distance within 5 %)"
+                return Outcome(parsed.label, "duplicate", why, twin.id, summary)
+            # A recording of a run stored only as a Strava manual entry: keep the recording (its streams feed the
+            # analyses), in place of the entry.
+            warnings += (f"replaces {_where(twin)}, a summary-only Strava entry of the same run",)
+        replaces = twin.id if twin is not None else None
         try:
-            new_id = self.sink.write(parsed, source_path=parsed.label)
+            new_id = self.sink.write(parsed, source_path=parsed.label, replaces=replaces)
         except StorageError as exc:  # this activity was not written (its transaction rolled back); go on
             return Outcome(parsed.label, "error", str(exc))
         if new_id is None:
             return Outcome(parsed.label, "duplicate", "same content is already imported", None, summary)
+        if twin is not None:
+            self.index.remove(twin)
         self.index.add(StoredRun(new_id, sha, parsed.label, summary))
-        return Outcome(parsed.label, "imported", None, new_id, summary, parsed.warnings, parsed.record_count)
+        return Outcome(parsed.label, "imported", None, new_id, summary, warnings, parsed.record_count)
+
+
+def _summary_only(run: StoredRun) -> bool:
+    """A Strava manual entry (no file, no streams)."""
+    return run.summary.source_format == "strava_csv"
 
 
 def _summary_parsed(item: SummaryItem) -> Parsed:
