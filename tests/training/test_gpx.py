@@ -7,12 +7,13 @@ import itertools
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from calfcare.errors import CorruptFile, TrainingFileError, UnsafeFile, UnsupportedFormat
-from calfcare.training.formats.gpx import NotAnActivity, parse_gpx
+from calfcare.training.formats.gpx import NotAnActivity, parse_gpx, parse_gpx_all
 from calfcare.training.streams import build_activity
 
 GPX11 = 'xmlns="http://www.topografix.com/GPX/1/1"'
@@ -120,6 +121,44 @@ def test_tracks_days_apart_import_only_the_first_activity() -> None:
     raw = parse_gpx(doc(trk("".join(point(i) for i in range(5))) + trk(day2)).encode())
     assert raw.record_count == 5
     assert any("only the first activity" in w for w in raw.warnings)
+
+
+def test_tracks_a_day_apart_are_read_as_two_activities_with_their_own_start_distance_and_sport() -> None:
+    day2 = "".join(point(i, lat0=46.0).replace("2021-05-01T08", "2021-05-02T09") for i in range(11))
+    body = trk("".join(point(i) for i in range(21))) + trk(day2, kind="cycling")
+    first, second = (build_activity(raw) for raw in parse_gpx_all(doc(body).encode()))
+    assert (first.record_count, second.record_count) == (21, 11)
+    assert first.summary.start.isoformat() == "2021-05-01T08:00:00+00:00"
+    assert second.summary.start.isoformat() == "2021-05-02T09:00:00+00:00"
+    assert (first.summary.elapsed_s, second.summary.elapsed_s) == (20, 10)
+    # 1e-4 degree of latitude per point is about 11.1 m
+    assert first.summary.distance_m == pytest.approx(20 * 11.12, rel=0.01)
+    assert second.summary.distance_m == pytest.approx(10 * 11.12, rel=0.01)
+    assert (first.summary.sport, second.summary.sport) == ("run", "ride")
+    assert any("activity 2 of 2" in w for w in second.warnings)
+    assert not any("only the first" in w for w in first.warnings + second.warnings)
+
+
+def test_tracks_within_six_hours_stay_one_activity_when_reading_every_activity() -> None:
+    later = "".join(point(i).replace("2021-05-01T08", "2021-05-01T13") for i in range(3))
+    data = doc(trk("".join(point(i) for i in range(5))) + trk(later)).encode()
+    [raw] = parse_gpx_all(data)
+    single = parse_gpx(data)
+    assert raw.record_count == single.record_count == 8
+    assert raw.warnings == single.warnings
+    assert np.array_equal(raw.time, single.time) and raw.pauses == single.pauses
+
+
+def test_sessions_split_where_the_first_session_stops_in_either_time_order() -> None:
+    from calfcare.training.formats.xmlsafe import first_session, sessions
+
+    day, hour = 86400.0, 3600.0
+    time = np.array([5 * day, 5 * day + 60, 5 * day + hour, 1 * day, 1 * day + 2 * hour, np.nan, 9 * day])
+    part = np.array([0, 0, 1, 2, 3, 4, 5], dtype=np.int64)
+    assert sessions(time, part) == [[0, 1], [2, 3, 4], [5]]
+    warnings: list[str] = []
+    assert np.array_equal(first_session(time, part, "GPX tracks", warnings), np.isin(part, [0, 1]))
+    assert sessions(time[:3], part[:3]) == [[0, 1]]
 
 
 def test_unreadable_numbers_are_warned_about_not_fatal() -> None:
@@ -248,20 +287,30 @@ def manifest_paths(folder: str) -> list[str]:
         return [row["path"] for row in csv.DictReader(fh, delimiter="\t") if row["path"].startswith(folder + "/")]
 
 
-def gpxpy_reference(data: bytes) -> dict[str, float] | None:
-    """Point count, elapsed time and 2-D length by gpxpy, over the first activity (tracks within 6 h of each
-    other) and between the first and last timed point; None when gpxpy finds no timed track point."""
+def gpxpy_reference(data: bytes) -> list[dict[str, float]] | None:
+    """Point count, elapsed time and 2-D length by gpxpy, per activity (tracks within 6 h of the ones before
+    them; a track further away starts the next activity) and between the first and last timed point; None
+    when gpxpy finds no timed track point."""
     gpxpy = pytest.importorskip("gpxpy")
     gpx = gpxpy.parse(data.decode("utf-8-sig") if not data.startswith((b"\xff\xfe", b"\xfe\xff")) else data)
-    kept, lo, hi = [], math.inf, -math.inf
+    groups: list[tuple[list[object], float, float]] = []
+    kept: list[object] = []
+    lo, hi = math.inf, -math.inf
     for track in gpx.tracks:
         times = [p.time.timestamp() for s in track.segments for p in s.points if p.time is not None]
         if times and kept and hi > -math.inf and (min(times) - hi > SESSION_GAP_S or lo - max(times) > SESSION_GAP_S):
-            break
+            groups.append((kept, lo, hi))
+            kept, lo, hi = [], math.inf, -math.inf
         kept.append(track)
         if times:
             lo, hi = min(lo, *times), max(hi, *times)
-    flat = [(n, p) for t in kept for n, s in enumerate(t.segments, start=id(t)) for p in s.points]
+    groups.append((kept, lo, hi))
+    out = [ref for tracks, lo, hi in groups if (ref := _gpxpy_part(tracks, lo, hi)) is not None]
+    return out or None
+
+
+def _gpxpy_part(tracks: list[Any], lo: float, hi: float) -> dict[str, float] | None:
+    flat = [(n, p) for t in tracks for n, s in enumerate(t.segments, start=id(t)) for p in s.points]
     timed = [i for i, (_, p) in enumerate(flat) if p.time is not None]
     if not timed:
         return None
@@ -279,7 +328,7 @@ def test_every_corpus_gpx_parses_and_agrees_with_gpxpy(corpus: Path, path: str) 
     except gpxpy.gpx.GPXException:
         reference = None  # gpxpy refuses it (bad.gpx, standard.gpx): we only require a clean outcome
     try:
-        parsed = build_activity(parse_gpx(data, name=path))
+        parts = [build_activity(raw) for raw in parse_gpx_all(data, name=path)]
     except NotAnActivity:
         assert reference is None, "gpxpy finds timed track points, we skipped the file"
         return
@@ -287,11 +336,13 @@ def test_every_corpus_gpx_parses_and_agrees_with_gpxpy(corpus: Path, path: str) 
         pytest.fail(f"expected to parse: {exc}")
     if reference is None:
         return
-    summary = parsed.summary
-    assert parsed.record_count == reference["points"]
-    assert summary.elapsed_s == pytest.approx(reference["elapsed"], abs=1.0)
-    if reference["distance"] > 0:
-        assert summary.distance_m == pytest.approx(reference["distance"], rel=0.01, abs=0.1)
+    assert len(parts) == len(reference), "one activity per group of tracks within 6 h"
+    for parsed, ref in zip(parts, reference, strict=True):
+        summary = parsed.summary
+        assert parsed.record_count == ref["points"]
+        assert summary.elapsed_s == pytest.approx(ref["elapsed"], abs=1.0)
+        if ref["distance"] > 0:
+            assert summary.distance_m == pytest.approx(ref["distance"], rel=0.01, abs=0.1)
 
 
 def test_the_corpus_lists_the_gpx_files_expected() -> None:

@@ -13,7 +13,7 @@ from lxml import etree
 from test_gpx import manifest_paths
 
 from calfcare.errors import CorruptFile, TrainingFileError, UnsafeFile, UnsupportedFormat
-from calfcare.training.formats.tcx import NotAnActivity, parse_tcx
+from calfcare.training.formats.tcx import NotAnActivity, parse_tcx, parse_tcx_all
 from calfcare.training.streams import build_activity
 
 NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
@@ -111,6 +111,26 @@ def test_several_activities_days_apart_import_only_the_first() -> None:
     assert raw.record_count == 10
     assert raw.reported["timer_s"] == 10
     assert any("only the first activity (1 of 2 parts)" in w for w in raw.warnings)
+
+
+def test_two_activities_days_apart_are_read_as_two_with_their_own_laps_and_sport() -> None:
+    later = activity(lap(3 * 86400, 20, metres_per_s=4.0), sport="Biking")
+    raws = parse_tcx_all(tcx(f"<Activities>{activity(lap(0, 10))}{later}</Activities>"))
+    first, second = (build_activity(raw) for raw in raws)
+    assert (first.record_count, second.record_count) == (10, 20)
+    assert (raws[0].reported["timer_s"], raws[1].reported["timer_s"]) == (10, 20)
+    assert first.summary.start == START and second.summary.start == START + timedelta(days=3)
+    assert (first.summary.distance_m, second.summary.distance_m) == (30, 80)
+    assert (first.summary.sport, second.summary.sport) == ("run", "ride")
+    assert any("activity 1 of 2" in w for w in first.warnings)
+
+
+def test_activities_within_six_hours_stay_one_when_reading_every_activity() -> None:
+    data = tcx(f"<Activities>{activity(lap(0, 10))}{activity(lap(3600, 5))}</Activities>")
+    [raw] = parse_tcx_all(data)
+    single = parse_tcx(data)
+    assert raw.record_count == single.record_count == 15
+    assert raw.reported == single.reported and raw.warnings == single.warnings
 
 
 def test_a_second_track_in_a_lap_marks_a_pause() -> None:
@@ -213,11 +233,12 @@ def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.strip()).timestamp()
 
 
-def lxml_reference(data: bytes) -> dict[str, float]:
-    """Trackpoints, first-to-last time and the laps' distance of the first activity (activities within 6 h of
-    each other), by walking the XML with lxml directly."""
+def lxml_reference(data: bytes) -> list[dict[str, float]]:
+    """Trackpoints, first-to-last time and the laps' distance of each activity (``<Activity>`` elements within
+    6 h of the ones before them; one further away starts the next activity), by walking the XML with lxml."""
     root = etree.fromstring(data.lstrip(), etree.XMLParser(resolve_entities=False, no_network=True))
     acts = root.findall(f"{{{NS}}}Activities//{{{NS}}}Activity")
+    out: list[dict[str, float]] = []
     points = 0
     lo, hi = math.inf, -math.inf
     lap_distance = 0.0
@@ -226,12 +247,14 @@ def lxml_reference(data: bytes) -> dict[str, float]:
             _epoch(t.text) for t in act.iter(f"{{{NS}}}Time") if t.text and t.getparent().tag.endswith("Trackpoint")
         ]
         if times and points and (min(times) - hi > SESSION_GAP_S or lo - max(times) > SESSION_GAP_S):
-            break
+            out.append({"points": points, "elapsed": hi - lo, "distance": lap_distance})
+            points, lo, hi, lap_distance = 0, math.inf, -math.inf, 0.0
         points += sum(1 for _ in act.iter(f"{{{NS}}}Trackpoint"))
         if times:
             lo, hi = min(lo, *times), max(hi, *times)
         lap_distance += sum(float(d.text) for d in act.findall(f"{{{NS}}}Lap/{{{NS}}}DistanceMeters") if d.text)
-    return {"points": points, "elapsed": hi - lo, "distance": lap_distance}
+    out.append({"points": points, "elapsed": hi - lo, "distance": lap_distance})
+    return out
 
 
 @pytest.mark.parametrize("path", manifest_paths("tcx"))
@@ -239,17 +262,19 @@ def test_every_corpus_tcx_parses_and_agrees_with_an_lxml_walk(corpus: Path, path
     data = (corpus / path).read_bytes()
     if path in COURSES:
         with pytest.raises(NotAnActivity, match="TCX course"):
-            parse_tcx(data, name=path)
+            parse_tcx_all(data, name=path)
         return
     try:
-        parsed = build_activity(parse_tcx(data, name=path))
+        parts = [build_activity(raw) for raw in parse_tcx_all(data, name=path)]
     except TrainingFileError as exc:
         pytest.fail(f"expected to parse: {exc}")
     reference = lxml_reference(data)
-    assert parsed.record_count == reference["points"]
-    assert parsed.summary.elapsed_s == pytest.approx(reference["elapsed"], abs=1.0)
-    if reference["distance"] > 0:
-        assert parsed.summary.distance_m == pytest.approx(reference["distance"], rel=0.01)
+    assert len(parts) == len(reference), "one activity per group of activities within 6 h"
+    for parsed, ref in zip(parts, reference, strict=True):
+        assert parsed.record_count == ref["points"]
+        assert parsed.summary.elapsed_s == pytest.approx(ref["elapsed"], abs=1.0)
+        if ref["distance"] > 0:
+            assert parsed.summary.distance_m == pytest.approx(ref["distance"], rel=0.01)
 
 
 def test_the_corpus_lists_the_tcx_files_expected() -> None:

@@ -2,7 +2,9 @@
 
 Each activity is written in its own transaction (the activity row and its packed streams together), so an
 import killed at any moment leaves only whole activities behind; running it again skips every file whose
-content is already stored (before parsing it) and completes the rest without duplicates.
+content is already stored (before parsing it) and completes the rest without duplicates. A file holding several
+activities gives one activity (and one report line, ``path#2`` … after the first) per activity, each stored under
+its own hash (see :mod:`calfcare.training.importing.worker`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from calfcare.training.importing.pipeline import ProgressFn
 
 __all__ = ["ImportReport", "Limits", "activity_json", "import_paths", "outcome_json"]
 
+
+#: the warning of an earlier calfcare import that kept only the first of several activities in a file
+CUT_SHORT = "only the first activity ("
 
 #: the measured numbers of an activity, named alike in ActivitySummary, the activity table and the JSON output
 _METRICS = ("elapsed_s", "moving_s", "distance_m", "avg_hr", "max_hr", "avg_cadence_spm", "elevation_gain_m")
@@ -49,11 +54,11 @@ class DatabaseSink:
         cols = Activity.__table__.c
         query = select(
             cols.id, cols.content_sha256, cols.source_path, cols.sport, cols.start_utc, cols.utc_offset_s,
-            *(cols[name] for name in _METRICS), cols.source_format, cols.device, cols.name, cols.rpe,
+            *(cols[name] for name in _METRICS), cols.source_format, cols.device, cols.name, cols.rpe, cols.extra,
         ).where(cols.runner_id == self.runner_id)  # fmt: skip
         with self.db.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [StoredRun(r.id, r.content_sha256, r.source_path, _summary(r)) for r in rows]
+        return [StoredRun(r.id, r.content_sha256, r.source_path, _summary(r), _cut_short(r.extra)) for r in rows]
 
     def write(self, parsed: Parsed, *, source_path: str, replaces: int | None = None) -> int | None:
         summary = parsed.summary
@@ -96,6 +101,12 @@ class DatabaseSink:
         except SQLAlchemyError as exc:  # the driver's own message, without the SQL statement and its parameters
             raise StorageError(f"the database refused it: {getattr(exc, 'orig', None) or exc}") from exc
         return new_id
+
+
+def _cut_short(extra: Any) -> bool:
+    """Stored by an importer that kept only the first activity of a file holding several (its warning says so)."""
+    warnings = extra.get("warnings") if isinstance(extra, dict) else None
+    return isinstance(warnings, list) and any(isinstance(w, str) and CUT_SHORT in w for w in warnings)
 
 
 def _text(value: str | None) -> str | None:

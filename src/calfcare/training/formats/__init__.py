@@ -1,7 +1,7 @@
 """Activity file formats: FIT, GPX, TCX (each optionally gzipped) and Strava's ``activities.csv``.
 
-The dispatcher (:func:`detect_format`, :func:`expand`, :func:`parse_bytes`) decides what a file is from its
-content AND its name, and refuses what does not add up:
+The dispatcher (:func:`detect_format`, :func:`expand`, :func:`parse_bytes`, :func:`parse_raw_all`) decides what a
+file is from its content AND its name, and refuses what does not add up:
 
 * The content decides the format: a FIT header carries ``.FIT`` at bytes 8-12; GPX and TCX are XML whose
   root element is ``gpx`` / ``TrainingCenterDatabase`` (after an optional byte-order mark, whitespace, the
@@ -145,6 +145,21 @@ def parse_raw(data: bytes, *, name: str) -> RawTrack:
     from calfcare.training.formats.tcx import parse_tcx
 
     return parse_tcx(data, name=name)
+
+
+def parse_raw_all(data: bytes, *, name: str) -> list[RawTrack]:
+    """Expanded bytes → every activity the file holds, in file order: GPX tracks and TCX activities more than
+    6 h apart are separate activities (:func:`parse_raw` keeps only the first). A FIT file is one activity."""
+    fmt = detect_format(name, data[:DETECT_HEAD_BYTES])
+    if fmt == "gpx":
+        from calfcare.training.formats.gpx import parse_gpx_all
+
+        return parse_gpx_all(data, name=name)
+    if fmt == "tcx":
+        from calfcare.training.formats.tcx import parse_tcx_all
+
+        return parse_tcx_all(data, name=name)
+    return [parse_raw(data, name=name)]
 
 
 def parse_bytes(data: bytes, *, name: str, max_expanded_bytes: int = MAX_EXPANDED_BYTES) -> ParsedActivity:

@@ -5,12 +5,16 @@ GPX 1.0 ``<speed>``, and heart rate / cadence / speed from the extensions seen i
 TrackPointExtension v1/v2 (``gpxtpx:hr``, ``gpxtpx:cad``, ``gpxtpx:speed``, also under the ``ns3`` prefix),
 Cluetrust ``gpxdata:hr`` / ``gpxdata:cadence`` / ``gpxdata:speed``, and plain ``<heartrate>`` / ``<cadence>``.
 A break between ``<trkseg>`` (or ``<trk>``) elements is a timer pause. The sport comes from the first
-``<trk><type>``; the device from the ``creator`` attribute.
+``<trk><type>``; the device from the ``creator`` attribute. Tracks more than 6 h apart are separate
+activities: :func:`parse_gpx_all` returns each (its sport from its own first ``<type>``), :func:`parse_gpx`
+only the first, with a warning.
 
 A GPX without timed track points (a route, waypoints, metadata only) is not an activity: :class:`NotAnActivity`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from lxml import etree
@@ -26,9 +30,11 @@ from calfcare.training.formats.xmlsafe import (
     iso_times,
     local_name,
     parse_xml,
+    part_warning,
+    sessions,
 )
 
-__all__ = ["NotAnActivity", "parse_gpx"]
+__all__ = ["NotAnActivity", "parse_gpx", "parse_gpx_all"]
 
 # Local names inside a <trkpt> → channel (first match per point wins, so gpxtpx:hr and a plain <heartrate>
 # holding the same value do not clash).
@@ -157,8 +163,8 @@ def _first_type(root: etree._Element) -> str | None:
     return None
 
 
-def parse_gpx(data: bytes, *, name: str | None = None) -> RawTrack:
-    """Parse GPX bytes. ``name`` (the file name) prefixes error messages."""
+def _read(data: bytes, name: str | None) -> tuple[etree._Element, _Points, list[str]]:
+    """Parse and collect the track points of a GPX file, refusing what is not an activity."""
     warnings: list[str] = []
     root = parse_xml(data, "GPX", warnings, path=name)
     if local_name(root.tag) != "gpx":
@@ -171,7 +177,57 @@ def parse_gpx(data: bytes, *, name: str | None = None) -> RawTrack:
         raise NotAnActivity("skipped: GPX track points have no times (a planned route, not an activity)", path=name)
     if bad_times:
         warnings.append(f"GPX: {bad_times} unreadable <time> values ignored")
-    keep = first_session(time, tracks, "GPX tracks", warnings)
+    return root, _Points(columns, tracks, segments, time, offset), warnings
+
+
+@dataclass(frozen=True)
+class _Points:
+    columns: dict[str, list[str | None]]
+    tracks: np.ndarray
+    segments: np.ndarray
+    time: np.ndarray
+    offset: int | None
+
+
+def parse_gpx(data: bytes, *, name: str | None = None) -> RawTrack:
+    """Parse GPX bytes: the first activity (tracks more than 6 h from it are left out, with a warning).
+    ``name`` (the file name) prefixes error messages."""
+    root, points, warnings = _read(data, name)
+    keep = first_session(points.time, points.tracks, "GPX tracks", warnings)
+    return _track(root, points, keep, _first_type(root), warnings)
+
+
+def parse_gpx_all(data: bytes, *, name: str | None = None) -> list[RawTrack]:
+    """Parse GPX bytes: every activity the file holds (tracks more than 6 h apart are separate activities,
+    by the rule of :func:`calfcare.training.formats.xmlsafe.sessions`), in file order. A file of one activity
+    gives the same single track as :func:`parse_gpx`."""
+    root, points, warnings = _read(data, name)
+    groups = sessions(points.time, points.tracks)
+    if len(groups) == 1:
+        return [_track(root, points, np.ones(len(points.time), dtype=bool), _first_type(root), warnings)]
+    types = _track_types(root)
+    out: list[RawTrack] = []
+    for index, group in enumerate(groups):
+        typed = [types[t] for t in group if 0 <= t < len(types) and types[t]]
+        own = [*warnings, part_warning("GPX tracks", index, len(groups))]
+        out.append(_track(root, points, np.isin(points.tracks, group), typed[0] if typed else None, own))
+    return out
+
+
+def _track_types(root: etree._Element) -> list[str | None]:
+    """The ``<type>`` of each ``<trk>`` in file order (None where it has none)."""
+    types: list[str | None] = []
+    for trk in root.iter("{*}trk"):
+        found = next((c.text for c in trk if local_name(c.tag) == "type" and c.text), None)
+        types.append(str(found).strip() if found else None)
+    return types
+
+
+def _track(
+    root: etree._Element, points: _Points, keep: np.ndarray, sport_name: str | None, warnings: list[str]
+) -> RawTrack:
+    """One activity from the points selected by ``keep``."""
+    time, segments, columns = points.time, points.segments, points.columns
     if not keep.all():
         time, segments = time[keep], segments[keep]
         columns = {k: [v for v, kept in zip(col, keep.tolist(), strict=True) if kept] for k, col in columns.items()}
@@ -183,7 +239,7 @@ def parse_gpx(data: bytes, *, name: str | None = None) -> RawTrack:
             warnings.append(f"GPX: {int(outside.sum())} positions outside the globe ignored")
             lat[outside] = np.nan
             lon[outside] = np.nan
-    sport = sport_from_name(_first_type(root))
+    sport = sport_from_name(sport_name)
     if "cadence" in channels:
         channels["cadence"] = cadence_to_spm(channels["cadence"], sport, warnings)
     return RawTrack(
@@ -192,7 +248,7 @@ def parse_gpx(data: bytes, *, name: str | None = None) -> RawTrack:
         channels=channels,
         sport=sport,
         device=(root.get("creator") or "").strip() or None,
-        utc_offset_s=offset,
+        utc_offset_s=points.offset,
         pauses=_segment_pauses(time, segments),
         record_count=len(time),
         warnings=warnings,

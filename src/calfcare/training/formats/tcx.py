@@ -7,8 +7,9 @@ inside a ``<MultiSportSession>``; per ``<Trackpoint>``: ``Time``, ``Position``, 
 distance). A break between ``<Track>`` elements, laps or parts is a timer pause.
 
 * A multi-sport session is one track; its sport is the shared sport of its parts, else ``"other"`` (warned).
-* Activities more than 6 hours apart in one file (several trainings, multi-day "sessions"): only the first
-  is imported, with a warning (see :func:`calfcare.training.formats.xmlsafe.first_session`).
+* Activities more than 6 hours apart in one file (several trainings, multi-day "sessions"):
+  :func:`parse_tcx_all` returns each as its own track; :func:`parse_tcx` only the first, with a warning
+  (see :func:`calfcare.training.formats.xmlsafe.first_session`).
 * A file with courses and no activity: :class:`NotAnActivity` ("skipped: TCX course, not an activity").
 """
 
@@ -28,9 +29,11 @@ from calfcare.training.formats.xmlsafe import (
     iso_times,
     local_name,
     parse_xml,
+    part_warning,
+    sessions,
 )
 
-__all__ = ["NotAnActivity", "parse_tcx"]
+__all__ = ["NotAnActivity", "parse_tcx", "parse_tcx_all"]
 
 _POINT_FIELDS: dict[str, str] = {
     "Time": "time",
@@ -154,8 +157,8 @@ def _track_pauses(time: np.ndarray, tracks: np.ndarray) -> list[tuple[float, flo
     return [(float(t[i]), float(t[i + 1])) for i in change if t[i + 1] - t[i] > 1.0]
 
 
-def parse_tcx(data: bytes, *, name: str | None = None) -> RawTrack:
-    """Parse TCX bytes. ``name`` (the file name) prefixes error messages."""
+def _read(data: bytes, name: str | None) -> tuple[list[etree._Element], _Collector, list[str]]:
+    """Parse a TCX file and collect the track points of its activities, refusing what is not an activity."""
     warnings: list[str] = []
     root = parse_xml(data, "TCX", warnings, path=name)
     if local_name(root.tag) != "TrainingCenterDatabase":
@@ -168,17 +171,57 @@ def parse_tcx(data: bytes, *, name: str | None = None) -> RawTrack:
         has_course = any(True for _ in root.iter("{*}Course"))
         what = "TCX course, not an activity" if has_course else "TCX holds no activity"
         raise NotAnActivity(f"skipped: {what}", path=name)
-    columns = collector.columns
-    time, offset, bad_times = iso_times(columns["time"])
+    return activities, collector, warnings
+
+
+def parse_tcx(data: bytes, *, name: str | None = None) -> RawTrack:
+    """Parse TCX bytes: the first activity (activities more than 6 h from it are left out, with a warning).
+    ``name`` (the file name) prefixes error messages."""
+    activities, collector, warnings = _read(data, name)
+    time, offset, bad_times = iso_times(collector.columns["time"])
     if not np.isfinite(time).any():
         return _laps_only(activities, collector, name, warnings)
     if bad_times:
         warnings.append(f"TCX: {bad_times} unreadable <Time> values ignored")
     parts = np.asarray(collector.parts, dtype=np.int64)
-    tracks = np.asarray(collector.tracks, dtype=np.int64)
     keep = first_session(time, parts, "TCX activities", warnings)
+    return _track(activities, collector, time, offset, keep, warnings)
+
+
+def parse_tcx_all(data: bytes, *, name: str | None = None) -> list[RawTrack]:
+    """Parse TCX bytes: every activity the file holds (``<Activity>`` elements more than 6 h apart are separate
+    activities, by the rule of :func:`calfcare.training.formats.xmlsafe.sessions`), in file order. A file of one
+    activity (or without timed track points) gives the same single track as :func:`parse_tcx`."""
+    activities, collector, warnings = _read(data, name)
+    time, offset, bad_times = iso_times(collector.columns["time"])
+    if not np.isfinite(time).any():
+        return [_laps_only(activities, collector, name, warnings)]
+    if bad_times:
+        warnings.append(f"TCX: {bad_times} unreadable <Time> values ignored")
+    parts = np.asarray(collector.parts, dtype=np.int64)
+    groups = sessions(time, parts)
+    if len(groups) == 1:
+        return [_track(activities, collector, time, offset, np.ones(len(time), dtype=bool), warnings)]
+    out: list[RawTrack] = []
+    for index, group in enumerate(groups):
+        own = [*warnings, part_warning("TCX activities", index, len(groups))]
+        out.append(_track(activities, collector, time, offset, np.isin(parts, group), own))
+    return out
+
+
+def _track(
+    activities: list[etree._Element],
+    collector: _Collector,
+    time: np.ndarray,
+    offset: int | None,
+    keep: np.ndarray,
+    warnings: list[str],
+) -> RawTrack:
+    """One activity from the track points selected by ``keep``."""
+    parts = np.asarray(collector.parts, dtype=np.int64)
+    tracks = np.asarray(collector.tracks, dtype=np.int64)
     kept_parts = {int(p) for p in np.unique(parts[keep])}
-    channels = float_channels(columns, _KINDS[1:], "TCX", warnings, keep=keep)
+    channels = float_channels(collector.columns, _KINDS[1:], "TCX", warnings, keep=keep)
     sport = _session_sport([collector.sports[p] for p in sorted(kept_parts)], warnings)
     if "cadence" in channels:
         channels["cadence"] = cadence_to_spm(channels["cadence"], sport, warnings)

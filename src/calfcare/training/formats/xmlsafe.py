@@ -23,7 +23,16 @@ from calfcare.errors import CorruptFile, UnsafeFile
 from calfcare.training.activity import FloatArray
 from calfcare.training.streams import NotAnActivity
 
-__all__ = ["NotAnActivity", "first_session", "float_channels", "iso_times", "parse_xml", "to_floats"]
+__all__ = [
+    "NotAnActivity",
+    "first_session",
+    "float_channels",
+    "iso_times",
+    "parse_xml",
+    "part_warning",
+    "sessions",
+    "to_floats",
+]
 
 _PARSER_OPTIONS = {
     "resolve_entities": False,
@@ -265,3 +274,32 @@ def first_session(
             f"only the first activity ({len(session_parts)} of {len(ids)} parts) was imported"
         )
     return keep
+
+
+def sessions(time: FloatArray, part: npt.NDArray[np.int64]) -> list[list[int]]:
+    """The part ids (in file order) of each activity a file holds, by the rule of :func:`first_session`:
+    the first session is exactly the one :func:`first_session` keeps, and each later session starts at the
+    first part more than :data:`SESSION_GAP_S` away from the one before and grows by the same rule."""
+    timed = np.isfinite(time)
+    found: list[list[int]] = []
+    current: list[int] = []
+    start, end = np.inf, -np.inf
+    for pid in np.unique(part).tolist():
+        t = time[(part == pid) & timed]
+        if len(t) and end > -np.inf and (t.min() - end > SESSION_GAP_S or start - t.max() > SESSION_GAP_S):
+            found.append(current)
+            current, start, end = [], np.inf, -np.inf
+        current.append(pid)
+        if len(t):
+            start, end = min(start, float(t.min())), max(end, float(t.max()))
+    if current:
+        found.append(current)
+    return found
+
+
+def part_warning(what: str, index: int, count: int) -> str:
+    """The warning each activity of a several-activity file carries."""
+    return (
+        f"the file holds {count} activities ({what} more than {SESSION_GAP_S / 3600:.0f} h apart): "
+        f"this is activity {index + 1} of {count}"
+    )

@@ -83,6 +83,9 @@ class StoredRun:
     content_sha256: str
     source_path: str | None
     summary: ActivitySummary
+    # Stored by an importer that kept only the first activity of a several-activity file: its content hash
+    # must not stop the worker before parsing, so the file's other activities are imported on the next run.
+    cut_short: bool = False
 
 
 @dataclass(frozen=True)

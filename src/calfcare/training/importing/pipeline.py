@@ -3,6 +3,9 @@ to a sink that stores it (one transaction per activity).
 
 * Content already stored (sha256 of the expanded file) is skipped by the worker before parsing, so running
   the same import again after a crash or ``kill -9`` is fast and adds nothing twice.
+* A file that holds several activities (GPX tracks / TCX activities more than 6 h apart) gives one result per
+  activity, each written in its own transaction under its own hash (:func:`~.worker.part_sha256`) and reported
+  as its own line: ``run.gpx`` for the first, ``run.gpx#2``, ``run.gpx#3`` … for the others.
 * The same run from two sources is caught by :class:`RunIndex`: same runner, start within ±120 s, elapsed
   time and distance within 5 %. It looks at the stored activities and at this batch alike. The recording is
   kept over a Strava manual entry (summary only) of the same run, whichever comes first; otherwise the first wins.
@@ -37,7 +40,7 @@ from calfcare.training.importing.items import (
     StoredRun,
     SummaryItem,
 )
-from calfcare.training.importing.worker import close_archives, init_worker, parse_chunk, parse_item
+from calfcare.training.importing.worker import close_archives, init_worker, parse_chunk, parse_item_all
 
 SAME_RUN_START_S = 120.0
 SAME_RUN_TOLERANCE = 0.05
@@ -98,7 +101,8 @@ class RunIndex:
 
     @property
     def hashes(self) -> frozenset[str]:
-        return frozenset(self._by_sha)
+        """The content hashes a worker may skip before parsing (all but those of files stored cut short)."""
+        return frozenset(sha for sha, run in self._by_sha.items() if not run.cut_short)
 
     def remove(self, run: StoredRun) -> None:
         pos = self._runs.index(run)
@@ -216,7 +220,7 @@ def _parse_parallel(
     except BrokenProcessPool:
         yield from (Parsed(i.label, "error", reason="the parser process crashed on this file") for i in current)
         rest = [item for c, _f in pending for item in c] + [item for c in chunks for item in c]
-        yield from (parse_item(item, known=known, limits=limits) for item in rest)
+        yield from (parsed for item in rest for parsed in parse_item_all(item, known=known, limits=limits))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -238,13 +242,15 @@ def run_import(
     writer = _Writer(sink, index)
     report = ImportReport()
     imported = 0
+    total = len(items)
 
     def emit(outcome: Outcome) -> None:
-        nonlocal imported
+        nonlocal imported, total
         report.outcomes.append(outcome)
         imported += outcome.status == "imported"
+        total = max(total, len(report.outcomes))  # a file of several activities adds lines as they come
         if progress is not None:
-            progress(ImportProgress(len(report.outcomes), len(items), imported, outcome))
+            progress(ImportProgress(len(report.outcomes), total, imported, outcome))
 
     files = [i for i in items if isinstance(i, FileItem)]
     for item in items:
@@ -256,7 +262,7 @@ def run_import(
     if workers > 1 and len(files) >= INLINE_BELOW:
         results: Iterable[Parsed] = _parse_parallel(files, workers=workers, known=known, limits=limits)
     else:
-        results = (parse_item(f, known=known, limits=limits) for f in files)
+        results = (parsed for f in files for parsed in parse_item_all(f, known=known, limits=limits))
     try:
         for parsed in results:
             emit(writer.handle(parsed))
