@@ -216,3 +216,16 @@ def test_a_sub_folder_that_cannot_be_listed_is_an_error_not_silently_left_out(tm
     assert isinstance(refusal, Refusal) and refusal.status == "error"
     assert refusal.reason == "folder cannot be read (Permission denied): its files were not imported"
     assert isinstance(items[str(tmp_path / "ok" / "run.gpx")], FileItem)
+
+
+def test_a_named_pipe_is_refused_instead_of_blocking_the_import(tmp_path: Path) -> None:
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    (folder / "good.gpx").write_bytes(gpx_run())
+    os.mkfifo(folder / "stuck.gpx")  # opening it for reading would wait for a writer forever
+    items = {i.label: i for i in walk([folder])}
+    assert isinstance(items[os.path.join(str(folder), "good.gpx")], FileItem)
+    pipe = items[os.path.join(str(folder), "stuck.gpx")]
+    assert isinstance(pipe, Refusal) and pipe.status == "skipped" and "named pipe" in pipe.reason
+    given = walk([folder / "stuck.gpx"])
+    assert len(given) == 1 and isinstance(given[0], Refusal) and given[0].status == "error"

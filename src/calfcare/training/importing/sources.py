@@ -188,6 +188,9 @@ def _read_file(path: Path, label: str) -> bytes | Refusal:
         return Refusal(label, "error", f"cannot be read: {exc.strerror or exc}")
 
 
+NOT_REGULAR = "not a regular file (a named pipe, socket or device): not read"
+
+
 def _walk_dir(root: Path, label_root: str, limits: Limits) -> list[Item]:
     box = _Container()
     labels: dict[str, str] = {}
@@ -202,7 +205,9 @@ def _walk_dir(root: Path, label_root: str, limits: Limits) -> list[Item]:
             labels[rel] = label
             if fname.startswith("."):
                 continue
-            if fname.lower().endswith(".zip"):
+            if not full.is_file():  # reading a named pipe would block the whole import
+                box.items.append((rel, Refusal(label, "skipped", NOT_REGULAR)))
+            elif fname.lower().endswith(".zip"):
                 zips.extend(_walk_zip(str(full), label, limits))
             elif fname.lower() == "activities.csv":
                 box.csvs.append((rel, _read_file(full, label)))
@@ -232,6 +237,8 @@ def walk(paths: Sequence[str | os.PathLike[str]], *, limits: Limits | None = Non
             items.extend(_walk_dir(path, label, limits))
         elif not path.exists():
             items.append(Refusal(label, "error", "no such file or folder"))
+        elif not path.is_file():
+            items.append(Refusal(label, "error", NOT_REGULAR))
         elif path.name.lower().endswith(".zip"):
             items.extend(_walk_zip(str(path), label, limits))
         elif path.name.lower().endswith(".csv"):
