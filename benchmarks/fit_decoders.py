@@ -46,7 +46,7 @@ def load_files(corpus: Path, limit: int | None) -> list[tuple[str, bytes]]:
 def _counter(name: str) -> Callable[[bytes], int]:
     """A function returning the number of record messages, raising on any decode error."""
     if name == "calfcare":
-        from calfcare.training.formats.fit import decode_fit
+        from calfcare.activities.formats.fit import decode_fit
 
         return lambda data: decode_fit(data).record_count
     if name == "fitdecode":
@@ -148,9 +148,9 @@ def verify(corpus: Path, limit: int | None) -> list[str]:
     """Every record of every file that both decode: calfcare's decoder vs the fitdecode reference."""
     import numpy as np
 
+    from calfcare.activities.formats.fit_decode import decode_messages
+    from calfcare.activities.formats.fit_reference import reference_messages
     from calfcare.errors import TrainingFileError
-    from calfcare.training.formats.fit_decode import decode_messages
-    from calfcare.training.formats.fit_reference import reference_messages
 
     problems = []
     for path, data in load_files(corpus, limit):
@@ -172,8 +172,8 @@ def synthetic(runs: int) -> str:
 
     import numpy as np
 
-    from calfcare.training.formats.fit import decode_fit
-    from calfcare.training.formats.fit_encode import encode_run
+    from calfcare.activities.formats.fit import decode_fit
+    from calfcare.activities.formats.fit_encode import encode_run
 
     start = datetime(2020, 1, 1, 7, tzinfo=UTC)
     began = time.perf_counter()

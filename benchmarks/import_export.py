@@ -135,7 +135,7 @@ def _tcx(tr: dict[str, np.ndarray]) -> bytes:
 
 def _write_run(run: dict[str, object], folder: str) -> tuple[str, float, float, float]:
     """Write one activity file; returns (relative filename, elapsed s, distance m, average HR)."""
-    from calfcare.training.formats.fit_encode import encode_run
+    from calfcare.activities.formats.fit_encode import encode_run
 
     start = datetime.fromisoformat(str(run["start"]))
     seconds, seed, kind = int(str(run["seconds"])), int(str(run["seed"])), str(run["kind"])
@@ -286,8 +286,8 @@ def time_fitdecode(files: list[Path]) -> float:
 
 
 def time_our_decoder(files: list[Path]) -> float:
+    from calfcare.activities.formats.fit import decode_fit
     from calfcare.errors import TrainingFileError
-    from calfcare.training.formats.fit import decode_fit
 
     blobs = [_expanded(p) for p in files]
     started = time.perf_counter()

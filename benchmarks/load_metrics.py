@@ -15,8 +15,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from calfcare.training.load import RunDay, daily_from_runs, daily_matrix
-from calfcare.training.load_weekly import all_metrics
+from calfcare.analytics.load import RunDay, daily_from_runs, daily_matrix
+from calfcare.analytics.load_weekly import all_metrics
 
 START = date(2016, 1, 4)
 

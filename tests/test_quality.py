@@ -28,3 +28,21 @@ def test_mypy_is_clean() -> None:
         pytest.skip("mypy is not installed (it is in the [test] extra)")
     done = subprocess.run([mypy, "src/calfcare"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+DOMAIN = ("clinical", "activities", "analytics", "contracts")
+EDGES = ("store", "services", "cli", "web", "charts")
+
+
+@pytest.mark.parametrize("domain", DOMAIN)
+def test_domain_never_imports_an_edge(domain: str) -> None:
+    """The domain folders stay free of storage, services and user interfaces (docs/architecture.md)."""
+    offenders = []
+    for path in sorted((ROOT / "src" / "calfcare" / domain).rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            stripped = line.strip()
+            if stripped.startswith(("import calfcare.", "from calfcare.")) and any(
+                stripped.split()[1].split(".")[1] == edge for edge in EDGES
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {stripped}")
+    assert offenders == []

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from calfcare.activities.activity import Streams
+from calfcare.activities.streams_codec import ENCODING, pack_streams
 from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams
-from calfcare.store.streams_codec import ENCODING, pack_streams
-from calfcare.training.activity import Streams
 
 
 def store_run(

@@ -288,7 +288,7 @@ def test_load_on_a_past_date_shows_the_injury_only_up_to_that_date(cli_env: str)
 
 
 def test_the_ewma_spans_can_be_set_on_the_command_line(cli_env: str, tmp_path: Path) -> None:
-    from calfcare.training.load import ewma
+    from calfcare.analytics.load import ewma
 
     fill(cli_env)
     day = ONSET - timedelta(days=1)

@@ -14,8 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.table import Table
 from rich.text import Text
 
+from calfcare.activities.importing import ImportProgress, ImportReport
 from calfcare.cli.app import JsonOpt, RunnerOpt, app, console, err_console, open_store, runner_name, want_json
-from calfcare.training.importing import ImportProgress, ImportReport
 
 _STYLE = {"imported": "green", "duplicate": "yellow", "skipped": "blue", "error": "red"}
 

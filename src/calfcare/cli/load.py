@@ -11,12 +11,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from calfcare.analytics.intensity import format_pace
+from calfcare.analytics.load import LoadConfig
 from calfcare.cli.app import DateOpt, JsonOpt, RunnerOpt, app, console, open_store, parse_day, print_json, runner_name
 from calfcare.cli.app import want_json as _want_json
 from calfcare.errors import InvalidInput
 from calfcare.services.load import adherence_report, load_report, retro_report
-from calfcare.training.intensity import format_pace
-from calfcare.training.load import LoadConfig
 
 WeeksOpt = Annotated[int, typer.Option("--weeks", min=1, max=520, help="How many weeks to show.")]
 AcuteOpt = Annotated[

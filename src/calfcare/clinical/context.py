@@ -1,4 +1,4 @@
-"""What the training history tells the clinical core. Produced by :mod:`calfcare.training` (load analytics),
+"""What the training history tells the clinical core. Produced by :mod:`calfcare.analytics` (load analytics),
 consumed by triage (structure likelihood), the return-to-run programme (sizing) and progression (adherence).
 Plain values only, so the clinical core never needs to know where they came from."""
 

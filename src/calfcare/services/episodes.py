@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from calfcare.analytics.load import RunDay
 from calfcare.clinical.answers import RED_FLAG_KEYS, TriageAnswers
 from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.context import RunnerBaseline, TrainingEvidence
@@ -44,7 +45,6 @@ from calfcare.services.views import (
 )
 from calfcare.store import Database
 from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
-from calfcare.training.load import RunDay
 
 __all__ = [
     "AssessOutcome",

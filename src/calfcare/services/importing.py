@@ -4,7 +4,7 @@ Each activity is written in its own transaction (the activity row and its packed
 import killed at any moment leaves only whole activities behind; running it again skips every file whose
 content is already stored (before parsing it) and completes the rest without duplicates. A file holding several
 activities gives one activity (and one report line, ``path#2`` … after the first) per activity, each stored under
-its own hash (see :mod:`calfcare.training.importing.worker`).
+its own hash (see :mod:`calfcare.activities.importing.worker`).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from typing import Any, cast
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from calfcare.activities.activity import ActivitySummary, SourceFormat, Sport
+from calfcare.activities.importing import ImportReport, Limits, Outcome, Parsed, Refusal, StoredRun, run_import, walk
+from calfcare.activities.importing.pipeline import ProgressFn
+from calfcare.activities.streams_codec import ENCODING
 from calfcare.errors import NotFound, StorageError
 from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams
-from calfcare.store.streams_codec import ENCODING
-from calfcare.training.activity import ActivitySummary, SourceFormat, Sport
-from calfcare.training.importing import ImportReport, Limits, Outcome, Parsed, Refusal, StoredRun, run_import, walk
-from calfcare.training.importing.pipeline import ProgressFn
 
 __all__ = ["ImportReport", "Limits", "activity_json", "import_paths", "outcome_json"]
 

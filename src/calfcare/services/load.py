@@ -1,5 +1,5 @@
 """Load analytics use cases: read a runner's runs, streams, episodes and check-ins, run the pure load maths
-(:mod:`calfcare.training.load` and friends), return plain dicts for the CLI/web, and the hooks the clinical
+(:mod:`calfcare.analytics.load` and friends), return plain dicts for the CLI/web, and the hooks the clinical
 services call: :func:`evidence_for_onset` (triage) and :func:`baseline_for_onset` (return-to-run sizing).
 
 Nothing is cached: recomputing one runner's load from the stored summaries takes milliseconds even for ten years
@@ -18,19 +18,25 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
+from calfcare.activities.activity import RUN_SPORTS
+from calfcare.activities.streams_codec import unpack_streams
+from calfcare.analytics.adherence import checkin_questions, match_days
+from calfcare.analytics.baseline import baseline_before
+from calfcare.analytics.intensity import (
+    analyse_speed,
+    best_sustained_speed,
+    format_pace,
+    pace_s_per_km,
+    threshold_speed,
+)
+from calfcare.analytics.load import SPIKE_LABELS, LoadConfig, RunDay, daily_from_runs, ewma
+from calfcare.analytics.load_weekly import all_metrics, weekly_means
+from calfcare.analytics.retro import BASELINE_WEEKS, WINDOW_WEEKS, retrospective
+from calfcare.analytics.warnings import prevention_warnings
 from calfcare.clinical.context import AdherenceFinding, RunnerBaseline, TrainingEvidence
 from calfcare.errors import NotFound
 from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams, CheckIn, Episode, Runner
-from calfcare.store.streams_codec import unpack_streams
-from calfcare.training.activity import RUN_SPORTS
-from calfcare.training.adherence import checkin_questions, match_days
-from calfcare.training.baseline import baseline_before
-from calfcare.training.intensity import analyse_speed, best_sustained_speed, format_pace, pace_s_per_km, threshold_speed
-from calfcare.training.load import SPIKE_LABELS, LoadConfig, RunDay, daily_from_runs, ewma
-from calfcare.training.load_weekly import all_metrics, weekly_means
-from calfcare.training.retro import BASELINE_WEEKS, WINDOW_WEEKS, retrospective
-from calfcare.training.warnings import prevention_warnings
 
 THRESHOLD_DAYS = 180
 MIN_UNMEASURED_S = 5 * 60  # a run without a distance counts from 5 minutes (shorter: a watch started by mistake)
@@ -232,7 +238,7 @@ def load_report(
     }
     if plot is not None:
         # matplotlib costs ~0.35 s to import: only commands that draw pay for it.
-        from calfcare.training.plot import LoadPlotData, render_load_plot
+        from calfcare.charts.load_plot import LoadPlotData, render_load_plot
 
         days, acute = weekly_means(daily, m.acute["distance_km"] * 7)
         _, chronic = weekly_means(daily, ewma(daily.distance_km, config.chronic_days) * 7)

@@ -6,7 +6,7 @@ assessment of the same episode is replayed as a stop on its day (the plan stays 
 a clinician has cleared the runner, exactly as after a red flag at a check-in).
 
 When the runner has imported runs, each run day is matched against the prescription the plan gave for that day
-(:func:`calfcare.training.adherence.match_day`) and the finding goes to ``decide`` (an overdone run holds the plan).
+(:func:`calfcare.analytics.adherence.match_day`) and the finding goes to ``decide`` (an overdone run holds the plan).
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from calfcare.analytics.adherence import match_day
+from calfcare.analytics.load import RunDay
 from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.context import RunnerBaseline
 from calfcare.clinical.progression import EpisodeFacts, PlanState, decide, is_terminal
 from calfcare.clinical.today import build_today
 from calfcare.contracts.checkin import parse_checkin_answers
 from calfcare.store.models import CheckIn, Episode
-from calfcare.training.adherence import match_day
-from calfcare.training.load import RunDay
 
 
 @dataclass(frozen=True)

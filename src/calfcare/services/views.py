@@ -13,13 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calfcare.clinical.progression import EpisodeFacts, PlanState
-from calfcare.clinical.today import build_today
-from calfcare.services.replay import Stop, episode_facts, replay
-from calfcare.store import Database
-from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
-from calfcare.training.load import RunDay
-from calfcare.training.warnings import (
+from calfcare.analytics.load import RunDay
+from calfcare.analytics.warnings import (
     LATEST_RUN_DAYS,
     SPIKE_WINDOW_DAYS,
     LoadWarning,
@@ -27,6 +22,11 @@ from calfcare.training.warnings import (
     recent_easy_pace,
     today_warnings,
 )
+from calfcare.clinical.progression import EpisodeFacts, PlanState
+from calfcare.clinical.today import build_today
+from calfcare.services.replay import Stop, episode_facts, replay
+from calfcare.store import Database
+from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
 
 _STOPS = ("emergency", "urgent")
 #: how far back ``today`` reads runs for its load warnings: the spike window before the latest recent run
@@ -241,7 +241,7 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
 def _load_warnings(
     plan: dict[str, Any], state: PlanState, facts: EpisodeFacts, runs: list[RunDay], day: date
 ) -> list[LoadWarning]:
-    """Prevention warnings for today's plan (:func:`calfcare.training.warnings.today_warnings`): the planned run in
+    """Prevention warnings for today's plan (:func:`calfcare.analytics.warnings.today_warnings`): the planned run in
     km (its minutes at the baseline's easy pace, else at the median pace of the last 30 days' easy runs)."""
     run = (plan.get("prescription") or {}).get("run")
     planned = None

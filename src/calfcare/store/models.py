@@ -133,7 +133,7 @@ class Activity(Base):
 
 
 class ActivityStreams(Base):
-    """1 Hz streams, packed by :mod:`calfcare.store.streams_codec` (compressed little-endian arrays)."""
+    """1 Hz streams, packed by :mod:`calfcare.activities.streams_codec` (compressed little-endian arrays)."""
 
     __tablename__ = "activity_streams"
 

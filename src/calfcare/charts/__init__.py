@@ -1,0 +1,1 @@
+"""Rendering: charts drawn for the CLI (and the report)."""

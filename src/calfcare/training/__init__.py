@@ -1,1 +1,0 @@
-"""Training history: activity files → activities → load maths. No I/O outside ``formats``/``importing``."""
