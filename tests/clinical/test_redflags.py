@@ -143,6 +143,59 @@ CASES: list[tuple[str, dict[str, Any], str, bool]] = [
         "exertional_leg_pain",
         True,
     ),
+    # --- second round (ASSESSMENT.md Additions) ---
+    (
+        "exertional-pale-only-running",
+        {"foot_cold_pale_or_blue": True, "foot_symptoms_only_during_runs": True},
+        "exertional_leg_pain",
+        True,
+    ),
+    ("exertional-walking-distance", {"calf_pain_after_fixed_walking_distance": True}, "exertional_leg_pain", False),
+    ("rhabdo-dark-urine", {"dark_urine": True}, "rhabdomyolysis", False),
+    ("rhabdo-dark-urine-after-sprint", {"dark_urine": True}, "rhabdomyolysis", True),
+    ("medicine-statin-both-legs", {"medicines": ("statin",), "both_legs_affected": True}, "medicine_related", False),
+    (
+        "medicine-anticoagulant-swelling-after-sprint",
+        {"medicines": ("anticoagulant",), "swelling": True},
+        "medicine_related",
+        True,
+    ),
+    (
+        "medicine-quinolone-achilles",
+        {"medicines": ("fluoroquinolone",), "pain_location": "achilles"},
+        "medicine_related",
+        False,
+    ),
+    ("not-healing-limp", {"days_since_onset": 60, "walks_normally": False}, "not_healing", False),
+    (
+        "not-healing-no-raise-after-sprint",
+        {"days_since_onset": 90, "single_leg_heel_raises_injured": 2},
+        "not_healing",
+        True,
+    ),
+    ("child-heel", {"age": 12, "pain_location": "heel"}, "child_or_adolescent", False),
+    ("child-strain-after-sprint", {"age": 14}, "child_or_adolescent", True),
+    ("dvt-age-no-moment", {"age": 70, "onset": "gradual"}, "dvt", False),
+    ("dvt-age-swelling-after-sprint", {"age": 85, "swelling": True}, "dvt", True),
+    ("dvt-new-risk-postpartum-after-sprint", {"clot_risk_factors": ("postpartum",)}, "dvt", True),
+    (
+        "achilles-snap-token-raise",
+        {"felt_snap": True, "pain_location": "lower_calf", "single_leg_heel_raises_injured": 2},
+        "achilles_rupture",
+        False,
+    ),
+    (
+        "infection-dusky-diabetes",
+        {"skin_dusky_or_blistering": True, "diabetes_or_weak_immunity": True},
+        "infection",
+        False,
+    ),
+    (
+        "stress-hop-previous-fracture-after-sprint",
+        {"pain_on_hopping": True, "previous_stress_fracture": True},
+        "stress_fracture",
+        True,
+    ),
 ]
 
 

@@ -91,6 +91,18 @@ SHARED_KEYS = [
     "banister1991",
     "morton1990",
 ]
+# Second round, triage side (REFERENCE §3.11).
+SHARED_KEYS += [
+    "nye2021",
+    "apeland2017",
+    "stroes2015",
+    "van_der_linden2003",
+    "fda_fluoroquinolone2016",
+    "stevens_bryant2017",
+    "le_gal2006",
+    "acs_anticoagulation",
+    "severs_children",
+]
 
 
 @pytest.fixture

@@ -82,6 +82,10 @@ RED_FLAG_SCREEN: tuple[Question, ...] = (
     Question("pain_at_fixed_point_of_run_eases_quickly"),
     Question("both_legs_affected"),
     Question("lump_behind_knee"),
+    Question("dark_urine"),
+    Question("foot_symptoms_only_during_runs"),
+    Question("calf_pain_after_fixed_walking_distance"),
+    Question("skin_dusky_or_blistering"),
 )
 
 ASSESSMENT: tuple[Question, ...] = (
@@ -100,6 +104,10 @@ ASSESSMENT: tuple[Question, ...] = (
     Question("recent_speedwork_increase"),
     Question("previous_calf_strains"),
     Question("knee_swelling_or_arthritis"),
+    Question("medicines"),
+    Question("diabetes_or_weak_immunity"),
+    Question("previous_stress_fracture"),
+    Question("low_energy_or_missed_periods"),
     Question("pain_location", section="What it feels like now (self-tests)"),
     Question("pain_character"),
     Question("pain_rest"),

@@ -36,8 +36,20 @@ PainLocation = Literal[
 ]
 PainCharacter = Literal["sharp", "tight_or_cramping", "aching", "burning"]
 ClotRisk = Literal[
-    "long_travel", "surgery", "cast_or_boot", "bed_rest", "hormones", "cancer", "previous_clot", "pregnancy"
+    "long_travel",
+    "surgery",
+    "cast_or_boot",
+    "bed_rest",
+    "hormones",
+    "cancer",
+    "previous_clot",
+    "pregnancy",
+    # second round (ASSESSMENT.md Additions)
+    "hospital_stay",
+    "postpartum",
+    "clotting_disorder",
 ]
+Medicine = Literal["statin", "anticoagulant", "fluoroquinolone", "corticosteroid"]
 
 SEXES: tuple[str, ...] = get_args(Sex)
 SIDES: tuple[str, ...] = get_args(Side)
@@ -46,6 +58,7 @@ ACTIVITIES: tuple[str, ...] = get_args(Activity)
 PAIN_LOCATIONS: tuple[str, ...] = get_args(PainLocation)
 PAIN_CHARACTERS: tuple[str, ...] = get_args(PainCharacter)
 CLOT_RISKS: tuple[str, ...] = get_args(ClotRisk)
+MEDICINES: tuple[str, ...] = get_args(Medicine)
 
 #: activities that count as running (a "running-related mechanism", Green 2020)
 RUNNING_ACTIVITIES: frozenset[str] = frozenset({"sprint_or_intervals", "hills", "steady_run", "long_run"})
@@ -53,6 +66,12 @@ RUNNING_ACTIVITIES: frozenset[str] = frozenset({"sprint_or_intervals", "hills", 
 NO_SPORT_ACTIVITIES: frozenset[str] = frozenset({"walking_or_daily_life", "none"})
 #: where an Achilles rupture is felt: low in the calf, at the tendon or the heel
 LOW_LOCATIONS: frozenset[str] = frozenset({"lower_calf", "achilles", "heel"})
+#: age at or above which age alone counts as a clot risk factor (revised Geneva score, Le Gal 2006)
+CLOT_RISK_AGE = 65
+#: under this age the runner is a child or adolescent (heel pain: Sever's first; child loads and targets)
+CHILD_UNDER_AGE = 16
+#: more than this many days after the injury, a limp or no heel raise means it is not healing (six weeks)
+NOT_HEALING_AFTER_DAYS = 42
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,11 @@ class TriageAnswers:
     recent_speedwork_increase: bool | None = None
     previous_calf_strains: int | None = None
     knee_swelling_or_arthritis: bool | None = None
+    # second round: medicines and history that change the red flags (ASSESSMENT.md Additions)
+    medicines: tuple[Medicine, ...] | None = None
+    diabetes_or_weak_immunity: bool | None = None
+    previous_stress_fracture: bool | None = None
+    low_energy_or_missed_periods: bool | None = None
     # --- what it feels like now (self-tests) ---
     pain_location: PainLocation | None = None
     pain_character: PainCharacter | None = None
@@ -114,6 +138,11 @@ class TriageAnswers:
     pain_at_fixed_point_of_run_eases_quickly: bool | None = None
     both_legs_affected: bool | None = None
     lump_behind_knee: bool | None = None
+    # second round: screen signs (ASSESSMENT.md Additions), asked at check-ins too
+    dark_urine: bool | None = None
+    foot_symptoms_only_during_runs: bool | None = None
+    calf_pain_after_fixed_walking_distance: bool | None = None
+    skin_dusky_or_blistering: bool | None = None
 
     def given(self) -> frozenset[str]:
         """The keys that were answered (not None)."""
@@ -138,6 +167,17 @@ SELF_TEST_KEYS: tuple[str, ...] = ANSWER_KEYS[ANSWER_KEYS.index("pain_location")
 def is_yes(value: bool | None) -> bool:
     """True only for an explicit yes (None = not asked, which is never a yes nor a no)."""
     return value is True
+
+
+def takes(a: TriageAnswers, *medicines: str) -> list[str]:
+    """The named medicines the runner said they take (an unanswered list takes none)."""
+    return [m for m in medicines if m in (a.medicines or ())]
+
+
+def known_sport_moment(a: TriageAnswers) -> bool:
+    """A clear moment during running or sport that the runner actually named (sudden, at a named running or sport
+    activity). Stricter than :func:`clear_running_moment`: an unknown activity does not count."""
+    return a.onset == "sudden" and a.activity_at_onset is not None and a.activity_at_onset not in NO_SPORT_ACTIVITIES
 
 
 def clear_running_moment(a: TriageAnswers) -> bool:

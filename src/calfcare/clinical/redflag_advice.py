@@ -44,6 +44,14 @@ _WHAT: dict[str, str] = {
     "radicular_pain": "The pain may come from an irritated nerve in the lower back rather than from the calf muscle.",
     "exertional_leg_pain": "This pattern fits exercise-related leg pain (chronic exertional compartment syndrome or "
     "an artery being squeezed) better than a strain.",
+    "rhabdomyolysis": "Dark urine with sore muscles can mean muscle breakdown (rhabdomyolysis), which can harm the "
+    "kidneys; a blood test settles it.",
+    "medicine_related": "Some medicines change what calf symptoms mean: statins can cause muscle aching, quinolone "
+    "antibiotics and steroids weaken tendons, and blood thinners let a tear bleed into the calf.",
+    "not_healing": "More than six weeks after a calf strain you should walk without a limp and rise onto your toes; "
+    "something may be slowing healing (a larger tear, the tendon, or another cause) and needs examining.",
+    "child_or_adolescent": "Under 16 the body is still growing: heel pain in an active child is usually Sever's "
+    "disease (an irritated growth plate at the heel), not a calf strain, and adult plans do not fit a child.",
 }
 _MEANWHILE: dict[str, str] = {
     "pulmonary_embolism": "Do not drive yourself.",
@@ -66,6 +74,15 @@ _MEANWHILE: dict[str, str] = {
     "bottom, trouble with bladder or bowel, or weakness in both legs, call an ambulance (999/112/911).",
     "exertional_leg_pain": "Meanwhile, do not push runs through this pain. If the foot goes cold, pale or blue, or "
     "the pain does not ease after stopping, go to an emergency department.",
+    "rhabdomyolysis": "Until then, no exercise; drink water steadily. If you pass little or no urine, go to an "
+    "emergency department now.",
+    "medicine_related": "Do not stop a prescribed medicine on your own: ask the doctor who prescribed it. If the calf "
+    "becomes rock-hard or the pain keeps escalating, call an ambulance (999/112/911).",
+    "not_healing": "Meanwhile keep to the exercises that do not hurt, and do not start running until a clinician has "
+    "examined the leg.",
+    "child_or_adolescent": "Involve a parent or coach. With a clear calf strain the plan may go on with a child's "
+    "loads (fewer repetitions, no added weight) while you wait; with heel pain, rest from running and jumping "
+    "until a clinician has seen it.",
 }
 _GO: dict[Urgency, str] = {
     "emergency": EMERGENCY_ADVICE,

@@ -12,7 +12,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from calfcare.clinical.answers import LOW_LOCATIONS, TriageAnswers, clear_running_moment, is_yes
+from calfcare.clinical.answers import (
+    CHILD_UNDER_AGE,
+    CLOT_RISK_AGE,
+    LOW_LOCATIONS,
+    NOT_HEALING_AFTER_DAYS,
+    RUNNING_ACTIVITIES,
+    TriageAnswers,
+    clear_running_moment,
+    is_yes,
+    known_sport_moment,
+    takes,
+)
 from calfcare.clinical.redflag_advice import EMERGENCY_ADVICE as EMERGENCY_ADVICE
 from calfcare.clinical.redflag_advice import SEE_CLINICIAN_ADVICE as SEE_CLINICIAN_ADVICE
 from calfcare.clinical.redflag_advice import URGENT_ADVICE as URGENT_ADVICE
@@ -40,6 +51,11 @@ CODES: tuple[str, ...] = (
     "stress_fracture",
     "radicular_pain",
     "exertional_leg_pain",
+    # second round (ASSESSMENT.md Additions)
+    "rhabdomyolysis",
+    "medicine_related",
+    "not_healing",
+    "child_or_adolescent",
 )
 #: the contract's minimum urgency per code
 MIN_URGENCY: dict[str, Urgency] = {
@@ -56,9 +72,45 @@ MIN_URGENCY: dict[str, Urgency] = {
     "stress_fracture": "see_clinician",
     "radicular_pain": "see_clinician",
     "exertional_leg_pain": "see_clinician",
+    "rhabdomyolysis": "urgent",
+    "medicine_related": "see_clinician",
+    "not_healing": "see_clinician",
+    "child_or_adolescent": "see_clinician",
 }
-#: red flags that, when present, explain the calf pain better than a strain does
-NOT_A_STRAIN_CODES: frozenset[str] = frozenset(set(CODES) - {"achilles_rupture", "severe_muscle_tear"})
+#: red flags that, when present, explain the calf pain better than a strain does (a child's heel pain is handled in
+#: :mod:`calfcare.clinical.structure`: a child with a clear calf strain keeps the plan)
+NOT_A_STRAIN_CODES: frozenset[str] = frozenset(
+    set(CODES) - {"achilles_rupture", "severe_muscle_tear", "medicine_related", "not_healing", "child_or_adolescent"}
+)
+#: the screen keys that must be answered (yes or no) for the red-flag screen to count as complete; the other screen
+#: keys are follow-ups asked only after a yes (sciatica in both legs, foot symptoms only while running, …)
+SCREEN_REQUIRED: tuple[str, ...] = (
+    "breathless_or_chest_pain",
+    "coughing_blood",
+    "fainting_or_racing_heart",
+    "whole_leg_swollen",
+    "calf_bigger_than_other",
+    "skin_warm_red_or_dark",
+    "clot_risk_factors",
+    "pain_escalating_out_of_proportion",
+    "calf_rock_hard",
+    "pain_moving_toes_passively",
+    "foot_numb_or_tingling",
+    "foot_weak_or_dropping",
+    "foot_cold_pale_or_blue",
+    "back_pain_or_sciatica",
+    "saddle_numbness_or_bladder_bowel_change",
+    "fever_or_unwell",
+    "redness_spreading",
+    "wound_bite_or_blister",
+    "bone_point_tender",
+    "night_or_rest_pain",
+    "pain_at_fixed_point_of_run_eases_quickly",
+    "both_legs_affected",
+    "dark_urine",
+    "calf_pain_after_fixed_walking_distance",
+    "skin_dusky_or_blistering",
+)
 
 # --- the rules (registered at import; listed in docs/clinical.md) ---
 R_PE = rule(
@@ -80,14 +132,17 @@ R_ACS = rule(
 R_ACS_NERVE = rule(
     "redflag.acute_compartment_syndrome.nerve_after_injury",
     "A numb, tingling or weak foot after a calf injury (or when the way it started is unknown) is treated as possible "
-    "acute compartment syndrome: emergency.",
-    ("statpearls_acs",),
+    "acute compartment syndrome: emergency — unless it comes with back pain or sciatica (nerve-root pain) or the "
+    "numbness comes only while running.",
+    ("statpearls_acs", "msd_radicular"),
     "research",
-    "Numbness and weakness are also signs of a back problem; the app errs towards the emergency.",
+    "Numbness and weakness are also signs of a back problem; without back pain or sciatica the app errs towards the "
+    "emergency.",
 )
 R_ARTERIAL = rule(
     "redflag.arterial_compromise",
-    "A cold, pale or blue foot is an emergency (blood supply may be blocked).",
+    "A cold, pale or blue foot is an emergency (blood supply may be blocked), unless the runner says it happens only "
+    "while running and the foot is normal at rest.",
     ("joy2015",),
     "weak",
     "Source is a review of popliteal artery entrapment; acute loss of blood supply is standard emergency teaching.",
@@ -134,6 +189,26 @@ R_ACHILLES_SQUEEZE = rule(
     "research",
     "Done by a layperson the test is less reliable than in clinic; an intact plantaris can hide a rupture.",
 )
+R_DVT_AGE = rule(
+    "redflag.dvt.age",
+    "Age 65 or over counts as a clot risk factor on its own: with calf pain that had no clear running moment, or with "
+    "swelling or a bigger calf, it means a same-day check for a blood clot.",
+    ("le_gal2006", "nice_ng158", "zaleski2017"),
+    "research",
+    "The revised Geneva score counts age over 65; the Wells score does not. With a clear running moment and no "
+    "swelling, age alone does not flag.",
+)
+R_ACHILLES_OR = rule(
+    "redflag.achilles_rupture.not_ruled_out",
+    "A snap or 'kicked' feeling low in the calf, at the Achilles or heel (or where is not known) means a same-day "
+    "clinician unless the squeeze test was done and the foot moved AND at least 5 single-leg heel raises were "
+    "possible; a token lift (3 or fewer), a test not done or not being able to stand never rules it out. On a "
+    "quinolone antibiotic or steroids, a sudden pain there counts even without a snap.",
+    ("maffulli1998", "bjgp2015", "van_der_linden2003"),
+    "research",
+    "Every confirmed rupture in Maffulli 1998 had at least two positive tests; people with a rupture can often still "
+    "walk and point the foot, so silence is never reassurance.",
+)
 R_INFECTION = rule(
     "redflag.infection",
     "Fever or feeling unwell with spreading redness or hot red skin, spreading redness on its own, or a wound, bite "
@@ -142,6 +217,13 @@ R_INFECTION = rule(
     ("infection_consumer",),
     "weak",
     "Only consumer and urgent-care pages were found; a guideline source is still needed.",
+)
+R_NECROTISING = rule(
+    "redflag.infection.necrotising",
+    "Calf skin turning dusky, purple or blistering with a fever, feeling unwell, diabetes or weak immunity is an "
+    "emergency (necrotising infection); dusky or blistering skin alone means a same-day clinician.",
+    ("stevens_bryant2017", "infection_consumer"),
+    "research",
 )
 R_BAKERS = rule(
     "redflag.bakers_cyst",
@@ -173,6 +255,23 @@ R_STRESS = rule(
     "research",
     "Pain on hopping alone is expected with a calf strain and is not flagged; hop pain as a screen is not validated.",
 )
+R_STRESS_EARLY_TEAR = rule(
+    "redflag.stress_fracture.not_early_tear_ache",
+    "Night or rest pain in the first week after a clear running or sport moment is expected with a fresh muscle tear "
+    "and is not by itself a stress-fracture sign; it still counts with a tender bone point, shin-bone pain, a "
+    "previous stress fracture or low energy availability.",
+    ("jarvinen2007", "statpearls_stress", "kahanov2015"),
+    "expert_consensus",
+    "A judgement: a fresh tear aches at rest for a few days; a stress fracture builds up with training.",
+)
+R_STRESS_HISTORY = rule(
+    "redflag.stress_fracture.history",
+    "A previous stress fracture, or eating far less than training needs or missing periods, makes pain on hopping or "
+    "night pain a stress-fracture sign.",
+    ("statpearls_stress", "visualdx_stress", "kahanov2015"),
+    "research",
+    "Hop pain as a screen is not validated (REFERENCE §3.6).",
+)
 R_RADICULAR = rule(
     "redflag.radicular_pain",
     "Back pain or sciatica with calf pain, or a numb or tingling foot that did not start with an injury, means a "
@@ -187,6 +286,69 @@ R_EXERTIONAL = rule(
     ("fpnotebook_cecs", "joy2015"),
     "weak",
     "The pressure criteria used to confirm exertional compartment syndrome are debated.",
+)
+
+
+R_EXERTIONAL_FOOT = rule(
+    "redflag.exertional_leg_pain.foot_only_during_runs",
+    "A foot that goes cold, pale, numb or tingly only while running and is normal at rest means a clinician in the "
+    "next few days (popliteal artery entrapment or exertional compartment syndrome), not an ambulance.",
+    ("joy2015", "fpnotebook_cecs"),
+    "weak",
+)
+R_CLAUDICATION = rule(
+    "redflag.exertional_leg_pain.walking_distance",
+    "Calf pain that comes on after walking about the same distance each time and goes within minutes of standing "
+    "still means a clinician to check the leg arteries (claudication).",
+    ("joy2015",),
+    "weak",
+    "REFERENCE §3.8 cites secondary pages for screening older runners for peripheral arterial disease.",
+)
+R_RHABDO = rule(
+    "redflag.rhabdomyolysis",
+    "Urine the colour of tea or cola after hard exertion, with a statin, or with aching muscles means a doctor today "
+    "(exertional rhabdomyolysis: the kidneys are at risk); an emergency when little or no urine is passed.",
+    ("nye2021", "apeland2017", "stroes2015"),
+    "guideline",
+    "Dark urine alone is flagged: a runner with calf pain has aching muscles, and the exertion may not be known.",
+)
+R_STATIN = rule(
+    "redflag.medicine_related.statin",
+    "Muscle aching or weakness in both legs on a statin means a clinician (statin-associated muscle symptoms).",
+    ("stroes2015",),
+    "guideline",
+)
+R_TENDON_DRUG = rule(
+    "redflag.medicine_related.tendon",
+    "Tendon pain (Achilles, heel or low calf) on a quinolone antibiotic or steroids means a clinician: these "
+    "medicines weaken tendons.",
+    ("van_der_linden2003", "fda_fluoroquinolone2016"),
+    "research",
+)
+R_BLEED = rule(
+    "redflag.medicine_related.anticoagulant_swelling",
+    "New calf swelling after a strain in a runner on a blood thinner means a same-day clinician: bleeding into the "
+    "calf can raise the pressure in it.",
+    ("acs_anticoagulation", "statpearls_acs"),
+    "weak",
+    "No calf-specific guideline was found; compartment-syndrome reviews list anticoagulation as a risk.",
+)
+R_NOT_HEALING = rule(
+    "redflag.not_healing",
+    "Still limping, unable to stand on the leg, or managing 3 or fewer single-leg heel raises more than 6 weeks "
+    "after the injury means a clinician: it is not healing as a calf strain should.",
+    ("tennis_leg_review", "prakash2018", "green2022"),
+    "expert_consensus",
+    "Most calf strains, even large ones, are back to normal walking and heel raises within about 6 weeks.",
+)
+R_CHILD = rule(
+    "redflag.child_or_adolescent",
+    "Under 16: heel pain is calcaneal apophysitis (Sever's) until shown otherwise, not a calf strain — see a "
+    "clinician; with a clear calf strain the plan may go on with loads and targets for a child and a parent or "
+    "coach involved.",
+    ("severs_children",),
+    "weak",
+    "REFERENCE.md states the rule without a retrieved primary source.",
 )
 
 
@@ -268,6 +430,11 @@ _PHRASES: dict[str, str] = {
     "can_bear_weight": "cannot bear weight",
     "pain_location": "pain on the shin bone",
     "side": "both sides",
+    "age": "age",
+    "medicines": "the medicines named",
+    "swelling": "swelling",
+    "walks_normally": "still limping",
+    "days_since_onset": "more than 6 weeks since the injury",
 }
 
 
@@ -284,7 +451,11 @@ def _compartment(c: _Collector) -> None:
     a = c.a
     if keys := c.yes("pain_escalating_out_of_proportion", "calf_rock_hard", "pain_moving_toes_passively"):
         c.add("acute_compartment_syndrome", R_ACS, keys, f"{_words(keys).capitalize()}: possible compartment syndrome")
-    nerve = c.yes("foot_numb_or_tingling", "foot_weak_or_dropping")
+    back = is_yes(a.back_pain_or_sciatica)  # then numbness or weakness is nerve-root pain (see _radicular)
+    runs_only = is_yes(a.foot_symptoms_only_during_runs)  # then numbness is exertional (see _exertional)
+    nerve = [] if back else c.yes("foot_weak_or_dropping")
+    if not back and not runs_only:
+        nerve = c.yes("foot_numb_or_tingling") + nerve
     injury = c.yes("direct_blow", "felt_snap", "felt_kicked")
     if nerve and (a.onset != "gradual" or injury):
         because = nerve + injury + (["onset"] if a.onset == "sudden" else [])
@@ -297,8 +468,19 @@ def _compartment(c: _Collector) -> None:
 
 
 def _arterial(c: _Collector) -> None:
-    if keys := c.yes("foot_cold_pale_or_blue"):
-        c.add("arterial_compromise", R_ARTERIAL, keys, "A cold, pale or blue foot: blood supply may be blocked")
+    keys = c.yes("foot_cold_pale_or_blue")
+    if not keys:
+        return
+    if is_yes(c.a.foot_symptoms_only_during_runs):
+        c.add(
+            "exertional_leg_pain",
+            R_EXERTIONAL_FOOT,
+            [*keys, "foot_symptoms_only_during_runs"],
+            "A foot that goes cold, pale or blue only while running and is normal at rest: possible popliteal artery "
+            "entrapment or exertional compartment syndrome",
+        )
+        return
+    c.add("arterial_compromise", R_ARTERIAL, keys, "A cold, pale or blue foot: blood supply may be blocked")
 
 
 def _cauda_equina(c: _Collector) -> None:
@@ -325,6 +507,17 @@ def _dvt(c: _Collector) -> None:
             ["clot_risk_factors", *story],
             f"Clot risk factors ({risk_words}) with calf pain, {moment}",
         )
+    if a.age is not None and a.age >= CLOT_RISK_AGE:
+        swollen = c.yes("swelling", "calf_bigger_than_other", "whole_leg_swollen")
+        if swollen or not known_sport_moment(a):
+            story = [k for k in ("onset", "activity_at_onset") if getattr(a, k) is not None]
+            why = "with swelling" if swollen else "and no clear running or sport moment"
+            c.add(
+                "dvt",
+                R_DVT_AGE,
+                ["age", *swollen, *story],
+                f"At {a.age}, age itself is a clot risk factor: calf pain {why} needs a check for a blood clot today",
+            )
 
 
 def _achilles(c: _Collector) -> None:
@@ -352,6 +545,51 @@ def _achilles(c: _Collector) -> None:
             f"{'A snap or kicked feeling' if story else 'Pain low in the calf or at the Achilles'} with "
             f"{_words(signs)}: possible Achilles tendon rupture",
         )
+    _achilles_not_ruled_out(c)
+
+
+def _achilles_not_ruled_out(c: _Collector) -> None:
+    """The second-round "or" rule: a snap or kick low in the calf is urgent unless BOTH tests were done and normal."""
+    a = c.a
+    if "achilles_rupture" in c.hits:  # already flagged on a positive sign: nothing to add
+        return
+    drugs = takes(a, "fluoroquinolone", "corticosteroid")
+    story = c.yes("felt_snap", "felt_kicked")
+    if not story and drugs and a.onset == "sudden" and a.pain_location in LOW_LOCATIONS:
+        story = ["onset"]  # on a quinolone or steroids a sudden pain at the tendon is enough (van der Linden 2003)
+    where = a.pain_location is None or a.pain_location in LOW_LOCATIONS
+    if drugs and a.pain_location in ("mid_calf", "whole_calf"):
+        where = True
+    if not story or not where:
+        return
+    raises = a.single_leg_heel_raises_injured
+    squeeze_normal = a.squeeze_test_no_movement is False
+    if squeeze_normal and raises is not None and raises >= 5 and a.can_bear_weight is not False:
+        return
+    location = ["pain_location"] if a.pain_location is not None else []
+    because = story + location + (["medicines"] if drugs else [])
+    missing: list[str] = []
+    if a.can_bear_weight is False:
+        because.append("can_bear_weight")
+        missing.append("cannot stand on the leg")
+    if raises is None:
+        missing.append("heel raises not tested")
+    elif raises < 5:
+        because.append("single_leg_heel_raises_injured")
+        missing.append(f"only {raises} single-leg heel raise{'s' if raises != 1 else ''}")
+    if a.squeeze_test_no_movement is None:
+        missing.append("squeeze test not done")
+    elif a.squeeze_test_no_movement:
+        because.append("squeeze_test_no_movement")
+        missing.append("the foot did not move on the squeeze test")
+    what = "A snap or kicked feeling" if story != ["onset"] else "A sudden pain at the tendon on these medicines"
+    where_words = "low in the calf or at the Achilles" if location else "(where not known)"
+    c.add(
+        "achilles_rupture",
+        R_ACHILLES_OR,
+        because,
+        f"{what} {where_words}, and a torn Achilles is not ruled out ({'; '.join(missing)})",
+    )
 
 
 def _infection(c: _Collector) -> None:
@@ -376,6 +614,18 @@ def _infection(c: _Collector) -> None:
         f"{_words(because).capitalize()}: possible infection" + (" with signs of spreading illness" if severe else ""),
         "emergency" if severe else None,
     )
+
+
+def _necrotising(c: _Collector) -> None:
+    dusky = c.yes("skin_dusky_or_blistering")
+    if not dusky:
+        return
+    systemic = c.yes("fever_or_unwell", "diabetes_or_weak_immunity")
+    if systemic:
+        text = f"{_words(dusky + systemic).capitalize()}: possible necrotising infection"
+        c.add("infection", R_NECROTISING, dusky + systemic, text, "emergency")
+    else:
+        c.add("infection", R_NECROTISING, dusky, "Dusky, purple or blistering calf skin: possible deep infection")
 
 
 def _bakers(c: _Collector) -> None:
@@ -405,13 +655,22 @@ def _severe_tear(c: _Collector) -> None:
 
 def _stress_fracture(c: _Collector) -> None:
     a = c.a
-    keys = c.yes("bone_point_tender", "night_or_rest_pain")
+    risk = c.yes("previous_stress_fracture", "low_energy_or_missed_periods")
+    bone = c.yes("bone_point_tender") or (["pain_location"] if a.pain_location == "shin_bone" else [])
+    fresh_tear = (
+        a.days_since_onset is not None and a.days_since_onset < 7 and known_sport_moment(a) and not bone and not risk
+    )
+    keys = c.yes("bone_point_tender") + ([] if fresh_tear else c.yes("night_or_rest_pain"))
+    fired = R_STRESS
     if a.pain_location == "shin_bone" and is_yes(a.pain_on_hopping):
         keys += ["pain_location", "pain_on_hopping"]
-    elif keys and is_yes(a.pain_on_hopping):
+    elif (keys or risk) and is_yes(a.pain_on_hopping):
         keys.append("pain_on_hopping")
+    if keys and risk:
+        keys += risk
+        fired = R_STRESS_HISTORY
     if keys:
-        c.add("stress_fracture", R_STRESS, keys, f"{_words(keys).capitalize()}: possible stress fracture")
+        c.add("stress_fracture", fired, keys, f"{_words(keys).capitalize()}: possible stress fracture")
 
 
 def _radicular(c: _Collector) -> None:
@@ -422,7 +681,11 @@ def _radicular(c: _Collector) -> None:
         c.add(
             "radicular_pain", R_RADICULAR, back + numb, "Back pain or sciatica with calf pain: possible nerve-root pain"
         )
-    elif numb and a.onset == "gradual" and not c.yes("direct_blow", "felt_snap", "felt_kicked"):
+    elif (
+        numb
+        and a.onset == "gradual"
+        and not c.yes("direct_blow", "felt_snap", "felt_kicked", "foot_symptoms_only_during_runs")
+    ):
         c.add("radicular_pain", R_RADICULAR, [*numb, "onset"], "A numb or tingling foot without an injury")
 
 
@@ -435,6 +698,96 @@ def _exertional(c: _Collector) -> None:
         keys.append("foot_numb_or_tingling")
     if keys:
         c.add("exertional_leg_pain", R_EXERTIONAL, keys, f"{_words(keys).capitalize()}: exercise-related leg pain")
+    if (runs_only := c.yes("foot_symptoms_only_during_runs")) and not is_yes(a.foot_cold_pale_or_blue):
+        c.add(
+            "exertional_leg_pain",
+            R_EXERTIONAL_FOOT,
+            runs_only + c.yes("foot_numb_or_tingling"),
+            "The foot goes cold, pale, numb or tingly only while running: possible artery entrapment or exertional "
+            "compartment syndrome",
+        )
+    if walking := c.yes("calf_pain_after_fixed_walking_distance"):
+        c.add(
+            "exertional_leg_pain",
+            R_CLAUDICATION,
+            walking,
+            "Calf pain after walking the same distance each time, easing within minutes: the leg arteries need "
+            "checking",
+        )
+
+
+def _rhabdomyolysis(c: _Collector) -> None:
+    a = c.a
+    if not (urine := c.yes("dark_urine")):
+        return
+    hard = ["activity_at_onset"] if a.activity_at_onset in RUNNING_ACTIVITIES | {"jumping_or_lunging"} else []
+    statin = ["medicines"] if takes(a, "statin") else []
+    context = " after hard exertion" if hard else (" on a statin" if statin else "")
+    c.add(
+        "rhabdomyolysis",
+        R_RHABDO,
+        urine + hard + statin,
+        f"Urine the colour of tea or cola{context} with sore muscles: possible rhabdomyolysis (muscle breakdown)",
+    )
+
+
+def _medicines(c: _Collector) -> None:
+    a = c.a
+    both = c.yes("both_legs_affected") + (["side"] if a.side == "both" else [])
+    if takes(a, "statin") and both:
+        c.add(
+            "medicine_related", R_STATIN, ["medicines", *both], "Muscle symptoms in both legs on a statin: ask a doctor"
+        )
+    if (drugs := takes(a, "fluoroquinolone", "corticosteroid")) and a.pain_location in LOW_LOCATIONS:
+        names = " or ".join("a quinolone antibiotic" if d == "fluoroquinolone" else "steroids" for d in drugs)
+        c.add(
+            "medicine_related",
+            R_TENDON_DRUG,
+            ["medicines", "pain_location"],
+            f"Tendon pain on {names}: these medicines weaken tendons",
+        )
+    swollen = c.yes("swelling", "calf_bigger_than_other", "whole_leg_swollen")
+    if takes(a, "anticoagulant") and swollen:
+        c.add(
+            "medicine_related",
+            R_BLEED,
+            ["medicines", *swollen],
+            "Calf swelling on a blood thinner: bleeding into the calf must be ruled out today",
+            "urgent",
+        )
+
+
+def _not_healing(c: _Collector) -> None:
+    a = c.a
+    if a.days_since_onset is None or a.days_since_onset <= NOT_HEALING_AFTER_DAYS:
+        return
+    keys: list[str] = []
+    if a.walks_normally is False:
+        keys.append("walks_normally")
+    if a.can_bear_weight is False:
+        keys.append("can_bear_weight")
+    if a.single_leg_heel_raises_injured is not None and a.single_leg_heel_raises_injured <= 3:
+        keys.append("single_leg_heel_raises_injured")
+    if keys:
+        weeks = int(a.days_since_onset // 7)
+        c.add(
+            "not_healing",
+            R_NOT_HEALING,
+            ["days_since_onset", *keys],
+            f"{weeks} weeks after the injury: {_words(keys)}; it is not healing as a calf strain should",
+        )
+
+
+def _child(c: _Collector) -> None:
+    a = c.a
+    if a.age is None or a.age >= CHILD_UNDER_AGE:
+        return
+    if a.pain_location == "heel":
+        text = f"Heel pain at {a.age}: Sever's disease (the heel's growth plate) comes first, not a calf strain"
+        c.add("child_or_adolescent", R_CHILD, ["age", "pain_location"], text)
+    else:
+        text = f"At {a.age}: a child's plan, with a parent or coach involved, and a clinician to confirm"
+        c.add("child_or_adolescent", R_CHILD, ["age"], text)
 
 
 _CHECKS: tuple[Callable[[_Collector], None], ...] = (
@@ -451,7 +804,22 @@ _CHECKS: tuple[Callable[[_Collector], None], ...] = (
     _stress_fracture,
     _radicular,
     _exertional,
+    _necrotising,
+    _rhabdomyolysis,
+    _medicines,
+    _not_healing,
+    _child,
 )
+
+
+def screen_missing(a: TriageAnswers) -> tuple[str, ...]:
+    """The required red-flag screen keys left unanswered (``None``), in screen order."""
+    return tuple(k for k in SCREEN_REQUIRED if getattr(a, k) is None)
+
+
+def screen_complete(a: TriageAnswers) -> bool:
+    """Whether every required red-flag screen key was answered yes or no. Silence is never read as "no red flags"."""
+    return not screen_missing(a)
 
 
 def red_flags(a: TriageAnswers) -> list[RedFlag]:

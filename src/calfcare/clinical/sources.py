@@ -145,6 +145,80 @@ _ALL: tuple[Source, ...] = (
         "P",
         note="Sudden calf swelling with knee arthritis/effusion; crescent of bruising below the inner ankle bone.",
     ),
+    # --- second-round red flags (REFERENCE §3.11) ---
+    Source(
+        "nye2021",
+        "Nye 2021",
+        "Nye NS, et al. Clinical practice guideline on exertional rhabdomyolysis. Curr Sports Med Rep "
+        "2021;20(3):169–178 (title as summarised in REFERENCE.md §3.11).",
+        "P",
+        note="Muscle pain, weakness and swelling after strenuous or unaccustomed exertion with tea- or cola-coloured "
+        "urine: a doctor the same day, urgent care when urine output falls (risk of kidney injury).",
+    ),
+    Source(
+        "apeland2017",
+        "Apeland 2017",
+        "Apeland T, et al. Predictors of exertional rhabdomyolysis. BMJ Open Sport Exerc Med 2017;3:e000241 "
+        "(title as summarised in REFERENCE.md §3.11).",
+        "P",
+        note="High-intensity exercise the day before was the one independent predictor.",
+    ),
+    Source(
+        "stroes2015",
+        "Stroes 2015",
+        "Stroes ES, et al. Statin-associated muscle symptoms: impact on statin therapy. European Atherosclerosis "
+        "Society consensus panel statement. Eur Heart J 2015;36(17):1012–1022.",
+        "P",
+        note="Usually symmetric aching or weakness of large muscles (thighs, buttocks, calves), within weeks of "
+        "starting or raising a statin; with dark urine it is rhabdomyolysis.",
+    ),
+    Source(
+        "van_der_linden2003",
+        "van der Linden 2003",
+        "van der Linden PD, et al. Increased risk of Achilles tendon rupture with quinolone antibacterial use, "
+        "especially in elderly patients taking oral corticosteroids. Arch Intern Med 2003;163(15):1801–1807.",
+        "P",
+        note="Quinolones and steroids raise the risk of Achilles rupture, most with oral corticosteroids and age.",
+    ),
+    Source(
+        "fda_fluoroquinolone2016",
+        "FDA 2016",
+        "US Food and Drug Administration. Drug safety communication: fluoroquinolone antibacterial drugs, "
+        "disabling side effects including tendon rupture, 2016.",
+        "S",
+        note="Seen via secondary sources only.",
+    ),
+    Source(
+        "stevens_bryant2017",
+        "Stevens & Bryant 2017",
+        "Stevens DL, Bryant AE. Necrotizing soft-tissue infections. N Engl J Med 2017;377:2253–2265.",
+        "P",
+        note="Pain out of proportion, skin dusky or purple, blisters, fever; diabetes and weak immunity raise the "
+        "risk; an emergency.",
+    ),
+    Source(
+        "le_gal2006",
+        "Le Gal 2006",
+        "Le Gal G, Righini M, Roy PM, et al. Prediction of pulmonary embolism in the emergency department: the "
+        "revised Geneva score. Ann Intern Med 2006;144(3):165–171.",
+        "P",
+        note="Age over 65 is a risk factor for venous thromboembolism (the Wells score does not count it).",
+    ),
+    Source(
+        "acs_anticoagulation",
+        "compartment-syndrome reviews",
+        "Compartment-syndrome reviews listing anticoagulation as a risk (no calf-specific guideline found).",
+        "S",
+        note="A runner on a blood thinner with new, increasing calf swelling needs same-day review.",
+    ),
+    Source(
+        "severs_children",
+        "Sever's disease (children)",
+        "Calcaneal apophysitis (Sever's disease): heel pain in active children is Sever's until shown otherwise; adult "
+        "calf-strain plans do not apply (REFERENCE §3.11; no primary source retrieved).",
+        "U",
+        note="Not verified: REFERENCE.md names the rule without a retrieved source.",
+    ),
     # --- structure and prognosis (§1, §2) ---
     Source(
         "dixon2009",

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from calfcare.clinical.answers import TriageAnswers, is_yes
+from calfcare.clinical.answers import CHILD_UNDER_AGE, TriageAnswers, is_yes
 from calfcare.clinical.context import TrainingEvidence
 from calfcare.clinical.redflags import NOT_A_STRAIN_CODES, RedFlag
 from calfcare.clinical.rules import Fired, Rule, rule
@@ -113,6 +113,13 @@ R_BLOW = rule(
     "Something hitting the calf makes it a bruise of the muscle (contusion), not a strain.",
     ("mueller_wohlfahrt2013",),
     "expert_consensus",
+)
+R_CHILD_HEEL = rule(
+    "triage.structure.child_heel_pain",
+    "Under 16, heel pain is treated as calcaneal apophysitis (Sever's disease), not a calf strain.",
+    ("severs_children",),
+    "weak",
+    "REFERENCE.md states the rule without a retrieved primary source.",
 )
 R_ELSEWHERE = rule(
     "triage.structure.red_flag_explains",
@@ -229,6 +236,10 @@ def structure_likelihood(
         likely = "not_a_calf_strain"
         signs.insert(0, Sign("something hit the calf: a bruise (contusion), not a strain", 0.0, R_BLOW))
         fired.insert(0, Fired(R_BLOW, "Something hit the calf: treated as a contusion, not a strain"))
+    elif a.age is not None and a.age < CHILD_UNDER_AGE and a.pain_location == "heel":
+        likely = "not_a_calf_strain"
+        signs.insert(0, Sign("heel pain under 16: Sever's disease first, not a calf strain", 0.0, R_CHILD_HEEL))
+        fired.insert(0, Fired(R_CHILD_HEEL, "Heel pain in a child or adolescent: Sever's disease, not a calf strain"))
     elif elsewhere:
         likely = "not_a_calf_strain"
         names = ", ".join(c.replace("_", " ") for c in elsewhere)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from calfcare.clinical.answers import TriageAnswers
 from calfcare.clinical.context import TrainingEvidence
-from calfcare.clinical.redflags import Disposition, RedFlag, disposition, red_flags
+from calfcare.clinical.redflags import SCREEN_REQUIRED, Disposition, RedFlag, disposition, red_flags, screen_missing
 from calfcare.clinical.rules import Fired, rule
 from calfcare.clinical.severity import LABEL, SeverityEstimate, estimate_severity
 from calfcare.clinical.sources import labels
@@ -64,6 +64,23 @@ R_WATCH = rule(
     "expert_consensus",
 )
 
+R_SCREEN = rule(
+    "triage.screen_incomplete",
+    "When the red-flag screen was not answered (or only in part), the result says so first and asks for it: silence "
+    "is never read as 'no red flags'.",
+    ("zaleski2017", "nice_ng158", "statpearls_acs"),
+    "expert_consensus",
+)
+R_NOT_ACUTE = rule(
+    "triage.not_acute",
+    "First-days advice (protect for 1–3 days) is given only while the injury is acute (the first week); later the "
+    "advice is to keep loading within comfort.",
+    ("dubois2020", "jarvinen2007", "green2022"),
+    "expert_consensus",
+)
+#: up to this many days after onset the injury counts as acute (first-days advice); unknown counts as acute
+ACUTE_UNTIL_DAY = 7
+
 ACUTE_ADVICE: tuple[str, ...] = (
     "Protect: for the first 1–3 days, ease off — no running; walk short distances only as far as it is comfortable "
     "(crutches only if you cannot walk).",
@@ -75,6 +92,13 @@ ACUTE_ADVICE: tuple[str, ...] = (
     "first days.",
     "Load early: gentle pain-free movement and calf exercises from about day 2–3, as far as pain allows; keep fit "
     "with pain-free cycling or swimming.",
+    "Most calf strains heal well; staying active within comfort helps.",
+)
+LATER_ADVICE: tuple[str, ...] = (
+    "This is no longer a fresh injury, so the first-days advice (rest, elevate, compress) no longer applies: keep "
+    "moving and loading the calf within comfort, as the plan sets out.",
+    "Avoid routine anti-inflammatory tablets or gels; ask a pharmacist or doctor about pain relief.",
+    "Keep fit with pain-free cycling or swimming until running is cleared by the plan.",
     "Most calf strains heal well; staying active within comfort helps.",
 )
 CONTUSION_ADVICE: tuple[str, ...] = (
@@ -96,6 +120,19 @@ class Assessment:
     fired: tuple[Fired, ...]  # every rule that fired, in the order it was applied
     advice: tuple[str, ...]  # what to do now, in plain words
     where_to_go: str | None  # for emergency / urgent: the first thing to do
+    screen_missing: tuple[str, ...] = ()  # required red-flag screen keys left unanswered
+
+    @property
+    def screen_complete(self) -> bool:
+        """Whether the red-flag screen was answered in full (ASSESSMENT.md Additions)."""
+        return not self.screen_missing
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the runner must know before anything else: today, that the safety screen was not completed."""
+        if not self.screen_missing:
+            return []
+        return [screen_warning(self.screen_missing)]
 
     @property
     def opens_episode(self) -> bool:
@@ -120,6 +157,8 @@ class Assessment:
         """The contract result (ASSESSMENT.md) plus extra keys; JSON-ready."""
         return {
             "disposition": self.disposition,
+            "screen_complete": self.screen_complete,
+            "warnings": self.warnings,
             "red_flags": [f.to_dict() for f in self.red_flags],
             "structure": self.structure.to_dict(),
             "severity": self.severity.to_dict(),
@@ -129,11 +168,25 @@ class Assessment:
             "opens_episode": self.opens_episode,
             "where_to_go": self.where_to_go,
             "advice": list(self.advice),
+            "screen_missing": list(self.screen_missing),
             "reassess_on_day": self.severity.reassess_on_day if self.opens_episode else None,
             "estimate_label": LABEL,
             "rules": [f.to_dict() for f in self.fired],
             "disclaimer": DISCLAIMER,
         }
+
+
+def screen_warning(missing: Sequence[str]) -> str:
+    """Plain words: the safety screen was not completed, so this result cannot rule out the serious causes."""
+    if len(missing) == len(SCREEN_REQUIRED):
+        what = "The safety questions were not answered"
+    else:
+        what = f"{len(missing)} of the {len(SCREEN_REQUIRED)} safety questions were not answered"
+    return (
+        f"{what}, so this result cannot rule out a blood clot, compartment syndrome or the other serious causes "
+        "of calf pain. Answer them (run `calfcare assess` without a file, or add the keys to the answers file) — "
+        "a missing answer is never read as 'no'."
+    )
 
 
 def start_phase(a: TriageAnswers) -> tuple[StartPhase, str]:
@@ -163,7 +216,15 @@ def _plan(a: TriageAnswers, disp: Disposition, structure: StructureLikelihood) -
             Fired(R_NOT_STRAIN_NO_PLAN, "This does not look like a calf strain, so no strain plan is started")
         ]
     phase, why = start_phase(a)
-    return phase, [Fired(R_START, why), Fired(R_ACUTE, "Acute care in PEACE & LOVE terms")]
+    if is_acute(a):
+        return phase, [Fired(R_START, why), Fired(R_ACUTE, "Acute care in PEACE & LOVE terms")]
+    later = f"Day {a.days_since_onset:g}: past the first week, so no first-days advice"
+    return phase, [Fired(R_START, why), Fired(R_NOT_ACUTE, later)]
+
+
+def is_acute(a: TriageAnswers) -> bool:
+    """Within the first week after onset (or the onset is not known)."""
+    return a.days_since_onset is None or a.days_since_onset <= ACUTE_UNTIL_DAY
 
 
 def triage(answers: TriageAnswers, *, evidence: Sequence[TrainingEvidence] = ()) -> Assessment:
@@ -179,14 +240,19 @@ def triage(answers: TriageAnswers, *, evidence: Sequence[TrainingEvidence] = ())
     fired += severity.fired
     fired += plan_fired
     fired.append(Fired(R_WATCH, "Answer the red-flag questions again at every check-in"))
+    missing = screen_missing(answers)
+    if missing:
+        fired.insert(0, Fired(R_SCREEN, screen_warning(missing)))
     where = flags[0].advice if no_plan else None
     advice: tuple[str, ...]
     if where is not None:
         advice = tuple(dict.fromkeys(f.advice for f in flags))
     elif phase is not None:
-        advice = tuple(f.advice for f in flags) + ACUTE_ADVICE
+        advice = tuple(f.advice for f in flags) + (ACUTE_ADVICE if is_acute(answers) else LATER_ADVICE)
     elif structure.likely == "not_a_calf_strain" and not flags:
         advice = CONTUSION_ADVICE
     else:
         advice = tuple(f.advice for f in flags)
-    return Assessment(disp, tuple(flags), structure, severity, phase, tuple(fired), advice, where)
+    if missing:
+        advice = (screen_warning(missing), *advice)
+    return Assessment(disp, tuple(flags), structure, severity, phase, tuple(fired), advice, where, missing)

@@ -26,6 +26,7 @@ from calfcare.clinical.answers import (
     ANSWER_KEYS,
     CLOT_RISKS,
     LOW_LOCATIONS,
+    MEDICINES,
     ONSETS,
     PAIN_CHARACTERS,
     PAIN_LOCATIONS,
@@ -36,6 +37,7 @@ from calfcare.clinical.answers import (
     SIDES,
     Activity,
     ClotRisk,
+    Medicine,
     Onset,
     PainCharacter,
     PainLocation,
@@ -100,6 +102,12 @@ _ASK_IF: dict[str, list[tuple[str, list[Any]]]] = {
     ],
     "single_leg_heel_raises_injured": [("can_bear_weight", [True, None])],
     "pain_walking": [("can_bear_weight", [True, None])],
+    "foot_symptoms_only_during_runs": [
+        ("foot_cold_pale_or_blue", [True]),
+        ("foot_numb_or_tingling", [True]),
+    ],
+    "previous_stress_fracture": [("bone_point_tender", [True]), ("night_or_rest_pain", [True])],
+    "low_energy_or_missed_periods": [("bone_point_tender", [True]), ("night_or_rest_pain", [True])],
 }
 
 
@@ -173,6 +181,25 @@ class AssessmentAnswersIn(BaseModel):
         "Do you have known knee swelling, knee arthritis or a lump behind the knee?",
         "knee_swelling_or_arthritis",
     )
+    medicines: list[Medicine] | None = _q(
+        "Medicines",
+        "Do you take, or have you taken in the last 3 months, any of these: a blood thinner (anticoagulant), a "
+        "cholesterol statin, a quinolone antibiotic (e.g. ciprofloxacin), steroid tablets or injections?",
+        "medicines",
+    )
+    diabetes_or_weak_immunity: Bool = _q(
+        "Diabetes or weak immunity",
+        "Do you have diabetes, or take medicines or have an illness that weaken the immune system?",
+        "diabetes_or_weak_immunity",
+    )
+    previous_stress_fracture: Bool = _q(
+        "Previous stress fracture", "Have you ever had a stress fracture?", "previous_stress_fracture"
+    )
+    low_energy_or_missed_periods: Bool = _q(
+        "Low energy or missed periods",
+        "Are you eating far less than your training needs, or are your periods missing or irregular?",
+        "low_energy_or_missed_periods",
+    )
     # --- self-tests ---
     pain_location: PainLocation | None = _q("Where it hurts", "Where does it hurt most?", "pain_location")
     pain_character: PainCharacter | None = _q("Kind of pain", "What does the pain feel like?", "pain_character")
@@ -213,8 +240,8 @@ class AssessmentAnswersIn(BaseModel):
     gap_felt: Bool = _q("Gap felt", "Can you feel a dent or gap in the muscle or tendon at the sore spot?", "gap_felt")
     squeeze_test_no_movement: Bool = _q(
         "Squeeze test",
-        "Kneel on a chair with the feet hanging free and ask someone to squeeze your calf: did the foot NOT point "
-        "down?",
+        "Kneel on a chair with the feet hanging free and ask someone to squeeze your calf: did the foot stay still? "
+        "(yes = it stayed still; no = it pointed down)",
         "squeeze_test_no_movement",
     )
     # --- red-flag screen ---
@@ -236,8 +263,9 @@ class AssessmentAnswersIn(BaseModel):
     )
     clot_risk_factors: list[ClotRisk] | None = _q(
         "Clot risk factors",
-        "In the last 12 weeks, have you had any of these: surgery, a cast or boot, bed rest, hormone pills or HRT, "
-        "cancer treatment, a previous clot, pregnancy — or a flight or drive over 4 hours in the last 4 weeks?",
+        "In the last 12 weeks, have you had any of these: surgery, a hospital stay, a cast or boot, bed rest, "
+        "hormone pills or HRT, cancer treatment, pregnancy or given birth in the last 6 weeks — or ever a clot or a "
+        "known clotting disorder — or a flight or drive over 4 hours in the last 4 weeks?",
         "clot_risk_factors",
     )
     pain_escalating_out_of_proportion: Bool = _q(
@@ -292,6 +320,25 @@ class AssessmentAnswersIn(BaseModel):
     )
     both_legs_affected: Bool = _q("Both legs", "Are both legs affected?", "both_legs_affected")
     lump_behind_knee: Bool = _q("Lump behind the knee", "Is there a lump behind the knee?", "lump_behind_knee")
+    dark_urine: Bool = _q(
+        "Dark urine", "Since the run or the injury, is your urine the colour of tea or cola?", "dark_urine"
+    )
+    foot_symptoms_only_during_runs: Bool = _q(
+        "Foot symptoms only while running",
+        "Does the foot go cold, pale, numb or tingly only while you run, and is it normal at rest?",
+        "foot_symptoms_only_during_runs",
+    )
+    calf_pain_after_fixed_walking_distance: Bool = _q(
+        "Calf pain after a set walking distance",
+        "Does calf pain come on after walking about the same distance each time, and go within minutes of standing "
+        "still?",
+        "calf_pain_after_fixed_walking_distance",
+    )
+    skin_dusky_or_blistering: Bool = _q(
+        "Skin dusky or blistering",
+        "Is the skin over the calf turning dusky, purple, or blistering?",
+        "skin_dusky_or_blistering",
+    )
 
 
 _FIELDS = AssessmentAnswersIn.model_fields
@@ -306,13 +353,16 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "pain_location": PAIN_LOCATIONS,
     "pain_character": PAIN_CHARACTERS,
     "clot_risk_factors": CLOT_RISKS,
+    "medicines": MEDICINES,
 }
+#: keys whose answer is a list of choices
+LIST_KEYS = frozenset({"clot_risk_factors", "medicines"})
 
 
 def _expected(key: str) -> str:
     """What a key takes, in words: used in every error message about it."""
-    if key == "clot_risk_factors":
-        return f"a list of any of: {', '.join(CLOT_RISKS)}"
+    if key in LIST_KEYS:
+        return f"a list of any of: {', '.join(_CHOICES[key])}"
     if key in _CHOICES:
         return f"one of: {', '.join(_CHOICES[key])}"
     if key == "age":
@@ -323,8 +373,8 @@ def _expected(key: str) -> str:
 
 
 def _expected_at(loc: Location) -> str:
-    if len(loc) > 1:  # one item of the list
-        return f"one of: {', '.join(CLOT_RISKS)}"
+    if len(loc) > 1 and str(loc[0]) in LIST_KEYS:  # one item of a list
+        return f"one of: {', '.join(_CHOICES[str(loc[0])])}"
     return _expected(str(loc[0]))
 
 
@@ -401,7 +451,7 @@ def questions() -> list[Question]:
     for group, _, keys in GROUPS:
         for key in keys:
             info = _FIELDS[key]
-            kind = "choices" if key == "clot_risk_factors" else "choice" if key in _CHOICES else "bool"
+            kind = "choices" if key in LIST_KEYS else "choice" if key in _CHOICES else "bool"
             low = high = None
             if kind == "bool" and bool not in get_args(info.annotation):
                 kind = "number" if key == "days_since_onset" else "int"
