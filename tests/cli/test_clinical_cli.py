@@ -15,11 +15,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
 from calfcare.cli import app
-from calfcare.cli import questionnaire as q
 from calfcare.cli.clinical_views import sparkline
 from calfcare.clinical.protocol import PHASES
-from calfcare.contracts.assessment import assessment_answers_schema
-from calfcare.contracts.checkin import checkin_answers_schema
 from calfcare.store import open_database
 from calfcare.store.models import Assessment, CheckIn, Episode
 
@@ -279,64 +276,6 @@ def test_an_urgent_assessment_shows_where_to_go_first_and_no_plan(cli_env: str, 
     assert counts(cli_env) == (1, 0, 0)
 
 
-def _replies(
-    questions: tuple[q.Question, ...], wanted: dict[str, str], *, known: dict[str, Any] | None = None
-) -> tuple[str, list[str]]:
-    """The lines to type, following the questionnaire's own skip logic; unlisted questions get "n" or "?"."""
-    schema = checkin_answers_schema() if questions is q.CHECKIN else assessment_answers_schema()
-    given: dict[str, Any] = dict(known or {})
-    lines, asked = [], []
-    for question in questions:
-        if question.when is not None and not question.when(given):
-            continue
-        spec = q.spec_from_schema(schema, question.key)
-        reply = wanted.get(question.key, "n" if spec.kind == "boolean" else "?")
-        ok, value = q.parse_reply(spec, reply)
-        assert ok, (question.key, reply)
-        if value is not None:
-            given[question.key] = value
-        lines.append(reply)
-        asked.append(question.key)
-    return "\n".join(lines) + "\n", asked
-
-
-def test_interactive_assess_stops_at_an_emergency_answer_and_shows_the_emergency_first(cli_env: str) -> None:
-    result = cli("assess", "--date", START.isoformat(), input="n\nn\nn\ny\n")  # foot cold, pale or blue
-    assert result.exit_code == 0, result.output
-    out = result.stdout
-    assert "foot cold" in out.lower() or "cold, pale or blue" in out
-    assert "Does the calf feel tense" not in out, "no more questions after an emergency answer"
-    after = out.split("needs emergency care.", 1)[1]
-    assert after.lstrip().startswith("╭") and "EMERGENCY" in after.lstrip().split("\n", 1)[0]
-    with stored(cli_env) as s:
-        row = s.scalars(select(Assessment)).one()
-        assert row.disposition == "emergency" and row.episode_id is None
-
-
-def test_interactive_assess_skips_questions_that_do_not_apply(cli_env: str) -> None:
-    wanted = {"age": "40", "days_since_onset": "1", "onset": "sudden", "activity_at_onset": "1",
-              "pain_location": "upper_inner_calf", "can_bear_weight": "n", "_clot_gate": "n"}  # fmt: skip
-    lines, asked = _replies(q.ASSESSMENT, wanted)
-    assert "single_leg_heel_raises_injured" not in asked and "clot_risk_factors" not in asked
-    result = cli("assess", "--date", START.isoformat(), "--json", input=lines)
-    assert result.exit_code == 0, result.output
-    payload = json.loads(result.stdout)
-    assert payload["disposition"] != "emergency"
-    with stored(cli_env) as s:
-        answers = s.scalars(select(Assessment)).one().answers
-    assert answers["age"] == 40 and answers["activity_at_onset"] == "sprint_or_intervals"
-    assert answers["clot_risk_factors"] == [] and "single_leg_heel_raises_injured" not in answers
-    assert answers["can_bear_weight"] is False and "sex" not in answers, "? means don't know: the key is left out"
-
-
-def test_interactive_checkin_asks_the_red_flag_screen_again(cli_env: str, tmp_path: Path) -> None:
-    _start_and_progress(tmp_path, 1)
-    result = cli("checkin", "--date", (START + timedelta(days=1)).isoformat(), input="y\n")
-    assert result.exit_code == 0, result.output
-    assert "breathless" in result.stdout and "EMERGENCY" in result.stdout
-    assert counts(cli_env)[2] == 2
-
-
 @pytest.mark.parametrize("command", ["assess", "checkin"])
 def test_schema_prints_a_valid_json_schema(cli_env: str, command: str) -> None:
     schema = ok_json(command, "--schema")
@@ -377,46 +316,10 @@ def test_a_previous_episode_lengthens_the_next_estimate(cli_env: str, tmp_path: 
     assert any("earlier calf strain" in n for n in second["notes"])
 
 
-def test_after_a_referral_the_interactive_checkin_asks_whether_a_clinician_cleared_the_runner(
-    cli_env: str, tmp_path: Path
-) -> None:
-    _start_and_progress(tmp_path, 1)
-    day1, day2 = (START + timedelta(days=i) for i in (1, 2))
-    flagged = {**recovery_day(1, {"prescription": {"kind": "rehab_exercises"}}), "whole_leg_swollen": True}
-    ok_json("checkin", "--answers", write(tmp_path / "flag.json", flagged), "--date", day1.isoformat())
-    wanted = {"cleared_by_clinician": "y", "morning_pain": "1", "pain_walking": "1", "session": "as_prescribed",
-              "session_kind": "rehab_exercises", "pain_during_session": "1"}  # fmt: skip
-    lines, asked = _replies(q.CHECKIN, wanted, known={"_referred": True})
-    assert "cleared_by_clinician" in asked
-    result = cli("checkin", "--date", day2.isoformat(), "--json", input=lines)
-    assert result.exit_code == 0, result.output
-    payload = json.loads(result.stdout)
-    assert payload["episode"]["status"] == "open" and payload["decision"] == "hold"
-    assert any("cleared" in r for r in payload["reasons"])
-    _, not_referred = _replies(q.CHECKIN, wanted, known={"_referred": False})
-    assert "cleared_by_clinician" not in not_referred
-
-
 def test_the_sparkline_scales_pain_from_zero_to_ten_and_marks_missing_days() -> None:
     assert sparkline([0, 10, None, 5]) == "▁█·▅"
     falling = sparkline([8, 6, 4, 2, 0])
     assert list(falling) == sorted(falling, reverse=True)
-
-
-@pytest.mark.parametrize("which", ["assess", "checkin"])
-def test_the_questionnaires_ask_every_contract_key_with_its_type_from_the_schema(which: str) -> None:
-    questions, schema = (
-        (q.ASSESSMENT, assessment_answers_schema()) if which == "assess" else (q.CHECKIN, checkin_answers_schema())
-    )
-    asked = [x.key for x in questions if not x.key.startswith("_")]
-    assert sorted(asked) == sorted(schema["properties"]), "a key added to the contract must be asked"
-    for key in asked:
-        spec = q.spec_from_schema(schema, key)
-        assert spec.kind in ("boolean", "integer", "number", "choice", "choices"), key
-        assert spec.text == schema["properties"][key]["description"], "the question is the contract's own wording"
-        if spec.kind in ("choice", "choices"):
-            assert spec.choices, key
-    assert asked.index("breathless_or_chest_pain") == 0, "the red-flag screen comes first"
 
 
 def _emergency_at_day_3(tmp_path: Path) -> date:

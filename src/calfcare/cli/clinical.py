@@ -28,6 +28,7 @@ from calfcare.cli.app import (
 )
 from calfcare.clinical.answers import ANSWER_KEYS, TriageAnswers
 from calfcare.clinical.checkin import CheckInAnswers
+from calfcare.clinical.questions import CheckinContext
 from calfcare.clinical.redflags import red_flags
 from calfcare.clinical.return_to_run import prevention_routine
 from calfcare.contracts.assessment import assessment_answers_schema, load_answers_file, parse_assessment_answers
@@ -48,15 +49,15 @@ def _emergency(answers: dict[str, Any]) -> bool:
 
 
 def _ask(
-    questions: tuple[q.Question, ...],
+    plan: q.Plan,
     schema: dict[str, Any],
     *,
     json_out: bool,
     title: str,
-    known: dict[str, Any] | None = None,
+    context: CheckinContext | None = None,
 ) -> dict[str, Any]:
     out = err_console if json_out else console  # keep stdout pure JSON with --json
-    answers, stopped = q.ask(questions, schema, out, is_emergency=_emergency, title=title, known=known)
+    answers, stopped = q.ask(plan, schema, out, is_emergency=_emergency, title=title, context=context)
     if stopped:
         out.print("[bold red]Stopping the questions: one of your answers needs emergency care.[/]")
     return answers
@@ -96,7 +97,7 @@ def assess(
     if answers is not None:
         data = load_answers_file(answers)
     else:
-        data = _ask(q.ASSESSMENT, assessment_answers_schema(), json_out=json_out, title="Calf assessment")
+        data = _ask(q.assessment_plan(), assessment_answers_schema(), json_out=json_out, title="Calf assessment")
     outcome = episodes.assess(db=open_store(), runner=runner_name(runner), answers=data, day=day)
     _show(outcome.to_contract(), json_out, views.show_assessment)
 
@@ -117,14 +118,14 @@ def checkin(
     data: CheckInAnswers | dict[str, Any]
     if answers is not None:
         data = load_checkin_file(answers)
-    else:
-        referred = episodes.episode_status(db=db, runner=name) == "referred"
+    else:  # an open (or referred) episode is checked BEFORE asking anything; its phase picks the questions
+        context = q.checkin_context(episodes.today(db=db, runner=name, day=day), runner=name, day=day)
         data = _ask(
-            q.CHECKIN,
+            q.checkin_plan(context),
             checkin_answers_schema(),
             json_out=json_out,
             title="Daily check-in",
-            known={"_referred": referred},
+            context=context,
         )
     outcome = episodes.record_checkin(db=db, runner=name, answers=data, day=day)
     _show(outcome.to_contract(), json_out, views.show_checkin)

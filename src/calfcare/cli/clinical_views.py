@@ -82,6 +82,8 @@ def show_assessment(console: Console, data: dict[str, Any]) -> None:
         _notes(console, data.get("notes"))
         console.print(Text(DISCLAIMER, style="dim"))
         return
+    for warning in data.get("warnings") or ():  # e.g. the safety screen was not completed: said first
+        console.print(Text(f"! {warning}", style="bold yellow"))
     if flags:
         console.print(red_flag_panel(disposition, flags))
     structure = data.get("structure") or {}

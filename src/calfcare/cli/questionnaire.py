@@ -1,159 +1,66 @@
 """The interactive questionnaires behind ``calfcare assess`` and ``calfcare checkin`` (no ``--answers`` file).
 
-Question wording, types and ranges come from the answers contract's JSON Schema (the same one ``--schema``
-prints), so the questionnaire, the files and the web form cannot drift apart. The red-flag screen comes first,
-and as soon as an answer makes an emergency red flag fire the questionnaire stops: the runner must not be kept
-answering questions about heel raises while they should be calling an ambulance. Blank or ``?`` means "don't know"
-(the key is left out, which the contract reads as unknown, never as "no").
+Which questions, in which order, comes from the pure question plan :mod:`calfcare.clinical.questions` (the web wizard
+uses the same plan); the wording, types and ranges of each contract key come from the answers contract's JSON Schema
+(the same one ``--schema`` prints), so the questionnaire, the files and the web form cannot drift apart. The safety
+screen comes first, and as soon as the answers make an emergency red flag fire the questionnaire stops: the runner
+must not be kept answering questions about heel raises while they should be calling an ambulance. Blank or ``?``
+means "don't know" (the key is left out, which the contract reads as unknown, never as "no").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
-from calfcare.errors import InvalidInput
+from calfcare.clinical.questions import (
+    CheckinContext,
+    Step,
+    apply_reply,
+    assessment_steps,
+    checkin_steps,
+    next_step,
+    public_answers,
+)
+from calfcare.errors import Conflict, InvalidInput
 
 Answers = dict[str, Any]
-Condition = Callable[[Answers], bool]
 EmergencyCheck = Callable[[Answers], bool]
+Plan = Callable[[Mapping[str, Any]], tuple[Step, ...]]
 
 
-@dataclass(frozen=True)
-class Question:
-    key: str
-    when: Condition | None = None  # ask only when this holds for the answers so far
-    section: str | None = None  # a heading shown before this question
+def assessment_plan() -> Plan:
+    """The triage questionnaire's plan."""
+    return assessment_steps
 
 
-def _yes(key: str) -> Condition:
-    return lambda a: a.get(key) is True
+def checkin_context(plan: Mapping[str, Any] | None, *, runner: str, day: date) -> CheckinContext:
+    """The check-in plan's context from ``today``'s plan; no open or referred episode → Conflict before any
+    question is asked (nothing would be stored)."""
+    status = None if plan is None else plan.get("status")
+    if plan is None or status not in ("open", "referred"):
+        raise Conflict(
+            f"runner {runner!r} has no open episode on {day.isoformat()}: run `calfcare assess` first. "
+            "No questions were asked and nothing was stored."
+        )
+    prescription = plan.get("prescription") or {}
+    kind = prescription.get("kind") if isinstance(prescription, Mapping) else None
+    phase = plan.get("phase")
+    return CheckinContext(
+        phase=str(phase) if phase else None,
+        referred=status == "referred",
+        prescribed=str(kind) if kind and status == "open" else None,
+    )
 
 
-def _not_no(key: str) -> Condition:
-    """Ask unless the runner clearly said no (a "don't know" still asks the follow-up)."""
-    return lambda a: a.get(key) is not False
-
-
-def _can_stand(a: Answers) -> bool:
-    return a.get("can_bear_weight") is not False
-
-
-def _achilles_story(a: Answers) -> bool:
-    low = a.get("pain_location") in {"lower_calf", "achilles", "heel"}
-    return bool(a.get("felt_snap") or a.get("felt_kicked") or low or a.get("single_leg_heel_raises_injured") == 0)
-
-
-def _clot_relevant(a: Answers) -> bool:
-    return a.get("_clot_gate") is True
-
-
-#: the screen, emergency signs first (pulmonary embolism, arterial, compartment, cauda equina), then urgent ones
-RED_FLAG_SCREEN: tuple[Question, ...] = (
-    Question("breathless_or_chest_pain", section="Safety questions first"),
-    Question("coughing_blood"),
-    Question("fainting_or_racing_heart"),
-    Question("foot_cold_pale_or_blue"),
-    Question("pain_escalating_out_of_proportion"),
-    Question("calf_rock_hard"),
-    Question("pain_moving_toes_passively"),
-    Question("foot_numb_or_tingling"),
-    Question("foot_weak_or_dropping"),
-    Question("saddle_numbness_or_bladder_bowel_change"),
-    Question("back_pain_or_sciatica"),
-    Question("sciatica_both_legs", _not_no("back_pain_or_sciatica")),
-    Question("whole_leg_swollen"),
-    Question("calf_bigger_than_other"),
-    Question("skin_warm_red_or_dark"),
-    Question("_clot_gate"),
-    Question("clot_risk_factors", _clot_relevant),
-    Question("fever_or_unwell"),
-    Question(
-        "redness_spreading", lambda a: a.get("fever_or_unwell") is not False or a.get("skin_warm_red_or_dark") is True
-    ),
-    Question("wound_bite_or_blister"),
-    Question("bone_point_tender"),
-    Question("pain_on_hopping"),
-    Question("night_or_rest_pain"),
-    Question("pain_at_fixed_point_of_run_eases_quickly"),
-    Question("both_legs_affected"),
-    Question("lump_behind_knee"),
-    Question("dark_urine"),
-    Question("foot_symptoms_only_during_runs"),
-    Question("calf_pain_after_fixed_walking_distance"),
-    Question("skin_dusky_or_blistering"),
-)
-
-ASSESSMENT: tuple[Question, ...] = (
-    *RED_FLAG_SCREEN,
-    Question("age", section="About you and the moment it happened"),
-    Question("sex"),
-    Question("side"),
-    Question("days_since_onset"),
-    Question("onset"),
-    Question("activity_at_onset"),
-    Question("felt_snap"),
-    Question("felt_kicked"),
-    Question("direct_blow"),
-    Question("forefoot_runner"),
-    Question("recent_mileage_increase"),
-    Question("recent_speedwork_increase"),
-    Question("previous_calf_strains"),
-    Question("knee_swelling_or_arthritis"),
-    Question("medicines"),
-    Question("diabetes_or_weak_immunity"),
-    Question("previous_stress_fracture"),
-    Question("low_energy_or_missed_periods"),
-    Question("pain_location", section="What it feels like now (self-tests)"),
-    Question("pain_character"),
-    Question("pain_rest"),
-    Question("pain_walking"),
-    Question("can_bear_weight"),
-    Question("walks_normally", _can_stand),
-    Question("single_leg_heel_raises_injured", _can_stand),
-    Question("single_leg_heel_raises_other", _can_stand),
-    Question("pain_loading_knee_straight", _can_stand),
-    Question("pain_loading_knee_bent", _can_stand),
-    Question("swelling"),
-    Question("bruising"),
-    Question("bruising_around_ankle", _yes("bruising")),
-    Question("gap_felt"),
-    Question("squeeze_test_no_movement", _achilles_story),
-)
-
-CHECKIN: tuple[Question, ...] = (
-    *RED_FLAG_SCREEN,
-    Question("cleared_by_clinician", _yes("_referred")),
-    Question("morning_pain", section="How the calf is today"),
-    Question("morning_stiffness"),
-    Question("pain_rest"),
-    Question("pain_walking"),
-    Question("limp"),
-    Question("swelling_increased"),
-    Question("single_leg_heel_raises_injured"),
-    Question("single_leg_heel_raises_other"),
-    Question("hop_pain", lambda a: a.get("limp") is not True),
-    Question("session", section="What you did today"),
-    Question("session_kind", lambda a: a.get("session") not in (None, "none")),
-    Question("session_minutes", lambda a: a.get("session") not in (None, "none")),
-    Question("session_distance_km", lambda a: a.get("session_kind") in ("walk", "walk_run", "run")),
-    Question("session_rpe", lambda a: a.get("session") not in (None, "none")),
-    Question("pain_during_session", lambda a: a.get("session") not in (None, "none")),
-    Question("pain_after_session", lambda a: a.get("session") not in (None, "none")),
-)
-
-_CLOT_GATE = {
-    "title": "Clot risk",
-    "description": (
-        "In the last 12 weeks: a flight or drive over 4 hours (last 4 weeks), surgery, a cast or boot, bed rest, "
-        "hormone pills or therapy, cancer, a previous clot, or pregnancy?"
-    ),
-    "type": "boolean",
-}
+def checkin_plan(context: CheckinContext) -> Plan:
+    """The daily check-in's plan for the runner's phase and prescription today."""
+    return lambda answers: checkin_steps(answers, context)
 
 
 @dataclass(frozen=True)
@@ -161,15 +68,13 @@ class Spec:
     """What one answer must look like, read from the JSON Schema."""
 
     text: str
-    kind: str  # boolean | integer | number | choice | choices
+    kind: str  # boolean | integer | number | choice | choices | checklist
     choices: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
 
 
 def spec_from_schema(schema: Mapping[str, Any], key: str) -> Spec:
-    if key == "_clot_gate":
-        return Spec(_CLOT_GATE["description"], "boolean")
     prop = _resolve(schema, schema["properties"][key])
     text = str(prop.get("description") or prop.get("title") or key.replace("_", " "))
     if prop.get("type") == "array":
@@ -259,55 +164,81 @@ def _prompt(spec: Spec) -> str:
         return "[y/n/?]"
     if spec.kind in ("integer", "number"):
         return f"[{_fmt(spec.low)}–{_fmt(spec.high)}, ? = don't know]" if spec.high is not None else "[number, ?]"
+    if spec.kind == "checklist":
+        options = "\n".join(f"   {i}) {c}" for i, c in enumerate(spec.choices, 1))
+        return f"\n{options}\n  [numbers, e.g. 1 3; none; ? = don't know]"
     options = "  ".join(f"{i}) {c.replace('_', ' ')}" for i, c in enumerate(spec.choices, 1))
     many = " (several allowed, e.g. 1 3; 'none' for none)" if spec.kind == "choices" else ""
     return f"\n   {options}{many}\n  [number, ?]"
 
 
+def spec_for(step: Step, schema: Mapping[str, Any]) -> Spec:
+    """What a reply to ``step`` must look like: the contract key's own spec, or a checklist / yes-no gate."""
+    if step.kind == "question":
+        return spec_from_schema(schema, step.id)
+    listed = "\n".join(f"   - {label}" for label in step.labels) if step.kind == "gate" else ""
+    text = f"{step.text}\n{listed}" if listed else str(step.text)
+    if step.kind == "gate":
+        return Spec(text, "boolean")
+    return Spec(text, "checklist", step.labels)
+
+
+def parse_step_reply(step: Step, spec: Spec, reply: str) -> tuple[bool, Any]:
+    """``(ok, value)`` for one step: a checklist's reply is the picked item keys (``[]`` for none, None for "?")."""
+    if step.kind != "checklist":
+        return parse_reply(spec, reply)
+    text = reply.strip().lower()
+    if text in _UNKNOWN:
+        return True, None
+    if text in ("none", "-", "0", "n", "no"):
+        return True, []
+    picked: list[str] = []
+    for part in text.replace(",", " ").split():
+        if not (part.isdigit() and 1 <= int(part) <= len(step.items)):
+            return False, f"numbers from 1 to {len(step.items)} (several allowed), 'none', or ? for don't know"
+        picked.append(step.items[int(part) - 1])
+    return True, list(dict.fromkeys(picked))
+
+
 def ask(
-    questions: tuple[Question, ...],
+    plan: Plan,
     schema: Mapping[str, Any],
     console: Console,
     *,
     is_emergency: EmergencyCheck,
     title: str,
-    known: Mapping[str, Any] | None = None,
+    context: CheckinContext | None = None,
 ) -> tuple[Answers, bool]:
-    """Ask ``questions`` in order; ``(answers, stopped_for_emergency)``.
-
-    ``known`` holds facts for the skip logic that are not questions (e.g. ``_referred``); helper keys (``_…``) are
-    never returned."""
+    """Ask the plan's steps in order; ``(answers, stopped_for_emergency)``. Keys the contract does not offer are
+    never asked. Before each step that is not a follow-up, the answers so far are checked for an emergency."""
     console.print(Text.assemble((title, "bold"), "  (blank or ? = don't know)\n"))
-    answers: Answers = dict(known or {})
-    for q in questions:
-        if q.when is not None and not q.when(answers):
-            continue
-        if q.section:
-            console.print(Text(f"\n{q.section}", style="bold underline"))
-        spec = spec_from_schema(schema, q.key)
-        value = _ask_one(console, spec)
-        if value is None:
-            continue
-        answers[q.key] = value
-        if q.key == "_clot_gate" and value is False:
-            answers["clot_risk_factors"] = []
-        if value not in (False, 0, []) and is_emergency(_public(answers)):
+    offered = set(schema.get("properties", {}))
+    answers: Answers = {}
+    asked: set[str] = set()
+    section: str | None = None
+    while (step := next_step(plan(answers), asked)) is not None:
+        if not step.follow_up and is_emergency(public_answers(answers)):
             console.print()
-            return _public(answers), True
-    return _public(answers), False
+            return public_answers(answers), True
+        asked.add(step.id)
+        if step.kind == "question" and step.id not in offered:
+            continue
+        if step.section != section:
+            section = step.section
+            console.print(Text(f"\n{section}", style="bold underline"))
+        spec = spec_for(step, schema)
+        answers = apply_reply(step, _ask_one(console, step, spec), answers, context)
+    final = public_answers(answers)
+    return {k: v for k, v in final.items() if k in offered}, False
 
 
-def _ask_one(console: Console, spec: Spec) -> Any:
+def _ask_one(console: Console, step: Step, spec: Spec) -> Any:
     while True:
         try:
             reply = console.input(Text(f"{spec.text} {_prompt(spec)} "))
         except EOFError:
             raise InvalidInput("the questionnaire ended before it was finished; nothing was stored") from None
-        ok, value = parse_reply(spec, reply)
+        ok, value = parse_step_reply(step, spec, reply)
         if ok:
             return value
         console.print(Text(f"  {value}", style="yellow"))
-
-
-def _public(answers: Answers) -> Answers:
-    return {k: v for k, v in answers.items() if not k.startswith("_")}

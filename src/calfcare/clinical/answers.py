@@ -64,6 +64,8 @@ MEDICINES: tuple[str, ...] = get_args(Medicine)
 RUNNING_ACTIVITIES: frozenset[str] = frozenset({"sprint_or_intervals", "hills", "steady_run", "long_run"})
 #: activities with no running or sport moment at all
 NO_SPORT_ACTIVITIES: frozenset[str] = frozenset({"walking_or_daily_life", "none"})
+#: hard exertion at onset: the runs and moves after which dark urine means rhabdomyolysis (Nye 2021, Apeland 2017)
+HARD_EXERTION: frozenset[str] = frozenset({"sprint_or_intervals", "hills", "long_run", "jumping_or_lunging"})
 #: where an Achilles rupture is felt: low in the calf, at the tendon or the heel
 LOW_LOCATIONS: frozenset[str] = frozenset({"lower_calf", "achilles", "heel"})
 #: age at or above which age alone counts as a clot risk factor (revised Geneva score, Le Gal 2006)
@@ -178,6 +180,11 @@ def known_sport_moment(a: TriageAnswers) -> bool:
     """A clear moment during running or sport that the runner actually named (sudden, at a named running or sport
     activity). Stricter than :func:`clear_running_moment`: an unknown activity does not count."""
     return a.onset == "sudden" and a.activity_at_onset is not None and a.activity_at_onset not in NO_SPORT_ACTIVITIES
+
+
+def urine_matters(a: TriageAnswers) -> bool:
+    """Whether the dark-urine question matters: after hard exertion, on a statin, or when the activity is unknown."""
+    return a.activity_at_onset is None or a.activity_at_onset in HARD_EXERTION or bool(takes(a, "statin"))
 
 
 def clear_running_moment(a: TriageAnswers) -> bool:

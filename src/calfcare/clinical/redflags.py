@@ -23,6 +23,7 @@ from calfcare.clinical.answers import (
     is_yes,
     known_sport_moment,
     takes,
+    urine_matters,
 )
 from calfcare.clinical.redflag_advice import EMERGENCY_ADVICE as EMERGENCY_ADVICE
 from calfcare.clinical.redflag_advice import SEE_CLINICIAN_ADVICE as SEE_CLINICIAN_ADVICE
@@ -813,8 +814,10 @@ _CHECKS: tuple[Callable[[_Collector], None], ...] = (
 
 
 def screen_missing(a: TriageAnswers) -> tuple[str, ...]:
-    """The required red-flag screen keys left unanswered (``None``), in screen order."""
-    return tuple(k for k in SCREEN_REQUIRED if getattr(a, k) is None)
+    """The required red-flag screen keys left unanswered (``None``), in screen order. Dark urine is required only
+    where it matters (after hard exertion, on a statin, or when the activity is not known)."""
+    skip = set() if urine_matters(a) else {"dark_urine"}
+    return tuple(k for k in SCREEN_REQUIRED if getattr(a, k) is None and k not in skip)
 
 
 def screen_complete(a: TriageAnswers) -> bool:
