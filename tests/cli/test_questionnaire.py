@@ -42,6 +42,7 @@ from calfcare.clinical.questions import (
 from calfcare.clinical.redflags import screen_complete
 from calfcare.contracts.assessment import assessment_answers_schema
 from calfcare.contracts.checkin import checkin_answers_schema
+from calfcare.errors import Conflict
 from calfcare.store import open_database
 from calfcare.store.models import Assessment, CheckIn
 
@@ -418,3 +419,14 @@ def test_after_a_referral_the_interactive_checkin_asks_whether_a_clinician_clear
     assert "cleared you to resume" in result.stderr
     payload = json.loads(result.stdout)
     assert payload["episode"]["status"] == "open" and any("cleared" in r for r in payload["reasons"])
+
+
+def test_the_cli_check_in_context_lists_only_keys_the_contract_offers() -> None:
+    plan = {"status": "open", "phase": "strength", "prescription": {"kind": "rehab_exercises"}}
+    ctx = q.checkin_context(plan, runner="me", day=START)
+    gate = checkin_steps({}, ctx)[0]
+    assert set(gate.items) <= set(checkin_answers_schema()["properties"])
+    assert set(RED_FLAG_KEYS) <= set(gate.items)
+    assert (ctx.phase, ctx.prescribed, ctx.referred) == ("strength", "rehab_exercises", False)
+    with pytest.raises(Conflict, match="no open episode"):
+        q.checkin_context({"status": "closed"}, runner="me", day=START)

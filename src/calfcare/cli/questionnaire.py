@@ -27,6 +27,7 @@ from calfcare.clinical.questions import (
     next_step,
     public_answers,
 )
+from calfcare.contracts.checkin import checkin_answers_schema
 from calfcare.errors import Conflict, InvalidInput
 
 Answers = dict[str, Any]
@@ -55,6 +56,7 @@ def checkin_context(plan: Mapping[str, Any] | None, *, runner: str, day: date) -
         phase=str(phase) if phase else None,
         referred=status == "referred",
         prescribed=str(kind) if kind and status == "open" else None,
+        offered=frozenset(checkin_answers_schema()["properties"]),  # a key the contract lacks is never listed
     )
 
 
@@ -176,7 +178,8 @@ def spec_for(step: Step, schema: Mapping[str, Any]) -> Spec:
     """What a reply to ``step`` must look like: the contract key's own spec, or a checklist / yes-no gate."""
     if step.kind == "question":
         return spec_from_schema(schema, step.id)
-    listed = "\n".join(f"   - {label}" for label in step.labels) if step.kind == "gate" else ""
+    many = step.kind == "gate" and len(step.items) > 1  # a gate over one list key words the list in its text
+    listed = "\n".join(f"   - {label}" for label in step.labels) if many else ""
     text = f"{step.text}\n{listed}" if listed else str(step.text)
     if step.kind == "gate":
         return Spec(text, "boolean")
