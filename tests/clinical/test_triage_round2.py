@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from calfcare.clinical.answers import TriageAnswers
-from calfcare.clinical.redflags import SCREEN_REQUIRED, red_flags, screen_complete, screen_missing
+from calfcare.clinical.redflags import SCREEN_REQUIRED, red_flags, screen_complete, screen_missing, screen_with_story
 from calfcare.clinical.triage import ACUTE_ADVICE, LATER_ADVICE, triage
 from calfcare.contracts.assessment import parse_assessment_answers
 
@@ -329,3 +329,26 @@ def test_first_days_advice_only_while_the_injury_is_acute() -> None:
     assert not any("first 1–3 days" in a for a in old["advice"])
     assert old["advice"][: len(LATER_ADVICE)] == list(LATER_ADVICE)
     assert any(r["id"] == "triage.not_acute" for r in old["rules"])
+
+
+# --- the check-in screen read with the episode's story ---
+
+
+def test_a_check_in_night_ache_on_day_1_after_intervals_is_not_a_stress_fracture_with_the_story() -> None:
+    story = parse_assessment_answers(INTERVALS)
+    screen = TriageAnswers(night_or_rest_pain=True)
+    assert [f.code for f in red_flags(screen)] == ["stress_fracture"], "without the story it is flagged"
+    assert red_flags(screen_with_story(screen, story, days_since_onset=1)) == []
+    later = red_flags(screen_with_story(screen, story, days_since_onset=12))
+    assert [f.code for f in later] == ["stress_fracture"]
+
+
+def test_a_check_in_screen_borrows_medicines_but_never_the_age_rules() -> None:
+    story = parse_assessment_answers({**INTERVALS, "age": 13, "medicines": ["anticoagulant"]})
+    screen = TriageAnswers(calf_bigger_than_other=True)
+    codes_ = {f.code: f.urgency for f in red_flags(screen_with_story(screen, story, days_since_onset=3))}
+    assert codes_ == {"dvt": "urgent", "medicine_related": "urgent"}
+    quiet = red_flags(screen_with_story(TriageAnswers(breathless_or_chest_pain=False), story, days_since_onset=3))
+    assert quiet == [], "a child's or an older runner's age flag is raised at triage, not at every check-in"
+    mine = screen_with_story(TriageAnswers(onset="gradual"), story, days_since_onset=3)
+    assert mine.onset == "gradual", "the screen's own answers are never overwritten"

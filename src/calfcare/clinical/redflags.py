@@ -9,7 +9,7 @@ Safety rules that hold for every function here (REFERENCE.md §3; Zaleski 2017):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from calfcare.clinical.answers import (
@@ -811,6 +811,27 @@ _CHECKS: tuple[Callable[[_Collector], None], ...] = (
     _not_healing,
     _child,
 )
+
+
+#: triage keys a check-in screen may borrow from the episode's assessment (see :func:`screen_with_story`); age is not
+#: among them, so the age rules (clots at 65+, children) are not raised again at every check-in
+STORY_KEYS: tuple[str, ...] = (
+    "onset",
+    "activity_at_onset",
+    "medicines",
+    "diabetes_or_weak_immunity",
+    "previous_stress_fracture",
+    "low_energy_or_missed_periods",
+)
+
+
+def screen_with_story(screen: TriageAnswers, story: TriageAnswers, *, days_since_onset: float) -> TriageAnswers:
+    """A check-in's red-flag screen with the episode's story (how it started, medicines, bone-stress history) and
+    today's day since onset, so that the check-in reads the screen as the triage did: e.g. a night ache on day 1 of
+    an interval-session tear is not a stress fracture, and calf swelling on a blood thinner is urgent. Screen
+    answers are never overwritten."""
+    borrowed = {k: getattr(story, k) for k in STORY_KEYS if getattr(screen, k) is None}
+    return replace(screen, days_since_onset=days_since_onset, **borrowed)
 
 
 def screen_missing(a: TriageAnswers) -> tuple[str, ...]:
