@@ -172,6 +172,13 @@ def test_dark_urine_is_asked_only_after_hard_exertion_or_with_a_statin() -> None
     assert "dark_urine" in moment.items and "dark_urine" not in _asked_keys(steps)
 
 
+@pytest.mark.parametrize("activity", [None, "sprint_or_intervals", "steady_run", "walking_or_daily_life", "hills"])
+def test_the_assessment_path_always_completes_the_screen_it_requires(activity: str | None) -> None:
+    answers, _ = assessment_walk({**GASTROCNEMIUS, "activity_at_onset": activity})
+    parsed = TriageAnswers(**{k: tuple(v) if isinstance(v, list) else v for k, v in answers.items()})
+    assert screen_complete(parsed), activity
+
+
 def test_medicines_are_asked_once_in_the_assessment_and_never_at_a_check_in() -> None:
     _, steps = assessment_walk(GASTROCNEMIUS)
     assert _asked_keys(steps).count("medicines") == 1

@@ -293,9 +293,10 @@ _ASSESSMENT: tuple[tuple[Step, Condition], ...] = (
 )
 
 
-#: checklist items offered only when they matter: dark urine only after hard exertion (a statin asks it apart)
+#: checklist items offered only when they matter: dark urine only after hard exertion or when the activity is not
+#: known (a statin asks it apart), as :func:`calfcare.clinical.answers.urine_matters` requires it
 _EXTRA_ITEMS: dict[str, tuple[tuple[str, Condition], ...]] = {
-    "_moment": (("dark_urine", lambda a: a.get("activity_at_onset") in HARD_EXERTION),),
+    "_moment": (("dark_urine", lambda a: a.get("activity_at_onset") in (*HARD_EXERTION, None)),),
 }
 
 
