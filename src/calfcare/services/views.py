@@ -52,6 +52,28 @@ def find_runner(s: Session, name: str, *, create: bool) -> Runner | None:
     return found
 
 
+def active_episode(s: Session, runner_id: int) -> Episode | None:
+    """The runner's one episode whose plan runs (``open``) or is stopped by a red flag (``referred``): the latest
+    episode if it is one of those, else the latest ``open`` one (reopened after a later one was closed); None when
+    every episode is closed (or a referred one was followed by a new episode)."""
+    episodes = list(s.scalars(select(Episode).where(Episode.runner_id == runner_id).order_by(Episode.id.desc())))
+    if episodes and episodes[0].status in ("open", "referred"):
+        return episodes[0]
+    return next((e for e in episodes if e.status == "open"), None)
+
+
+def current_episode(s: Session, runner_id: int, day: date | None = None) -> Episode | None:
+    """The episode a day belongs to: the active one (:func:`active_episode`) if it had begun by ``day``, else the
+    latest one that had."""
+    ep = active_episode(s, runner_id)
+    if ep is not None and (day is None or ep.onset <= day):
+        return ep
+    query = select(Episode).where(Episode.runner_id == runner_id)
+    if day is not None:
+        query = query.where(Episode.onset <= day)
+    return s.scalar(query.order_by(Episode.id.desc()).limit(1))
+
+
 def checkins_of(s: Session, episode_id: int) -> list[CheckIn]:
     return list(s.scalars(select(CheckIn).where(CheckIn.episode_id == episode_id).order_by(CheckIn.day)))
 
@@ -72,11 +94,10 @@ def _episode_runs(*, db: Database, runner: str, day: date | None = None) -> tupl
         runner_row = find_runner(s, runner, create=False)
         if runner_row is None:
             return None, []
-        onset = s.scalar(
-            select(Episode.onset).where(Episode.runner_id == runner_row.id).order_by(Episode.id.desc()).limit(1)
-        )
-        if onset is None:
+        current = current_episode(s, runner_row.id, day)
+        if current is None:
             return None, []
+        onset = current.onset
         first = onset - timedelta(days=1)
         if day is not None:
             first = min(first, day - timedelta(days=WARNING_DAYS))
@@ -159,9 +180,8 @@ def episode_status(*, db: Database, runner: str) -> str | None:
         runner_row = find_runner(s, runner, create=False)
         if runner_row is None:
             return None
-        return s.scalar(
-            select(Episode.status).where(Episode.runner_id == runner_row.id).order_by(Episode.id.desc()).limit(1)
-        )
+        ep = current_episode(s, runner_row.id)
+        return ep.status if ep is not None else None
 
 
 def episode_dict(ep: Episode, day: date) -> dict[str, Any]:
@@ -172,6 +192,7 @@ def episode_dict(ep: Episode, day: date) -> dict[str, Any]:
         "onset": ep.onset.isoformat(),
         "assessed_on": ep.assessed_on.isoformat(),
         "closed_on": ep.closed_on.isoformat() if ep.closed_on else None,
+        "closed_reason": ep.closed_reason,
         "structure": ep.structure,
         "severity": ep.severity,
         "side": ep.side,
@@ -196,12 +217,7 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
         runner_row = find_runner(s, runner, create=False)
         if runner_row is None:
             return None
-        ep = s.scalar(
-            select(Episode)
-            .where(Episode.runner_id == runner_row.id, Episode.onset <= day)
-            .order_by(Episode.id.desc())
-            .limit(1)
-        )
+        ep = current_episode(s, runner_row.id, day)
         if ep is None or (ep.status == "closed" and ep.closed_on is not None and ep.closed_on < day):
             return None
         rows = [r for r in checkins_of(s, ep.id) if r.day <= day]
@@ -290,9 +306,9 @@ def history(*, db: Database, runner: str) -> dict[str, Any]:
                 select(Assessment).where(Assessment.runner_id == runner_row.id).order_by(Assessment.day, Assessment.id)
             )
         )
-        ep = episodes[-1] if episodes else None
+        ep = current_episode(s, runner_row.id)
         rows = checkins_of(s, ep.id) if ep is not None else []
-        out = {**empty, "assessments": [_assessment_row(a) for a in assessments]}
+        out = {**empty, "assessments": [assessment_row(a) for a in assessments]}
         last = assessments[-1] if assessments else None
         if last is not None and last.disposition != "self_care" and last.episode_id is None:
             flags = [f for f in _doc(last.result).get("red_flags", []) if isinstance(f, dict)]
@@ -310,11 +326,11 @@ def history(*, db: Database, runner: str) -> dict[str, Any]:
         out["pain_series"] = [
             {"date": r.day.isoformat(), **{k: (r.answers or {}).get(k) for k in SERIES_KEYS}} for r in rows
         ]
-        out["earlier_episodes"] = [episode_dict(e, e.closed_on or e.assessed_on) for e in episodes[:-1]]
+        out["earlier_episodes"] = [episode_dict(e, e.closed_on or e.assessed_on) for e in episodes if e.id != ep.id]
         return out
 
 
-def _assessment_row(a: Assessment) -> dict[str, Any]:
+def assessment_row(a: Assessment) -> dict[str, Any]:
     res = _doc(a.result)
     return {
         "date": a.day.isoformat(),
@@ -324,6 +340,8 @@ def _assessment_row(a: Assessment) -> dict[str, Any]:
         "severity": (res.get("severity") or {}).get("estimate"),
         "return_to_run_days": (res.get("severity") or {}).get("return_to_run_days"),
         "red_flags": [f.get("code") for f in res.get("red_flags", []) if isinstance(f, dict)],
+        # ``calfcare assess --again``: the answers of an earlier assessment re-run on this day with the files then
+        "again_on": _doc(res.get("again")).get("on"),
     }
 
 
