@@ -243,6 +243,10 @@ def show_history(console: Console, hist: dict[str, Any]) -> None:
     ep = hist.get("episode")
     referral = hist.get("referral") or {}
     if ep is None and not referral:
+        if hist.get("assessments"):  # assessed, but nothing that opened a plan (e.g. not a calf strain)
+            console.print(f"No rehab episode for runner {hist.get('runner')!r}; assessments so far:")
+            _assessment_lines(console, hist.get("assessments") or ())
+            return
         console.print(f"No episodes recorded for runner {hist.get('runner')!r}. Start with `calfcare assess`.")
         return
     if referral:  # a stopped plan: where to go before anything else
@@ -286,10 +290,10 @@ def show_history(console: Console, hist: dict[str, Any]) -> None:
 
 def _assessment_lines(console: Console, assessments: Sequence[dict[str, Any]]) -> None:
     for a in assessments:
-        flags = f", red flags: {', '.join(a['red_flags'])}" if a.get("red_flags") else ""
-        console.print(
-            Text(f"  assessed {a['date']}: {a['disposition']}, {a.get('structure')}, {a.get('severity')}{flags}")
-        )
+        found = [_word(a[k]) for k in ("disposition", "structure", "severity") if a.get(k)]
+        flags = f", red flags: {', '.join(_word(c) for c in a['red_flags'])}" if a.get("red_flags") else ""
+        again = f" (run again on {a['again_on']} with your imported files)" if a.get("again_on") else ""
+        console.print(Text(f"  assessed {a['date']}: {', '.join(found)}{flags}{again}"))
 
 
 _BARS = "▁▂▃▄▅▆▇█"
@@ -371,3 +375,71 @@ def _bullets(console: Console, title: str, items: Any) -> None:
 def _notes(console: Console, notes: Any) -> None:
     for n in notes or ():
         console.print(Text(f"Note: {n}", style="italic"))
+
+
+def show_episode_list(console: Console, data: dict[str, Any]) -> None:
+    """``calfcare episode list``: one row per episode, the active one marked."""
+    episodes = list(data.get("episodes") or ())
+    if not episodes:
+        console.print(f"No episodes recorded for runner {data.get('runner')!r}. Start with `calfcare assess`.")
+        return
+    table = Table(title="Episodes", title_justify="left")
+    for name, justify in (("#", "right"), ("status", "left"), ("calf", "left"), ("onset", "left")):
+        table.add_column(name, justify=justify, no_wrap=name != "calf")  # type: ignore[arg-type]
+    table.add_column("phase")
+    table.add_column("check-ins", justify="right")
+    table.add_column("closed", ratio=1)
+    for e in episodes:
+        mark = " *" if e.get("id") == data.get("active") else ""
+        calf = " ".join(_word(e.get(k)) for k in ("side", "structure") if e.get(k))
+        closed = f"{e['closed_on']}: {e.get('closed_reason') or ''}" if e.get("closed_on") else ""
+        table.add_row(
+            f"{e.get('id')}{mark}",
+            str(e.get("status")),
+            f"{calf}, {e.get('severity') or 'severity not clear'}",
+            str(e.get("onset")),
+            _word(e.get("phase")),
+            str(e.get("checkins", 0)),
+            closed,
+        )
+    console.print(table)
+    if data.get("active"):
+        console.print(Text("* the current episode: check-ins and `calfcare today` use it", style="dim"))
+
+
+def show_episode(console: Console, data: dict[str, Any]) -> None:
+    """``calfcare episode show``: the episode, then its assessments and check-ins."""
+    ep = data.get("episode") or {}
+    calf = " ".join(_word(ep.get(k)) for k in ("side", "structure") if ep.get(k))
+    console.print(
+        Text.assemble(
+            (f"Episode {ep.get('id')}: ", "bold"),
+            f"{calf or 'calf'}, {ep.get('severity') or 'severity not clear'}, onset {ep.get('onset')}, ",
+            f"status {ep.get('status')}, phase {_word(ep.get('phase'))}",
+        )
+    )
+    if ep.get("closed_on"):
+        console.print(Text(f"Closed {ep['closed_on']}: {ep.get('closed_reason') or 'no reason given'}"))
+    _assessment_lines(console, data.get("assessments") or ())
+    rows = data.get("checkins") or []
+    if not rows:
+        console.print("No check-ins yet.")
+        return
+    table = Table(title="Check-ins", title_justify="left")
+    table.add_column("date", no_wrap=True)
+    table.add_column("decision")
+    table.add_column("phase")
+    for r in rows:
+        label, style = _DECISIONS.get(str(r.get("decision")), (str(r.get("decision")), ""))
+        table.add_row(str(r.get("date")), Text(label, style=style), _word(r.get("phase")))
+    console.print(table)
+
+
+def show_episode_change(console: Console, data: dict[str, Any]) -> None:
+    """``calfcare episode close | reopen`` and ``calfcare checkin --delete``: what was done, in a sentence or two."""
+    for note in data.get("notes") or ():
+        console.print(Text(str(note)))
+
+
+def _word(value: object) -> str:
+    return "-" if value is None else str(value).replace("_", " ")

@@ -51,7 +51,10 @@ from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
 __all__ = [
     "AssessOutcome",
     "CheckinOutcome",
+    "DeleteOutcome",
     "assess",
+    "assess_again",
+    "delete_checkin",
     "episode_status",
     "history",
     "record_checkin",
