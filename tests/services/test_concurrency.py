@@ -32,16 +32,21 @@ def _checkin_worker(url: str, i: int, barrier: Any, errors: Any) -> None:
         db.dispose()
 
 
-def _assess_worker(url: str, runner: str, barrier: Any, errors: Any) -> None:
-    db = open_database(url, migrate=False)
+def _assess_worker(url: str, runner: str, fresh: bool, barrier: Any, errors: Any) -> None:
+    db: Database | None = None
     try:
-        barrier.wait(timeout=60)
+        if fresh:  # the very first use: every process creates the schema at the same moment too
+            barrier.wait(timeout=60)
+        db = open_database(url)
+        if not fresh:
+            barrier.wait(timeout=60)
         assess(db=db, runner=runner, answers=SOLEUS, day=DAY0)
     except BaseException as exc:
         errors.put(f"assess: {type(exc).__name__}: {exc}")
         raise
     finally:
-        db.dispose()
+        if db is not None:
+            db.dispose()
 
 
 def _run_at_once(target: Any, argsets: list[tuple[Any, ...]]) -> list[str]:
@@ -81,11 +86,22 @@ def test_concurrent_checkins_from_several_processes_equal_a_sequential_replay(db
 
 
 def test_two_processes_using_a_new_runner_at_once_both_succeed(db: Database, db_url: str) -> None:
-    errors = _run_at_once(_assess_worker, [(db_url, "newcomer"), (db_url, "newcomer"), (db_url, "newcomer")])
+    errors = _run_at_once(_assess_worker, [(db_url, "newcomer", False)] * 3)
     assert errors == []
     with db.session() as s:
         assert len(s.scalars(select(Runner).where(Runner.name == "newcomer")).all()) == 1
         assert len(s.scalars(select(Episode)).all()) == 1, "one injury, one episode: the others re-graded it"
+
+
+def test_processes_first_using_a_fresh_database_at_once_all_succeed(db_url: str) -> None:
+    errors = _run_at_once(_assess_worker, [(db_url, "first", True)] * 3)
+    assert errors == []
+    db = open_database(db_url)
+    try:
+        with db.session() as s:
+            assert len(s.scalars(select(Runner)).all()) == 1 and len(s.scalars(select(Episode)).all()) == 1
+    finally:
+        db.dispose()
 
 
 def test_a_runner_session_holds_the_sqlite_write_lock_from_its_start(sqlite_url: str) -> None:
