@@ -193,6 +193,7 @@ def show_today(console: Console, plan: dict[str, Any]) -> None:
     if gate and gate.get("criteria"):
         console.print(_gate_table(gate))
     _bullets(console, "Watch out", plan.get("warnings"))
+    _early_runs(console, plan)
     console.print(Text(DISCLAIMER, style="dim"))
 
 
@@ -203,16 +204,52 @@ def _items_table(items: Sequence[dict[str, Any]]) -> Group:
     table.add_column("exercise")
     table.add_column("for")
     table.add_column("dose")
+    table.add_column("how often")
     how: list[Text] = []
     for n, it in enumerate(items, 1):
-        dose = f"{it.get('sets', '')} × {it.get('reps', '')}" if it.get("sets") else str(it.get("reps") or "")
-        if it.get("hold_s"):
-            dose += f", hold {it['hold_s']} s"
-        table.add_row(str(n), str(it.get("name", "")), str(it.get("target", "")).replace("_", " "), dose)
+        table.add_row(
+            str(n), str(it.get("name", "")), str(it.get("target", "")).replace("_", " "), dose(it), how_often(it)
+        )
         parts = [str(p) for p in (it.get("load"), it.get("tempo")) if p]
         cues = list(it.get("cues") or ())[:1]
         how.append(Text(f"  {n}. " + "; ".join([*parts, *map(str, cues)]), style="dim"))
     return Group(table, Text("How:", style="bold"), *how)
+
+
+def dose(item: dict[str, Any]) -> str:
+    """How much of an exercise: minutes for a timed one (a walk), else sets × reps (and the hold)."""
+    if item.get("minutes"):
+        return f"{item['minutes']} min"
+    out = f"{item.get('sets', '')} × {item.get('reps', '')}" if item.get("sets") else str(item.get("reps") or "")
+    if item.get("hold_s"):
+        out += f", hold {item['hold_s']} s"
+    return out
+
+
+def how_often(item: dict[str, Any]) -> str:
+    """How often an exercise is done: times a day and days a week ("3× a day, every day"; "once a day, 5 days a
+    week")."""
+    per_day, per_week = item.get("per_day"), item.get("per_week")
+    day = "" if not per_day else ("once a day" if per_day == 1 else f"{per_day}× a day")
+    week = "" if not per_week else ("every day" if per_week >= 7 else f"{per_week} days a week")
+    return ", ".join(p for p in (day, week) if p)
+
+
+def _early_runs(console: Console, plan: dict[str, Any]) -> None:
+    """Runs done while running was not allowed yet, and what to tell about the ones no check-in covers."""
+    early = list(plan.get("runs_before_running_allowed") or ())
+    if not early:
+        return
+    console.print(Text("Runs while running was not allowed yet:", style="bold dark_orange"))
+    for r in early:
+        km = f"{r['distance_km']:g} km, " if r.get("distance_km") else ""
+        when = "plan stopped" if r.get("stopped") else f"{_word(r.get('phase'))} phase"
+        told = "" if r.get("checked_in") else " — no check-in yet"
+        console.print(Text(f"  • {r['date']}: {km}{r.get('minutes', 0):g} min ({when}){told}"))
+    for ask in plan.get("ask_about_runs") or ():
+        console.print(Text(f"Please tell us about {ask['date']} ({ask['how']}):", style="bold"))
+        for question in ask.get("questions") or ():
+            console.print(Text(f"  • {question}"))
 
 
 def _run_text(run: dict[str, Any]) -> Text:

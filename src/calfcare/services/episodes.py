@@ -32,7 +32,9 @@ from calfcare.errors import Conflict, InvalidInput, NotFound
 from calfcare.services.replay import Replay, checkin_values, replay
 from calfcare.services.views import (
     active_episode,
+    ask_about_run,
     current_episode,
+    early_runs,
     episode_dict,
     episode_status,
     find_runner,
@@ -58,6 +60,7 @@ __all__ = [
     "episode_status",
     "history",
     "record_checkin",
+    "runs_to_ask_about",
     "stopping_assessment",
     "today",
 ]
@@ -106,13 +109,22 @@ class CheckinOutcome:
     replaced: bool
     episode: dict[str, Any]
     notes: tuple[str, ...]
+    #: runs imported for days before running was allowed that no check-in covers yet: what to ask about each
+    #: (:func:`calfcare.services.views.ask_about_run`)
+    ask_about_runs: tuple[dict[str, Any], ...] = ()
 
     @property
     def decision(self) -> str:
         return str(self.result["decision"])
 
     def to_contract(self) -> dict[str, Any]:
-        return {**self.result, "replaced": self.replaced, "episode": self.episode, "notes": list(self.notes)}
+        return {
+            **self.result,
+            "replaced": self.replaced,
+            "episode": self.episode,
+            "notes": list(self.notes),
+            "ask_about_runs": list(self.ask_about_runs),
+        }
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -544,7 +556,23 @@ def record_checkin(
         result = dict(row.result)
         if done.referral is not None:  # the plan is stopped: the flags that stopped it, even on a quiet day
             result["referral"] = where_to_go(done.referral)
-        return CheckinOutcome(result=result, replaced=day in before, episode=episode_dict(ep, day), notes=tuple(notes))
+        ask = tuple(ask_about_run(r) for r in early_runs(done, runs, done.rows, day) if not r["checked_in"])
+        if ask:
+            notes.append(
+                f"You ran on {len(ask)} other day{'s' if len(ask) > 1 else ''} before running was allowed "
+                f"({', '.join(a['date'] for a in ask)}) with no check-in: how did the calf feel? "
+                "`calfcare checkin --date DAY` for each."
+            )
+        return CheckinOutcome(
+            result=result, replaced=day in before, episode=episode_dict(ep, day), notes=tuple(notes), ask_about_runs=ask
+        )
+
+
+def runs_to_ask_about(*, db: Database, runner: str, day: date) -> list[dict[str, Any]]:
+    """The questions to ask before a check-in about runs done while running was not allowed yet and not told about in
+    a check-in (for the questionnaire: each with ``date``, ``keys``, ``questions``); [] when there are none."""
+    plan = today(db=db, runner=runner, day=day)
+    return list(plan.get("ask_about_runs") or []) if plan is not None else []
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ was), then asks :func:`calfcare.clinical.today.build_today`. A stopped plan (a r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -22,9 +23,10 @@ from calfcare.analytics.warnings import (
     recent_easy_pace,
     today_warnings,
 )
+from calfcare.clinical.findings import BEFORE_RUNNING, R_TOO_EARLY
 from calfcare.clinical.progression import EpisodeFacts, PlanState
 from calfcare.clinical.today import build_today
-from calfcare.services.replay import Stop, episode_facts, replay
+from calfcare.services.replay import Replay, Stop, episode_facts, replay
 from calfcare.store import Database
 from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
 
@@ -241,6 +243,11 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
                 ]
                 plan["warnings"] = [*texts, *plan["warnings"]]
                 plan = {"red_flags": standing, **plan}
+        early = early_runs(done, runs, rows, day)
+        plan["runs_before_running_allowed"] = early
+        plan["ask_about_runs"] = [ask_about_run(r) for r in early if not r["checked_in"]]
+        if early:
+            plan["warnings"] = [_early_runs_warning(early), *(plan.get("warnings") or [])]
         if rows:
             last = done.results[-1]
             plan["last_checkin"] = {"date": rows[-1].day.isoformat(), "decision": last.get("decision")}
@@ -252,6 +259,72 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
             plan["warnings"] = [*where["where_to_go"], *(plan.get("warnings") or [])]
             plan = {"status": plan.pop("status"), "referral": plan.pop("referral"), **plan}
         return plan
+
+
+def early_runs(done: Replay, runs: Sequence[RunDay], rows: Sequence[CheckIn], day: date) -> list[dict[str, Any]]:
+    """The imported runs (up to ``day``) on days when the plan did not allow running yet (a phase before return to
+    run, or the plan stopped by a red flag), one entry per day: date, km, minutes, the phase then, and whether a
+    check-in was entered for that day (``checked_in``: the runner has told how it went)."""
+    checked = {r.day for r in rows}
+    by_day: dict[date, list[RunDay]] = {}
+    for run in runs:
+        if run.day <= day:
+            by_day.setdefault(run.day, []).append(run)
+    out = []
+    for d in sorted(by_day):
+        phase, stopped = done.plan_on(d)
+        if phase not in BEFORE_RUNNING and not stopped:
+            continue
+        out.append(
+            {
+                "date": d.isoformat(),
+                "distance_km": round(sum(r.distance_km for r in by_day[d]), 2),
+                "minutes": round(sum(r.duration_min for r in by_day[d]), 1),
+                "phase": phase,
+                "stopped": stopped,
+                "checked_in": d in checked,
+            }
+        )
+    return out
+
+
+#: the check-in keys that say how a run felt
+RUN_QUESTION_KEYS = ("pain_during_session", "pain_after_session", "morning_pain")
+
+
+def ask_about_run(run: dict[str, Any]) -> dict[str, Any]:
+    """The questions to ask about one run done before running was allowed (a hook for the questionnaire: ``keys``
+    are the check-in answers, for the check-in of ``date``, ``session_kind`` ``run``)."""
+    d = str(run["date"])
+    return {
+        "date": d,
+        "keys": list(RUN_QUESTION_KEYS),
+        "session_kind": "run",
+        "questions": [
+            f"How much did the calf hurt during your run on {d} (0–10)?",
+            "And after it, that evening (0–10)?",
+            "How was it on getting up the next morning (0–10)?",
+        ],
+        "how": f"answer them in the check-in for that day: `calfcare checkin --date {d}`",
+    }
+
+
+def _early_runs_warning(early: Sequence[dict[str, Any]]) -> str:
+    n = len(early)
+    days = ", ".join(str(r["date"]) for r in early[-5:]) + (" …" if n > 5 else "")
+    ask = [r for r in early if not r["checked_in"]]
+    tell = (
+        f" Tell us how {'they' if len(ask) > 1 else 'it'} felt: `calfcare checkin --date DAY` for "
+        + ", ".join(str(r["date"]) for r in ask[-3:])
+        + "."
+        if ask
+        else ""
+    )
+    return (
+        f"You ran on {n} day{'s' if n > 1 else ''} when running was not allowed yet ({days}): running before the "
+        "start-running criteria are met risks a re-injury and does not count towards the plan (rule: "
+        f"{R_TOO_EARLY.id}).{tell}"
+    )
 
 
 def _load_warnings(
