@@ -141,6 +141,24 @@ def test_assess_again_reuses_the_stored_answers_with_the_files_imported_since(db
     assert ep.onset == DAY0 - timedelta(days=2) and ep.context["start_phase"] == first.result["start_phase"]
 
 
+def test_assess_again_reruns_the_answers_that_graded_the_episode_not_a_later_kept_one(db: Database) -> None:
+    first = assess(db=db, runner="ana", answers=SOLEUS, day=DAY0)
+    kept = {**SOLEUS, "days_since_onset": 14.5, "single_leg_heel_raises_injured": 24, "pain_walking": 0}
+    assess(db=db, runner="ana", answers=kept, day=DAY0 + timedelta(days=12))
+    again = assess_again(db=db, runner="ana", day=DAY0 + timedelta(days=13))
+    assert again.result["severity"]["estimate"] == first.result["severity"]["estimate"]
+    with db.session() as s:
+        a1, _a2, a3 = s.scalars(select(Assessment).order_by(Assessment.id)).all()
+    assert a3.answers == a1.answers and a3.result["again"]["of"] == a1.id
+
+
+def test_a_checkin_after_the_runner_closed_the_episode_points_to_reopen(db: Database) -> None:
+    assess(db=db, runner="ana", answers=SOLEUS, day=DAY0)
+    close_episode(db=db, runner="ana", episode_id=None, reason=None, day=DAY0)
+    with pytest.raises(Conflict, match="episode reopen 1"):
+        record_checkin(db=db, runner="ana", answers=good_day(1), day=DAY0 + timedelta(days=1))
+
+
 def test_assess_again_without_an_open_episode_is_a_conflict(db: Database) -> None:
     with pytest.raises(Conflict, match="no open episode to assess again"):
         assess_again(db=db, runner="ana", day=DAY0)

@@ -274,9 +274,13 @@ def assess_again(*, db: Database, runner: str, day: date, today_is: date | None 
         ep = active_episode(s, runner_row.id) if runner_row is not None else None
         if ep is None or ep.id != episode_id or runner_row is None:
             raise Conflict(f"runner {runner!r}: the open episode changed meanwhile; try again. Nothing was stored.")
-        last = s.scalar(
+        last = s.scalar(  # the latest assessment that graded the episode (not one kept after its first days)
             select(Assessment)
-            .where(Assessment.episode_id == ep.id, Assessment.disposition.notin_(STOPS))
+            .where(
+                Assessment.episode_id == ep.id,
+                Assessment.disposition.notin_(STOPS),
+                Assessment.day <= ep.assessed_on,
+            )
             .order_by(Assessment.day.desc(), Assessment.id.desc())
             .limit(1)
         )
@@ -701,6 +705,12 @@ def _no_episode_message(s: Session, runner_row: Runner | None, name: str) -> str
     if runner_row is not None:
         latest = s.scalar(
             select(Episode).where(Episode.runner_id == runner_row.id).order_by(Episode.id.desc()).limit(1)
+        )
+    if latest is not None and latest.status == "closed" and latest.closed_reason not in (None, COMPLETED):
+        return (
+            f"runner {name!r} has no open episode: episode {latest.id} was closed on {latest.closed_on} "
+            f"({latest.closed_reason}). `calfcare episode reopen {latest.id}` carries on with it; for a new injury, "
+            "`calfcare assess`. Nothing was stored."
         )
     if latest is not None and latest.status == "closed" and latest.closed_on is not None:
         return (
