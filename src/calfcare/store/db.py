@@ -38,20 +38,39 @@ IMMEDIATE = "calfcare_sqlite_immediate"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # SQLAlchemy emits BEGIN itself (_sqlite_begin): the driver's own deferred transactions cannot take the write
-    # lock up front, so two writers that both read first would fail ("database is locked") instead of waiting.
-    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA busy_timeout=30000")  # first: wait for another writer rather than fail
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the importer; survives kill -9
+    _wal(cur)
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
 
+def _wal(cur: Any, *, tries: int = 100) -> None:
+    """WAL mode (readers never block the importer; survives kill -9). It is kept in the file, so it is set once;
+    switching needs the file to itself, and SQLite refuses that at once (no busy wait) while another process opening
+    the same new file holds a lock: then it tries again, briefly."""
+    import sqlite3
+    import time
+
+    for attempt in range(tries):
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_begin(conn: Any) -> None:
-    immediate = conn.get_execution_options().get(IMMEDIATE, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    """A writer's transaction takes the write lock at its start. The driver's own transactions begin at the first
+    write, so two writers that both read first would fail ("database is locked") instead of waiting their turn; the
+    driver does not begin another while this one is open, and commits it as its own. Other units keep the driver's
+    behaviour (reads outside a transaction, a deferred BEGIN before the first write)."""
+    if conn.get_execution_options().get(IMMEDIATE, False):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(url: str) -> Any:
