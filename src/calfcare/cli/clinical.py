@@ -33,6 +33,7 @@ from calfcare.clinical.redflags import red_flags
 from calfcare.clinical.return_to_run import prevention_routine
 from calfcare.contracts.assessment import assessment_answers_schema, load_answers_file, parse_assessment_answers
 from calfcare.contracts.checkin import checkin_answers_schema, load_checkin_file
+from calfcare.errors import InvalidInput
 from calfcare.services import episodes
 
 AnswersOpt = Annotated[
@@ -40,6 +41,23 @@ AnswersOpt = Annotated[
     typer.Option("--answers", help="A JSON file of answers (see --schema). Without it, you are asked the questions."),
 ]
 SchemaOpt = Annotated[bool, typer.Option("--schema", help="Print the JSON Schema of the answers file and exit.")]
+AgainOpt = Annotated[
+    bool,
+    typer.Option(
+        "--again",
+        help="Run your open episode's latest assessment again with the answers you gave (nothing is asked), using "
+        "the training files imported since: the structure evidence and the return-to-run sizing are updated.",
+    ),
+]
+DeleteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--delete",
+        help="Delete the check-in of this day (YYYY-MM-DD) and replay the plan without it.",
+        show_default=False,
+        metavar="DATE",
+    ),
+]
 
 
 def _emergency(answers: dict[str, Any]) -> bool:
@@ -88,10 +106,17 @@ def assess(
     date_: DateOpt = None,
     runner: RunnerOpt = None,
     schema: SchemaOpt = False,
+    again: AgainOpt = False,
 ) -> None:
     """Triage a calf problem (red flags first), estimate structure and severity, and start a rehab episode."""
     day = _start(json_out, schema, assessment_answers_schema, date_)
     if day is None:
+        return
+    if again:
+        if answers is not None:
+            raise InvalidInput("--again reuses your stored answers: leave out --answers (or drop --again)")
+        outcome = episodes.assess_again(db=open_store(), runner=runner_name(runner), day=day)
+        _show(outcome.to_contract(), json_out, views.show_assessment)
         return
     data: TriageAnswers | dict[str, Any]
     if answers is not None:
@@ -109,12 +134,19 @@ def checkin(
     date_: DateOpt = None,
     runner: RunnerOpt = None,
     schema: SchemaOpt = False,
+    delete: DeleteOpt = None,
 ) -> None:
     """Record today's check-in (how the calf feels, what you did); the plan progresses, holds, steps back or stops."""
     day = _start(json_out, schema, checkin_answers_schema, date_)
     if day is None:
         return
     db, name = open_store(), runner_name(runner)
+    if delete is not None:
+        if answers is not None or date_ is not None:
+            raise InvalidInput("--delete DATE deletes that day's check-in: leave out --answers and --date")
+        gone = episodes.delete_checkin(db=db, runner=name, day=parse_day(delete, field="--delete"))
+        _show(gone.to_contract(), json_out, views.show_episode_change)
+        return
     data: CheckInAnswers | dict[str, Any]
     if answers is not None:
         data = load_checkin_file(answers)

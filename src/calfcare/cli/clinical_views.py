@@ -195,6 +195,7 @@ def show_today(console: Console, plan: dict[str, Any]) -> None:
     if gate and gate.get("criteria"):
         console.print(_gate_table(gate))
     _bullets(console, "Watch out", plan.get("warnings"))
+    _early_runs(console, plan)
     console.print(Text(DISCLAIMER, style="dim"))
 
 
@@ -205,16 +206,52 @@ def _items_table(items: Sequence[dict[str, Any]]) -> Group:
     table.add_column("exercise")
     table.add_column("for")
     table.add_column("dose")
+    table.add_column("how often")
     how: list[Text] = []
     for n, it in enumerate(items, 1):
-        dose = f"{it.get('sets', '')} × {it.get('reps', '')}" if it.get("sets") else str(it.get("reps") or "")
-        if it.get("hold_s"):
-            dose += f", hold {it['hold_s']} s"
-        table.add_row(str(n), str(it.get("name", "")), str(it.get("target", "")).replace("_", " "), dose)
+        table.add_row(
+            str(n), str(it.get("name", "")), str(it.get("target", "")).replace("_", " "), dose(it), how_often(it)
+        )
         parts = [str(p) for p in (it.get("load"), it.get("tempo")) if p]
         cues = list(it.get("cues") or ())[:1]
         how.append(Text(f"  {n}. " + "; ".join([*parts, *map(str, cues)]), style="dim"))
     return Group(table, Text("How:", style="bold"), *how)
+
+
+def dose(item: dict[str, Any]) -> str:
+    """How much of an exercise: minutes for a timed one (a walk), else sets × reps (and the hold)."""
+    if item.get("minutes"):
+        return f"{item['minutes']} min"
+    out = f"{item.get('sets', '')} × {item.get('reps', '')}" if item.get("sets") else str(item.get("reps") or "")
+    if item.get("hold_s"):
+        out += f", hold {item['hold_s']} s"
+    return out
+
+
+def how_often(item: dict[str, Any]) -> str:
+    """How often an exercise is done: times a day and days a week ("3× a day, every day"; "once a day, 5 days a
+    week")."""
+    per_day, per_week = item.get("per_day"), item.get("per_week")
+    day = "" if not per_day else ("once a day" if per_day == 1 else f"{per_day}× a day")
+    week = "" if not per_week else ("every day" if per_week >= 7 else f"{per_week} days a week")
+    return ", ".join(p for p in (day, week) if p)
+
+
+def _early_runs(console: Console, plan: dict[str, Any]) -> None:
+    """Runs done while running was not allowed yet, and what to tell about the ones no check-in covers."""
+    early = list(plan.get("runs_before_running_allowed") or ())
+    if not early:
+        return
+    console.print(Text("Runs while running was not allowed yet:", style="bold dark_orange"))
+    for r in early:
+        km = f"{r['distance_km']:g} km, " if r.get("distance_km") else ""
+        when = "plan stopped" if r.get("stopped") else f"{_word(r.get('phase'))} phase"
+        told = "" if r.get("checked_in") else " — no check-in yet"
+        console.print(Text(f"  • {r['date']}: {km}{r.get('minutes', 0):g} min ({when}){told}"))
+    for ask in plan.get("ask_about_runs") or ():
+        console.print(Text(f"Please tell us about {ask['date']} ({ask['how']}):", style="bold"))
+        for question in ask.get("questions") or ():
+            console.print(Text(f"  • {question}"))
 
 
 def _run_text(run: dict[str, Any]) -> Text:
@@ -245,6 +282,10 @@ def show_history(console: Console, hist: dict[str, Any]) -> None:
     ep = hist.get("episode")
     referral = hist.get("referral") or {}
     if ep is None and not referral:
+        if hist.get("assessments"):  # assessed, but nothing that opened a plan (e.g. not a calf strain)
+            console.print(f"No rehab episode for runner {hist.get('runner')!r}; assessments so far:")
+            _assessment_lines(console, hist.get("assessments") or ())
+            return
         console.print(f"No episodes recorded for runner {hist.get('runner')!r}. Start with `calfcare assess`.")
         return
     if referral:  # a stopped plan: where to go before anything else
@@ -288,10 +329,10 @@ def show_history(console: Console, hist: dict[str, Any]) -> None:
 
 def _assessment_lines(console: Console, assessments: Sequence[dict[str, Any]]) -> None:
     for a in assessments:
-        flags = f", red flags: {', '.join(a['red_flags'])}" if a.get("red_flags") else ""
-        console.print(
-            Text(f"  assessed {a['date']}: {a['disposition']}, {a.get('structure')}, {a.get('severity')}{flags}")
-        )
+        found = [_word(a[k]) for k in ("disposition", "structure", "severity") if a.get(k)]
+        flags = f", red flags: {', '.join(_word(c) for c in a['red_flags'])}" if a.get("red_flags") else ""
+        again = f" (run again on {a['again_on']} with your imported files)" if a.get("again_on") else ""
+        console.print(Text(f"  assessed {a['date']}: {', '.join(found)}{flags}{again}"))
 
 
 _BARS = "▁▂▃▄▅▆▇█"
@@ -373,3 +414,71 @@ def _bullets(console: Console, title: str, items: Any) -> None:
 def _notes(console: Console, notes: Any) -> None:
     for n in notes or ():
         console.print(Text(f"Note: {n}", style="italic"))
+
+
+def show_episode_list(console: Console, data: dict[str, Any]) -> None:
+    """``calfcare episode list``: one row per episode, the active one marked."""
+    episodes = list(data.get("episodes") or ())
+    if not episodes:
+        console.print(f"No episodes recorded for runner {data.get('runner')!r}. Start with `calfcare assess`.")
+        return
+    table = Table(title="Episodes", title_justify="left")
+    for name, justify in (("#", "right"), ("status", "left"), ("calf", "left"), ("onset", "left")):
+        table.add_column(name, justify=justify, no_wrap=name != "calf")  # type: ignore[arg-type]
+    table.add_column("phase")
+    table.add_column("check-ins", justify="right")
+    table.add_column("closed", ratio=1)
+    for e in episodes:
+        mark = " *" if e.get("id") == data.get("active") else ""
+        calf = " ".join(_word(e.get(k)) for k in ("side", "structure") if e.get(k))
+        closed = f"{e['closed_on']}: {e.get('closed_reason') or ''}" if e.get("closed_on") else ""
+        table.add_row(
+            f"{e.get('id')}{mark}",
+            str(e.get("status")),
+            f"{calf}, {e.get('severity') or 'severity not clear'}",
+            str(e.get("onset")),
+            _word(e.get("phase")),
+            str(e.get("checkins", 0)),
+            closed,
+        )
+    console.print(table)
+    if data.get("active"):
+        console.print(Text("* the current episode: check-ins and `calfcare today` use it", style="dim"))
+
+
+def show_episode(console: Console, data: dict[str, Any]) -> None:
+    """``calfcare episode show``: the episode, then its assessments and check-ins."""
+    ep = data.get("episode") or {}
+    calf = " ".join(_word(ep.get(k)) for k in ("side", "structure") if ep.get(k))
+    console.print(
+        Text.assemble(
+            (f"Episode {ep.get('id')}: ", "bold"),
+            f"{calf or 'calf'}, {ep.get('severity') or 'severity not clear'}, onset {ep.get('onset')}, ",
+            f"status {ep.get('status')}, phase {_word(ep.get('phase'))}",
+        )
+    )
+    if ep.get("closed_on"):
+        console.print(Text(f"Closed {ep['closed_on']}: {ep.get('closed_reason') or 'no reason given'}"))
+    _assessment_lines(console, data.get("assessments") or ())
+    rows = data.get("checkins") or []
+    if not rows:
+        console.print("No check-ins yet.")
+        return
+    table = Table(title="Check-ins", title_justify="left")
+    table.add_column("date", no_wrap=True)
+    table.add_column("decision")
+    table.add_column("phase")
+    for r in rows:
+        label, style = _DECISIONS.get(str(r.get("decision")), (str(r.get("decision")), ""))
+        table.add_row(str(r.get("date")), Text(label, style=style), _word(r.get("phase")))
+    console.print(table)
+
+
+def show_episode_change(console: Console, data: dict[str, Any]) -> None:
+    """``calfcare episode close | reopen`` and ``calfcare checkin --delete``: what was done, in a sentence or two."""
+    for note in data.get("notes") or ():
+        console.print(Text(str(note)))
+
+
+def _word(value: object) -> str:
+    return "-" if value is None else str(value).replace("_", " ")

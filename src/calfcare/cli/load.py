@@ -118,12 +118,13 @@ def _plan_sizing(baseline: dict[str, Any], used: dict[str, Any] | None) -> str:
         return "The return-to-run plan is sized from it."
     if used is None or used.get("source") != "files":
         return (
-            "Your plan was set up before these runs were in the files, so it is not sized from them: assess again "
-            "(calfcare assess) to size the return to running from your own running."
+            "Your plan was set up before these runs were in the files, so it is not sized from them: "
+            "`calfcare assess --again` sizes the return to running from your own running (it reuses your answers; "
+            "nothing is asked again)."
         )
     return (
         f"Your plan was sized from the files as they were at the assessment ({used.get('weekly_km')} km/week): "
-        "assess again (calfcare assess) to use this baseline."
+        "`calfcare assess --again` uses this baseline (it reuses your answers; nothing is asked again)."
     )
 
 

@@ -111,6 +111,7 @@ class Dosage:
     load: str
     per_day: int
     per_week: int
+    minutes: int | None = None  # a timed exercise (a walk): its duration; sets × reps do not apply
 
 
 @dataclass(frozen=True)

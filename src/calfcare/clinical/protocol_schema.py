@@ -119,6 +119,7 @@ _EXERCISE_KEYS = (
     "load",
     "per_day",
     "per_week",
+    "minutes",
     "progression",
     "regression",
     "cues",
@@ -144,6 +145,7 @@ def _exercises(path: Path) -> dict[str, Exercise]:
             e.text("load"),
             e.whole("per_day", low=1, high=6),
             e.whole("per_week", low=1, high=7),
+            e.whole("minutes", low=1, high=180) if "minutes" in raw else None,
         )
         out[ex_id] = Exercise(
             id=ex_id,

@@ -77,6 +77,9 @@ class Item:
         }
         if d.hold_s:
             out["hold_s"] = d.hold_s
+        if d.minutes is not None:  # a timed exercise (a walk): minutes, not sets × reps
+            out["minutes"] = d.minutes
+        out["category"] = ex.category
         out.update(per_day=d.per_day, per_week=self.per_week, avoid=list(ex.avoid), evidence=ex.evidence)
         if self.emphasis:
             out["emphasis"] = "extra set for the likely injured muscle"

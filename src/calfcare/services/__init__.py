@@ -5,10 +5,22 @@ from calfcare.services.episodes import (
     AssessOutcome,
     CheckinOutcome,
     assess,
+    assess_again,
+    delete_checkin,
     episode_status,
     history,
     record_checkin,
     today,
 )
 
-__all__ = ["AssessOutcome", "CheckinOutcome", "assess", "episode_status", "history", "record_checkin", "today"]
+__all__ = [
+    "AssessOutcome",
+    "CheckinOutcome",
+    "assess",
+    "assess_again",
+    "delete_checkin",
+    "episode_status",
+    "history",
+    "record_checkin",
+    "today",
+]

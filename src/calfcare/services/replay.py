@@ -44,10 +44,22 @@ class Replay:
     referral: dict[str, Any] | None  # when the plan is stopped: {"date", "by", "red_flags", "reasons"}
     completed_on: date | None  # the day the plan reached its end (full training, criteria met), if it stays there
     last_checkin: CheckInAnswers | None  # the parsed answers of the last row (for today's gate)
+    #: the plan in force from each day on: ``(from_day, phase, stopped)``, in date order (a check-in's decision holds
+    #: from the next day; a stop from its own day)
+    timeline: tuple[tuple[date, str, bool], ...] = ()
 
     @property
     def state_dict(self) -> dict[str, Any]:
         return dict(self.state.to_dict())
+
+    def plan_on(self, day: date) -> tuple[str, bool]:
+        """The phase in force on ``day`` and whether the plan was stopped then (the starting phase before any)."""
+        phase, stopped = (self.timeline[0][1], self.timeline[0][2]) if self.timeline else (self.state.phase, False)
+        for since, p, s in self.timeline:
+            if since > day:
+                break
+            phase, stopped = p, s
+        return phase, stopped
 
 
 def checkin_values(answers: Mapping[str, Any] | CheckInAnswers) -> dict[str, Any]:
@@ -89,9 +101,12 @@ def replay(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop] = (), run
     referral: dict[str, Any] | None = None
     completed_on: date | None = None
     last: CheckInAnswers | None = None
+    timeline: list[tuple[date, str, bool]] = [(state.started, state.phase, state.stopped)]
     for row in ordered:
         while pending and pending[0].day <= row.day:
-            state, referral = _stop(state, pending.pop(0))
+            stop = pending.pop(0)
+            state, referral = _stop(state, stop)
+            timeline.append((stop.day, state.phase, True))
         checkin = parse_checkin_answers(dict(row.answers))
         adherence = None
         if by_day.get(row.day) and not state.stopped:
@@ -108,15 +123,17 @@ def replay(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop] = (), run
                 "reasons": list(decision.reasons),
             }
         state, last = decision.new_state, checkin
+        timeline.append((row.day + timedelta(days=1), state.phase, state.stopped))
         if not state.stopped:
             referral = None
         terminal = not state.stopped and is_terminal(state.phase, state.stage, facts)
         completed_on = (completed_on or row.day) if terminal else None
     for st in pending:
         state, referral = _stop(state, st)
+        timeline.append((st.day, state.phase, True))
     if state.stopped:
         completed_on = None
-    return Replay(state, tuple(ordered), tuple(results), referral, completed_on, last)
+    return Replay(state, tuple(ordered), tuple(results), referral, completed_on, last, tuple(timeline))
 
 
 def _stop(state: PlanState, stop: Stop) -> tuple[PlanState, dict[str, Any]]:

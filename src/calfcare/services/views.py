@@ -6,6 +6,7 @@ was), then asks :func:`calfcare.clinical.today.build_today`. A stopped plan (a r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -22,9 +23,10 @@ from calfcare.analytics.warnings import (
     recent_easy_pace,
     today_warnings,
 )
+from calfcare.clinical.findings import BEFORE_RUNNING, R_TOO_EARLY
 from calfcare.clinical.progression import EpisodeFacts, PlanState
 from calfcare.clinical.today import build_today
-from calfcare.services.replay import Stop, episode_facts, replay
+from calfcare.services.replay import Replay, Stop, episode_facts, replay
 from calfcare.store import Database
 from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
 
@@ -52,6 +54,28 @@ def find_runner(s: Session, name: str, *, create: bool) -> Runner | None:
     return found
 
 
+def active_episode(s: Session, runner_id: int) -> Episode | None:
+    """The runner's one episode whose plan runs (``open``) or is stopped by a red flag (``referred``): the latest
+    episode if it is one of those, else the latest ``open`` one (reopened after a later one was closed); None when
+    every episode is closed (or a referred one was followed by a new episode)."""
+    episodes = list(s.scalars(select(Episode).where(Episode.runner_id == runner_id).order_by(Episode.id.desc())))
+    if episodes and episodes[0].status in ("open", "referred"):
+        return episodes[0]
+    return next((e for e in episodes if e.status == "open"), None)
+
+
+def current_episode(s: Session, runner_id: int, day: date | None = None) -> Episode | None:
+    """The episode a day belongs to: the active one (:func:`active_episode`) if it had begun by ``day``, else the
+    latest one that had."""
+    ep = active_episode(s, runner_id)
+    if ep is not None and (day is None or ep.onset <= day):
+        return ep
+    query = select(Episode).where(Episode.runner_id == runner_id)
+    if day is not None:
+        query = query.where(Episode.onset <= day)
+    return s.scalar(query.order_by(Episode.id.desc()).limit(1))
+
+
 def checkins_of(s: Session, episode_id: int) -> list[CheckIn]:
     return list(s.scalars(select(CheckIn).where(CheckIn.episode_id == episode_id).order_by(CheckIn.day)))
 
@@ -72,11 +96,10 @@ def _episode_runs(*, db: Database, runner: str, day: date | None = None) -> tupl
         runner_row = find_runner(s, runner, create=False)
         if runner_row is None:
             return None, []
-        onset = s.scalar(
-            select(Episode.onset).where(Episode.runner_id == runner_row.id).order_by(Episode.id.desc()).limit(1)
-        )
-        if onset is None:
+        current = current_episode(s, runner_row.id, day)
+        if current is None:
             return None, []
+        onset = current.onset
         first = onset - timedelta(days=1)
         if day is not None:
             first = min(first, day - timedelta(days=WARNING_DAYS))
@@ -159,9 +182,8 @@ def episode_status(*, db: Database, runner: str) -> str | None:
         runner_row = find_runner(s, runner, create=False)
         if runner_row is None:
             return None
-        return s.scalar(
-            select(Episode.status).where(Episode.runner_id == runner_row.id).order_by(Episode.id.desc()).limit(1)
-        )
+        ep = current_episode(s, runner_row.id)
+        return ep.status if ep is not None else None
 
 
 def episode_dict(ep: Episode, day: date) -> dict[str, Any]:
@@ -172,6 +194,7 @@ def episode_dict(ep: Episode, day: date) -> dict[str, Any]:
         "onset": ep.onset.isoformat(),
         "assessed_on": ep.assessed_on.isoformat(),
         "closed_on": ep.closed_on.isoformat() if ep.closed_on else None,
+        "closed_reason": ep.closed_reason,
         "structure": ep.structure,
         "severity": ep.severity,
         "side": ep.side,
@@ -196,12 +219,7 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
         runner_row = find_runner(s, runner, create=False)
         if runner_row is None:
             return None
-        ep = s.scalar(
-            select(Episode)
-            .where(Episode.runner_id == runner_row.id, Episode.onset <= day)
-            .order_by(Episode.id.desc())
-            .limit(1)
-        )
+        ep = current_episode(s, runner_row.id, day)
         if ep is None or (ep.status == "closed" and ep.closed_on is not None and ep.closed_on < day):
             return None
         rows = [r for r in checkins_of(s, ep.id) if r.day <= day]
@@ -225,6 +243,11 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
                 ]
                 plan["warnings"] = [*texts, *plan["warnings"]]
                 plan = {"red_flags": standing, **plan}
+        early = early_runs(done, runs, rows, day)
+        plan["runs_before_running_allowed"] = early
+        plan["ask_about_runs"] = [ask_about_run(r) for r in early if not r["checked_in"]]
+        if early:
+            plan["warnings"] = [_early_runs_warning(early), *(plan.get("warnings") or [])]
         if rows:
             last = done.results[-1]
             plan["last_checkin"] = {"date": rows[-1].day.isoformat(), "decision": last.get("decision")}
@@ -236,6 +259,72 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
             plan["warnings"] = [*where["where_to_go"], *(plan.get("warnings") or [])]
             plan = {"status": plan.pop("status"), "referral": plan.pop("referral"), **plan}
         return plan
+
+
+def early_runs(done: Replay, runs: Sequence[RunDay], rows: Sequence[CheckIn], day: date) -> list[dict[str, Any]]:
+    """The imported runs (up to ``day``) on days when the plan did not allow running yet (a phase before return to
+    run, or the plan stopped by a red flag), one entry per day: date, km, minutes, the phase then, and whether a
+    check-in was entered for that day (``checked_in``: the runner has told how it went)."""
+    checked = {r.day for r in rows}
+    by_day: dict[date, list[RunDay]] = {}
+    for run in runs:
+        if run.day <= day:
+            by_day.setdefault(run.day, []).append(run)
+    out = []
+    for d in sorted(by_day):
+        phase, stopped = done.plan_on(d)
+        if phase not in BEFORE_RUNNING and not stopped:
+            continue
+        out.append(
+            {
+                "date": d.isoformat(),
+                "distance_km": round(sum(r.distance_km for r in by_day[d]), 2),
+                "minutes": round(sum(r.duration_min for r in by_day[d]), 1),
+                "phase": phase,
+                "stopped": stopped,
+                "checked_in": d in checked,
+            }
+        )
+    return out
+
+
+#: the check-in keys that say how a run felt
+RUN_QUESTION_KEYS = ("pain_during_session", "pain_after_session", "morning_pain")
+
+
+def ask_about_run(run: dict[str, Any]) -> dict[str, Any]:
+    """The questions to ask about one run done before running was allowed (a hook for the questionnaire: ``keys``
+    are the check-in answers, for the check-in of ``date``, ``session_kind`` ``run``)."""
+    d = str(run["date"])
+    return {
+        "date": d,
+        "keys": list(RUN_QUESTION_KEYS),
+        "session_kind": "run",
+        "questions": [
+            f"How much did the calf hurt during your run on {d} (0–10)?",
+            "And after it, that evening (0–10)?",
+            "How was it on getting up the next morning (0–10)?",
+        ],
+        "how": f"answer them in the check-in for that day: `calfcare checkin --date {d}`",
+    }
+
+
+def _early_runs_warning(early: Sequence[dict[str, Any]]) -> str:
+    n = len(early)
+    days = ", ".join(str(r["date"]) for r in early[-5:]) + (" …" if n > 5 else "")
+    ask = [r for r in early if not r["checked_in"]]
+    tell = (
+        f" Tell us how {'they' if len(ask) > 1 else 'it'} felt: `calfcare checkin --date DAY` for "
+        + ", ".join(str(r["date"]) for r in ask[-3:])
+        + "."
+        if ask
+        else ""
+    )
+    return (
+        f"You ran on {n} day{'s' if n > 1 else ''} when running was not allowed yet ({days}): running before the "
+        "start-running criteria are met risks a re-injury and does not count towards the plan (rule: "
+        f"{R_TOO_EARLY.id}).{tell}"
+    )
 
 
 def _load_warnings(
@@ -290,9 +379,9 @@ def history(*, db: Database, runner: str) -> dict[str, Any]:
                 select(Assessment).where(Assessment.runner_id == runner_row.id).order_by(Assessment.day, Assessment.id)
             )
         )
-        ep = episodes[-1] if episodes else None
+        ep = current_episode(s, runner_row.id)
         rows = checkins_of(s, ep.id) if ep is not None else []
-        out = {**empty, "assessments": [_assessment_row(a) for a in assessments]}
+        out = {**empty, "assessments": [assessment_row(a) for a in assessments]}
         last = assessments[-1] if assessments else None
         if last is not None and last.disposition != "self_care" and last.episode_id is None:
             flags = [f for f in _doc(last.result).get("red_flags", []) if isinstance(f, dict)]
@@ -310,11 +399,11 @@ def history(*, db: Database, runner: str) -> dict[str, Any]:
         out["pain_series"] = [
             {"date": r.day.isoformat(), **{k: (r.answers or {}).get(k) for k in SERIES_KEYS}} for r in rows
         ]
-        out["earlier_episodes"] = [episode_dict(e, e.closed_on or e.assessed_on) for e in episodes[:-1]]
+        out["earlier_episodes"] = [episode_dict(e, e.closed_on or e.assessed_on) for e in episodes if e.id != ep.id]
         return out
 
 
-def _assessment_row(a: Assessment) -> dict[str, Any]:
+def assessment_row(a: Assessment) -> dict[str, Any]:
     res = _doc(a.result)
     return {
         "date": a.day.isoformat(),
@@ -324,6 +413,8 @@ def _assessment_row(a: Assessment) -> dict[str, Any]:
         "severity": (res.get("severity") or {}).get("estimate"),
         "return_to_run_days": (res.get("severity") or {}).get("return_to_run_days"),
         "red_flags": [f.get("code") for f in res.get("red_flags", []) if isinstance(f, dict)],
+        # ``calfcare assess --again``: the answers of an earlier assessment re-run on this day with the files then
+        "again_on": _doc(res.get("again")).get("on"),
     }
 
 

@@ -51,6 +51,8 @@ class Episode(Base):
     onset: Mapped[date] = mapped_column(Date)
     assessed_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # why it was closed: back to full training, a new injury opened another episode, or closed by the runner
+    closed_reason: Mapped[str | None] = mapped_column(Text)
     # Plan state after the latest check-in (phase, stage, counters); derived, rebuilt by replaying check-ins.
     plan_state: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     # Runner facts that size the plan (pre-injury weekly km, usual run, age...).
