@@ -64,6 +64,22 @@ def _done(path: Path, data: bytes, what: str, json_out: bool) -> None:
         console.print(f"Wrote {escape(what)} to [bold]{escape(str(path))}[/] ({len(data):,} bytes).", soft_wrap=True)
 
 
+WeeksOpt = Annotated[int, typer.Option("--weeks", min=1, max=26, help="How many weeks of the plan to put in.")]
+
+
+@export_app.command("ical")
+def export_ical(
+    file: FileArg, weeks: WeeksOpt = 4, runner: RunnerOpt = None, day: DateOpt = None, json_out: JsonOpt = False
+) -> None:
+    """The plan as a calendar (.ics): exercise days and runs with their dose, and a daily check-in reminder."""
+    want_json(json_out)
+    _expect_suffix(file, ".ics")
+    from calfcare.services.exports import ical_for_runner
+
+    data = ical_for_runner(db=open_store(), runner=runner_name(runner), weeks=weeks, day=parse_day(day))
+    _done(file, data, f"{weeks} weeks of the plan", json_out)
+
+
 @export_app.command("all")
 def export_all(
     file: FileArg,
@@ -136,6 +152,3 @@ def runner_delete(
         print_json({"deleted": name, "rows": erased})
     else:
         console.print(f"Deleted runner {escape(name)!s} and {sum(erased.values()) - 1:,} records of theirs.")
-
-
-__all__ = ["DateOpt", "parse_day", "write_file"]

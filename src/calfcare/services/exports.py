@@ -1,0 +1,112 @@
+"""Exports a runner owns, gathered from the store and handed to the pure builders in :mod:`calfcare.exports`:
+the calendar feed (and its private subscription tokens), the FHIR Bundle and the clinician's PDF report.
+
+Every function is keyword-only, takes the Database explicitly and returns bytes (or a plain value) that the CLI
+writes to a file and a web route can serve as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from calfcare.errors import InvalidInput, NotFound
+from calfcare.exports.ical import RUN_PHASES, CalendarPlan, Session, build_ical, schedule
+from calfcare.store import Database
+from calfcare.store.models import CalendarToken, Runner
+
+MAX_WEEKS = 26
+
+
+def _runner_row(db: Database, runner: str) -> tuple[int, str]:
+    with db.session() as s:
+        row = s.scalar(select(Runner).where(Runner.name == runner))
+        if row is None:
+            raise NotFound(f"no runner called {runner!r}")
+        return row.id, row.name
+
+
+def _plan_today(db: Database, runner: str, day: date) -> dict[str, Any]:
+    from calfcare.services import today
+
+    plan = today(db=db, runner=runner, day=day)
+    if plan is None:
+        raise NotFound(f"{runner!r} has no rehab plan on {day.isoformat()}: `calfcare assess` opens one")
+    return plan
+
+
+def calendar_plan(*, db: Database, runner: str, weeks: int = 4, day: date | None = None) -> CalendarPlan:
+    """The runner's plan laid out over ``weeks`` weeks from ``day`` (default today)."""
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise InvalidInput(f"--weeks: expected 1 to {MAX_WEEKS} weeks, got {weeks}")
+    day = day or date.today()
+    rid, name = _runner_row(db, runner)
+    plan = _plan_today(db, runner, day)
+    prescription = plan.get("prescription") or {}
+    run, run_from = prescription.get("run"), 0
+    if run is None and plan.get("phase") in RUN_PHASES:  # no run today (one yesterday): the next run day's dose
+        for ahead in (1, 2):
+            later = (_plan_today(db, runner, day + timedelta(days=ahead)).get("prescription") or {}).get("run")
+            if later is not None:
+                run, run_from = later, ahead
+                break
+    days = weeks * 7
+    sessions = schedule(plan, first_day=day, days=days, run=run, run_from=run_from)
+    referral = plan.get("referral")
+    if isinstance(referral, dict):
+        advice = "\n".join(str(a) for a in referral.get("where_to_go") or [])
+        sessions = [Session(day, "note", "See a clinician before any more rehab", advice + "\n" + referral["resume"])]
+    key = hashlib.sha256(f"calfcare-runner:{rid}:{name}".encode()).hexdigest()[:16]
+    return CalendarPlan(runner_key=key, title=f"calfcare — {name}", first_day=day, days=days, sessions=tuple(sessions))
+
+
+def ical_for_runner(*, db: Database, runner: str, weeks: int = 4, day: date | None = None) -> bytes:
+    """The runner's plan as an iCalendar file (text/calendar)."""
+    return build_ical(calendar_plan(db=db, runner=runner, weeks=weeks, day=day), stamp=datetime.now(UTC))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_calendar_token(*, db: Database, runner: str) -> str:
+    """A new private calendar subscription token for ``runner`` (256 random bits, URL-safe). Only its SHA-256 is
+    stored: show the token once (in the subscription URL); it cannot be read back."""
+    rid, _ = _runner_row(db, runner)
+    token = secrets.token_urlsafe(32)
+    with db.session() as s:
+        s.add(CalendarToken(runner_id=rid, token_sha256=_hash(token)))
+    return token
+
+
+def revoke_calendar_token(*, db: Database, runner: str, token: str | None = None) -> int:
+    """Revoke ``token`` (or every live token of ``runner`` when None); how many were revoked."""
+    rid, _ = _runner_row(db, runner)
+    query = update(CalendarToken).where(CalendarToken.runner_id == rid, CalendarToken.revoked_at.is_(None))
+    if token is not None:
+        query = query.where(CalendarToken.token_sha256 == _hash(token))
+    with db.session() as s:
+        done = s.execute(query.values(revoked_at=datetime.now(UTC)))
+        return int(getattr(done, "rowcount", 0) or 0)
+
+
+def runner_for_token(*, db: Database, token: str) -> str:
+    """The runner a live token belongs to; :class:`NotFound` (the same for unknown and revoked) otherwise."""
+    with db.session() as s:
+        name = s.scalar(
+            select(Runner.name)
+            .join(CalendarToken, CalendarToken.runner_id == Runner.id)
+            .where(CalendarToken.token_sha256 == _hash(token), CalendarToken.revoked_at.is_(None))
+        )
+    if name is None:
+        raise NotFound("this calendar link is unknown or was revoked")
+    return str(name)
+
+
+def ical_for_token(*, db: Database, token: str, weeks: int = 4, day: date | None = None) -> bytes:
+    """The calendar feed a subscription URL serves: the plan as it is now, of the token's runner."""
+    return ical_for_runner(db=db, runner=runner_for_token(db=db, token=token), weeks=weeks, day=day)
