@@ -80,6 +80,17 @@ def export_ical(
     _done(file, data, f"{weeks} weeks of the plan", json_out)
 
 
+@export_app.command("fhir")
+def export_fhir(file: FileArg, runner: RunnerOpt = None, day: DateOpt = None, json_out: JsonOpt = False) -> None:
+    """Your record as a FHIR R4 Bundle (.json) for a clinic's record system."""
+    want_json(json_out)
+    _expect_suffix(file, ".json")
+    from calfcare.services.exports import fhir_for_runner
+
+    data = fhir_for_runner(db=open_store(), runner=runner_name(runner), day=parse_day(day))
+    _done(file, data, "the FHIR R4 Bundle", json_out)
+
+
 @export_app.command("all")
 def export_all(
     file: FileArg,

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from calfcare.errors import InvalidInput, NotFound
 from calfcare.exports.ical import RUN_PHASES, CalendarPlan, Session, build_ical, schedule
 from calfcare.store import Database
-from calfcare.store.models import CalendarToken, Runner
+from calfcare.store.models import Assessment, CalendarToken, CheckIn, Episode, Runner
 
 MAX_WEEKS = 26
 
@@ -60,8 +60,13 @@ def calendar_plan(*, db: Database, runner: str, weeks: int = 4, day: date | None
     if isinstance(referral, dict):
         advice = "\n".join(str(a) for a in referral.get("where_to_go") or [])
         sessions = [Session(day, "note", "See a clinician before any more rehab", advice + "\n" + referral["resume"])]
-    key = hashlib.sha256(f"calfcare-runner:{rid}:{name}".encode()).hexdigest()[:16]
-    return CalendarPlan(runner_key=key, title=f"calfcare — {name}", first_day=day, days=days, sessions=tuple(sessions))
+    return CalendarPlan(
+        runner_key=_runner_key(rid, name),
+        title=f"calfcare — {name}",
+        first_day=day,
+        days=days,
+        sessions=tuple(sessions),
+    )
 
 
 def ical_for_runner(*, db: Database, runner: str, weeks: int = 4, day: date | None = None) -> bytes:
@@ -110,3 +115,97 @@ def runner_for_token(*, db: Database, token: str) -> str:
 def ical_for_token(*, db: Database, token: str, weeks: int = 4, day: date | None = None) -> bytes:
     """The calendar feed a subscription URL serves: the plan as it is now, of the token's runner."""
     return ical_for_runner(db=db, runner=runner_for_token(db=db, token=token), weeks=weeks, day=day)
+
+
+def _runner_key(rid: int, name: str) -> str:
+    return hashlib.sha256(f"calfcare-runner:{rid}:{name}".encode()).hexdigest()[:16]
+
+
+def gather_record(
+    *, db: Database, runner: str, episode_id: int | None = None, day: date | None = None
+) -> dict[str, Any]:
+    """The runner's episodes (or the one ``episode_id``) with their assessments, check-ins, phase timeline and the
+    plan as of ``day`` (default today) for the latest one: the plain values the FHIR and report builders take."""
+    from calfcare.exports.record import phase_timeline
+
+    day = day or date.today()
+    rid, name = _runner_row(db, runner)
+    with db.session() as s:
+        query = select(Episode).where(Episode.runner_id == rid).order_by(Episode.id)
+        episodes = list(s.scalars(query))
+        if episode_id is not None:
+            episodes = [e for e in episodes if e.id == episode_id]
+            if not episodes:
+                raise NotFound(f"{runner!r} has no episode {episode_id} (`calfcare history` lists them)")
+        ep_ids = [e.id for e in episodes]
+        assessments = list(
+            s.scalars(select(Assessment).where(Assessment.runner_id == rid).order_by(Assessment.day, Assessment.id))
+        )
+        if episode_id is not None:
+            assessments = [a for a in assessments if a.episode_id in ep_ids]
+        checkins = list(
+            s.scalars(select(CheckIn).where(CheckIn.episode_id.in_(ep_ids)).order_by(CheckIn.day, CheckIn.id))
+        )
+        latest = s.scalar(select(Episode.id).where(Episode.runner_id == rid).order_by(Episode.id.desc()).limit(1))
+    plan = None
+    if latest in ep_ids:
+        from calfcare.services import today
+
+        plan = today(db=db, runner=runner, day=day)
+    out_eps = []
+    for e in episodes:
+        rows = [c for c in checkins if c.episode_id == e.id]
+        last = e.closed_on or (rows[-1].day if rows else e.assessed_on)
+        last = max(last, min(day, e.closed_on or day)) if e.id == latest else last
+        timeline = phase_timeline(
+            str((e.context or {}).get("start_phase") or "protect"),
+            e.assessed_on,
+            [(c.day, _phase_of(c.result)) for c in rows],
+            last,
+        )
+        out_eps.append({
+            "id": e.id, "status": e.status, "side": e.side, "structure": e.structure, "severity": e.severity,
+            "onset": e.onset, "assessed_on": e.assessed_on, "closed_on": e.closed_on,
+            "phase": (e.plan_state or {}).get("phase"), "context": dict(e.context or {}), "timeline": timeline,
+            "plan": plan if e.id == latest else None,
+        })  # fmt: skip
+    return {
+        "runner": name,
+        "runner_key": _runner_key(rid, name),
+        "day": day,
+        "episodes": out_eps,
+        "assessments": [
+            {
+                "id": a.id,
+                "day": a.day,
+                "episode_id": a.episode_id,
+                "disposition": a.disposition,
+                "answers": dict(a.answers or {}),
+                "result": dict(a.result or {}),
+            }
+            for a in assessments
+        ],
+        "checkins": [
+            {
+                "id": c.id,
+                "day": c.day,
+                "episode_id": c.episode_id,
+                "decision": c.decision,
+                "answers": dict(c.answers or {}),
+                "result": dict(c.result or {}),
+            }
+            for c in checkins
+        ],
+    }
+
+
+def _phase_of(result: object) -> str | None:
+    phase = result.get("phase") if isinstance(result, dict) else None
+    return str(phase) if phase else None
+
+
+def fhir_for_runner(*, db: Database, runner: str, day: date | None = None) -> bytes:
+    """The runner's record as a FHIR R4 Bundle (JSON bytes, application/fhir+json)."""
+    from calfcare.exports.fhir import bundle_json
+
+    return bundle_json(gather_record(db=db, runner=runner, day=day), timestamp=datetime.now(UTC))
