@@ -91,6 +91,27 @@ def export_fhir(file: FileArg, runner: RunnerOpt = None, day: DateOpt = None, js
     _done(file, data, "the FHIR R4 Bundle", json_out)
 
 
+@app.command("report")
+def report(
+    file: FileArg,
+    episode: Annotated[
+        int | None,
+        typer.Option("--episode", help="The episode to report on (default: the latest).", show_default=False),
+    ] = None,
+    runner: RunnerOpt = None,
+    day: DateOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A one-to-three-page PDF for your clinician: injury, red flags, pain and heel-raise trend, phases, adherence,
+    training load before and after, and the sources."""
+    want_json(json_out)
+    _expect_suffix(file, ".pdf")
+    from calfcare.services.exports import report_pdf
+
+    data = report_pdf(db=open_store(), runner=runner_name(runner), episode_id=episode, day=parse_day(day))
+    _done(file, data, "the clinician's report", json_out)
+
+
 @export_app.command("all")
 def export_all(
     file: FileArg,

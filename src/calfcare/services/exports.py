@@ -209,3 +209,96 @@ def fhir_for_runner(*, db: Database, runner: str, day: date | None = None) -> by
     from calfcare.exports.fhir import bundle_json
 
     return bundle_json(gather_record(db=db, runner=runner, day=day), timestamp=datetime.now(UTC))
+
+
+def _sources(assessments: list[dict[str, Any]], checkins: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The full citations behind the rules the episode's assessment and check-ins applied, in first-cited order."""
+    from calfcare.clinical.rules import RULES
+    from calfcare.clinical.sources import SOURCES
+
+    by_label = {s.label: s for s in SOURCES.values()}
+    keys: list[str] = []
+    for a in assessments:
+        for label in a["result"].get("sources") or []:
+            if str(label) in by_label:
+                keys.append(by_label[str(label)].key)
+    for row in [*assessments, *checkins]:
+        for r in row["result"].get("rules") or []:
+            rule_id = r.get("id") if isinstance(r, dict) else r
+            found = RULES.get(str(rule_id))
+            if found is not None:
+                keys.extend(found.sources)
+    out = []
+    for key in dict.fromkeys(keys):
+        s = SOURCES.get(key)
+        if s is not None:
+            out.append(
+                {
+                    "label": s.label,
+                    "citation": s.citation,
+                    "url": s.url or (f"https://doi.org/{s.doi}" if s.doi else None),
+                }
+            )
+    return out
+
+
+def report_data(*, db: Database, runner: str, episode_id: int | None = None, day: date | None = None) -> dict[str, Any]:
+    """Everything the clinician's report shows, as plain values (for :mod:`calfcare.exports.report`)."""
+    from calfcare.services.load import adherence_report, load_report, retro_report
+
+    day = day or date.today()
+    record = gather_record(db=db, runner=runner, episode_id=episode_id, day=day)
+    if not record["episodes"]:
+        raise NotFound(f"{runner!r} has no injury episode to report on: `calfcare assess` opens one")
+    ep = record["episodes"][-1]
+    latest = ep["plan"] is not None or episode_id is None
+    assessments = [a for a in record["assessments"] if a["episode_id"] == ep["id"]]
+    checkins = [c for c in record["checkins"] if c["episode_id"] == ep["id"]]
+    end = min(day, ep["closed_on"] or day)
+    adherence = None
+    if latest:
+        try:
+            adherence = adherence_report(db=db, runner=runner, today=end)
+        except NotFound:
+            adherence = None
+    load = None
+    first_week = ep["onset"] - timedelta(weeks=6)
+    weeks = min(MAX_WEEKS, max(8, (end - first_week).days // 7 + 1))
+    try:
+        rows = load_report(db=db, runner=runner, today=end, weeks=weeks)["weeks"]
+        load = {"weeks": [(date.fromisoformat(w["week_start"]), float(w["distance_km"])) for w in rows],
+                "onset": ep["onset"]}  # fmt: skip
+    except NotFound:
+        load = None
+    try:
+        retro = retro_report(db=db, runner=runner, onset=ep["onset"])
+    except NotFound:
+        retro = None
+    if retro is not None and not any(r.get("distance_km") for r in retro.get("weeks") or []) and not load:
+        retro = None
+    return {
+        "runner": record["runner"],
+        "day": day,
+        "generated_on": date.today(),
+        "episode": ep,
+        "assessments": assessments,
+        "checkins": checkins,
+        "adherence": adherence,
+        "load": load,
+        "retro": retro,
+        "sources": _sources(assessments, checkins),
+    }
+
+
+def report_html_for(*, db: Database, runner: str, episode_id: int | None = None, day: date | None = None) -> str:
+    """The report as HTML (what the PDF is printed from; a web page can show it as it is)."""
+    from calfcare.exports.report import report_html
+
+    return report_html(report_data(db=db, runner=runner, episode_id=episode_id, day=day))
+
+
+def report_pdf(*, db: Database, runner: str, episode_id: int | None = None, day: date | None = None) -> bytes:
+    """The clinician's report as PDF bytes (application/pdf), one to three A4 pages."""
+    from calfcare.exports.report import html_to_pdf
+
+    return html_to_pdf(report_html_for(db=db, runner=runner, episode_id=episode_id, day=day))
