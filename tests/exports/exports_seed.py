@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+from sqlalchemy import MetaData, select
 
 from calfcare.activities.activity import Streams
 from calfcare.activities.streams_codec import ENCODING, pack_streams
@@ -96,3 +97,26 @@ def seed_runner(db: Database, name: str, *, checkins: int = 8, runs: int = 6) ->
         s.add(CalendarToken(runner_id=rid, token_sha256=hashlib.sha256(name.encode()).hexdigest(),
                             revoked_at=datetime(2025, 6, 1, tzinfo=UTC)))  # fmt: skip
     return rid
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, datetime):  # the same instant, however the backend returns it
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return value
+
+
+def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (but Alembic's), in primary-key order, read independently of the backup code."""
+    md = MetaData()
+    with db.engine.connect() as conn:
+        md.reflect(bind=conn)
+        out = {}
+        for table in md.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            order = list(table.primary_key.columns) or list(table.columns)
+            rows = conn.execute(select(*table.columns).order_by(*order))
+            out[table.name] = [tuple(_norm(v) for v in row) for row in rows]
+    return out

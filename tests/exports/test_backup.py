@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from exports_seed import seed_runner
-from sqlalchemy import MetaData, select
+from exports_seed import seed_runner, snapshot
+from sqlalchemy import MetaData
 
 from calfcare.errors import Conflict, InvalidInput, StorageError
 from calfcare.exports.backup import read_backup
@@ -22,29 +22,6 @@ from calfcare.store.db import alembic_config
 from calfcare.store.models import Base
 
 CORE = ("runners", "episodes", "assessments", "checkins", "activities", "activity_streams", "calendar_tokens")
-
-
-def _norm(value: Any) -> Any:
-    if isinstance(value, datetime):  # the same instant, however the backend returns it
-        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    if isinstance(value, memoryview):
-        return bytes(value)
-    return value
-
-
-def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (but Alembic's), in primary-key order, read independently of the backup code."""
-    md = MetaData()
-    with db.engine.connect() as conn:
-        md.reflect(bind=conn)
-        out = {}
-        for table in md.sorted_tables:
-            if table.name == "alembic_version":
-                continue
-            order = list(table.primary_key.columns) or list(table.columns)
-            rows = conn.execute(select(*table.columns).order_by(*order))
-            out[table.name] = [tuple(_norm(v) for v in row) for row in rows]
-    return out
 
 
 def test_every_table_is_tied_to_a_runner(db: Database) -> None:
@@ -186,20 +163,27 @@ def _bad_inputs(data: bytes) -> dict[str, tuple[bytes, str]]:
     }
 
 
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """One small backup, made once for the bad-input cases."""
+    source = open_database(f"sqlite:///{tmp_path_factory.mktemp('good') / 'src.db'}")
+    seed_runner(source, "ana", checkins=2, runs=1)
+    data = backup_bytes(db=source, runner="ana")
+    source.dispose()
+    return data
+
+
 @pytest.mark.parametrize(
     "case", ["not a zip", "no manifest", "partial", "damaged", "bad value", "newer schema", "bad manifest"]
 )
-def test_bad_or_partial_backups_are_refused_and_nothing_is_written(case: str, tmp_path: Path) -> None:
-    source = open_database(f"sqlite:///{tmp_path / 'src.db'}")
-    seed_runner(source, "ana", checkins=2, runs=1)
-    data, message = _bad_inputs(backup_bytes(db=source, runner="ana"))[case]
+def test_bad_or_partial_backups_are_refused_and_nothing_is_written(case: str, good: bytes, tmp_path: Path) -> None:
+    data, message = _bad_inputs(good)[case]
     target = open_database(f"sqlite:///{tmp_path / 'target.db'}")
     before = snapshot(target)
     with pytest.raises(InvalidInput) as err:
         restore_backup(db=target, data=data, source="ana.zip")
     assert message.lower() in str(err.value).lower() and "nothing was written" in str(err.value)
     assert snapshot(target) == before
-    source.dispose()
     target.dispose()
 
 

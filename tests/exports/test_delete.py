@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from exports_seed import seed_runner
-from test_backup import snapshot
+from exports_seed import seed_runner, snapshot
 from typer.testing import CliRunner
 
 from calfcare.cli import app
