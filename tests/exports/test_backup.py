@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -143,10 +144,18 @@ def _bad_inputs(data: bytes) -> dict[str, tuple[bytes, str]]:
     doc["rows"][0][3] = "not a date"
     m = _manifest(data)
     bad_value = json.dumps(doc).encode()
-    m["tables"]["checkins"]["sha256"] = __import__("hashlib").sha256(bad_value).hexdigest()
+    m["tables"]["checkins"]["sha256"] = hashlib.sha256(bad_value).hexdigest()
     newer = {**_manifest(data), "schema_revision": "9999"}
     unknown_col = _manifest(data)
+    ghosts = json.dumps({"table": "ghosts", "columns": ["id"], "rows": [[1]]}).encode()
+    with_ghosts = _manifest(data)
+    with_ghosts["tables"]["ghosts"] = {"file": "tables/ghosts.json", "columns": ["id"], "kinds": ["int"], "rows": 1,
+                                       "sha256": hashlib.sha256(ghosts).hexdigest()}  # fmt: skip
+    buffer = io.BytesIO(_rezip(data, {"manifest.json": json.dumps(with_ghosts).encode()}))
+    with zipfile.ZipFile(buffer, "a") as zf:
+        zf.writestr("tables/ghosts.json", ghosts)
     return {
+        "unknown table": (buffer.getvalue(), "table ghosts does not exist in this database"),
         "not a zip": (data[: len(data) // 2], "not a zip file"),
         "no manifest": (_rezip(data, {"manifest.json": None}), "no manifest.json"),
         "partial": (_rezip(data, {"tables/checkins.json": None}), "tables/checkins.json: missing from the zip"),
@@ -174,7 +183,8 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "case", ["not a zip", "no manifest", "partial", "damaged", "bad value", "newer schema", "bad manifest"]
+    "case",
+    ["unknown table", "not a zip", "no manifest", "partial", "damaged", "bad value", "newer schema", "bad manifest"],
 )
 def test_bad_or_partial_backups_are_refused_and_nothing_is_written(case: str, good: bytes, tmp_path: Path) -> None:
     data, message = _bad_inputs(good)[case]

@@ -154,3 +154,22 @@ def test_cli_exports_the_calendar(cli_env: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["export", "ical", "--runner", "nobody", str(out)])
     assert result.exit_code == 4 and "no runner called 'nobody'" in result.output
     db.dispose()
+
+
+def test_the_feed_follows_the_plan_as_it_moves(db: Database) -> None:
+    """A check-in that moves the plan to the next phase changes the same events (same UIDs), not new ones."""
+    assess(db=db, runner="ana", answers=SOLEUS, day=DAY0)
+    day = DAY0 + timedelta(days=1)
+    before = {
+        str(e.get("uid")): str(e.get("description")) for e in events(ical_for_runner(db=db, runner="ana", day=day))
+    }
+    phase_before = (today(db=db, runner="ana", day=day) or {})["phase"]
+    record_checkin(db=db, runner="ana", answers=good_day(1), day=day)
+    plan = today(db=db, runner="ana", day=day)
+    assert plan is not None and plan["phase"] != phase_before, "the check-in moved the plan"
+    after = {
+        str(e.get("uid")): str(e.get("description")) for e in events(ical_for_runner(db=db, runner="ana", day=day))
+    }
+    first = next(uid for uid in after if uid.endswith(f"{day.isoformat()}-exercises@calfcare"))
+    assert first in before and after[first] != before[first]
+    assert all(item_dose(i) in after[first] for i in plan["prescription"]["items"])
