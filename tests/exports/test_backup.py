@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from exports_seed import seed_runner, snapshot
+from exports_seed import DAY0, seed_runner, snapshot, store_run
 from sqlalchemy import MetaData
 
 from calfcare.errors import Conflict, InvalidInput, StorageError
 from calfcare.exports.backup import read_backup
-from calfcare.services import history
+from calfcare.services import history, runners
 from calfcare.services.runners import backup_bytes, gather_backup, reflect, restore_backup, unowned_tables
 from calfcare.store import Database, open_database
 from calfcare.store.db import alembic_config
@@ -213,4 +213,32 @@ def test_a_restore_that_fails_midway_writes_nothing(sqlite_url: str, tmp_path: P
         restore_backup(db=target, data=data)
     assert snapshot(target) == before
     source.dispose()
+    target.dispose()
+
+
+def test_a_backup_is_one_snapshot_even_while_an_import_writes(db: Database, db_url: str, sqlite_url: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """An activity stored by another process after the backup read the activities table (and before it read their
+    streams) is in neither table of the backup, so the backup restores whole."""
+    seed_runner(db, "ana", checkins=1, runs=2)
+    real_dump = runners._dump
+    other = open_database(db_url)
+
+    def dump_then_import(conn: Any, md: Any, table: Any, where: Any) -> Any:
+        out = real_dump(conn, md, table, where)
+        if table.name == "activities":
+            store_run(other, other.runner_id("ana"), DAY0, 5.0, key="late")
+        return out
+
+    monkeypatch.setattr(runners, "_dump", dump_then_import)
+    backup = gather_backup(db=db, runner="ana")
+    counts = {t.name: len(t.rows) for t in backup.tables}
+    assert counts["activities"] == counts["activity_streams"] == 2
+    target = open_database(sqlite_url.replace("calfcare.db", "snap.db"))
+    from calfcare.exports.backup import write_backup
+
+    restore_backup(db=target, data=write_backup(backup))
+    assert len(snapshot(target)["activity_streams"]) == 2
+    assert len(snapshot(db)["activity_streams"]) == 3, "the late run was stored"
+    other.dispose()
     target.dispose()

@@ -145,6 +145,8 @@ def gather_backup(*, db: Database, runner: str | None) -> Backup:
         if not db.is_sqlite:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
+            if db.is_sqlite:  # pysqlite starts no transaction for reads: ask for one, so all tables are one snapshot
+                conn.exec_driver_sql("BEGIN")
             md = reflect(conn)
             levels = _levels(md)
             revision = conn.scalar(text("SELECT version_num FROM alembic_version"))
@@ -321,6 +323,7 @@ def restore_backup(*, db: Database, data: bytes, source: str = "backup") -> Rest
     sqlite = db.is_sqlite
     try:
         with db.engine.begin() as conn:
+            _lock_for_writing(conn, sqlite=sqlite)
             md = reflect(conn)
             _check_fits(md, backup, source)
             runners = md.tables[RUNNERS]
@@ -382,6 +385,13 @@ def _reset_sequences(conn: Connection, md: MetaData, backup: Backup) -> None:
         )
 
 
+def _lock_for_writing(conn: Connection, *, sqlite: bool) -> None:
+    """SQLite: take the write lock before the first read, so what is checked is what is written (another writer
+    waits, up to the busy timeout). PostgreSQL locks the rows it touches as it goes."""
+    if sqlite:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _why(exc: SQLAlchemyError) -> str:
     """The driver's own words for a refusal (without the SQL and its parameters)."""
     return str(getattr(exc, "orig", None) or exc)
@@ -392,8 +402,12 @@ def delete_runner(*, db: Database, runner: str) -> dict[str, int]:
     of rows erased per table. calfcare keeps no files of a runner, so there is nothing else to erase."""
     try:
         with db.engine.begin() as conn:
+            _lock_for_writing(conn, sqlite=db.is_sqlite)
             md = reflect(conn)
             ids = list(_runner_ids(conn, md, [runner]).values())
+            if not db.is_sqlite:  # wait for (and then hold off) a check-in or import of this runner in progress
+                runners = md.tables[RUNNERS]
+                conn.execute(select(runners.c.id).where(runners.c.id.in_(ids)).with_for_update())
             levels = _levels(md)
             counts: dict[str, int] = {}
             for table in reversed(md.sorted_tables):
