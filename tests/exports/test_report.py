@@ -137,3 +137,26 @@ def test_cli_writes_the_report(cli_env: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*args, "--episode", "7", str(tmp_path / "x.pdf")])
     assert result.exit_code == 4 and "no episode 7" in result.output and not (tmp_path / "x.pdf").exists()
     db.dispose()
+
+
+def test_long_episodes_are_cut_to_the_latest_rows_and_say_so() -> None:
+    """Twenty flagged check-ins: the report keeps the latest eight and counts the rest (three pages at most)."""
+    from calfcare.exports.report import MAX_FLAG_ROWS, report_context, report_html
+
+    flag = {"code": "dvt", "urgency": "urgent"}
+    checkins = [
+        {"id": i, "day": DAY0 + timedelta(days=i), "decision": "refer", "answers": {"morning_pain": 2},
+         "result": {"red_flags": [flag], "phase": "protect"}}
+        for i in range(1, 21)
+    ]  # fmt: skip
+    episode = {"id": 1, "status": "referred", "side": "right", "structure": "gastrocnemius", "severity": "mild",
+               "onset": DAY0, "assessed_on": DAY0, "closed_on": None, "phase": "protect", "plan": None,
+               "timeline": [{"phase": "protect", "from": DAY0, "to": DAY0 + timedelta(days=20)}]}  # fmt: skip
+    data = {"runner": "zoe", "day": DAY0 + timedelta(days=21), "episode": episode, "assessments": [],
+            "checkins": checkins, "adherence": None, "load": None, "retro": None, "sources": []}  # fmt: skip
+    context = report_context(data)
+    assert len(context["red_flags"]) == MAX_FLAG_ROWS and context["earlier_flags"] == 20 - MAX_FLAG_ROWS
+    assert context["red_flags"][-1]["date"] == (DAY0 + timedelta(days=20)).isoformat()
+    assert context["red_flags"][0]["cleared"] == "not cleared"
+    html = report_html(data)
+    assert "12 earlier red flags not shown" in html and "No training files imported" in html

@@ -19,6 +19,8 @@ from calfcare.exports.record import likely_structure, number, phase_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_ADHERENCE_ROWS = 6
+MAX_FLAG_ROWS = 8  # the latest; with the other caps, the report stays within three A4 pages
+MAX_TIMELINE_ROWS = 10
 FLAG_LABELS = {
     "dvt": "possible blood clot (DVT)",
     "achilles_rupture": "possible Achilles rupture",
@@ -130,6 +132,7 @@ def report_context(data: Mapping[str, Any]) -> dict[str, Any]:
         {"label": phase_label(p["phase"]), "from": _d(p["from"]), "to": _d(p["to"]), "days": (p["to"] - p["from"]).days}
         for p in ep.get("timeline") or []
     ]
+    flags = _red_flags(assessments, checkins)
     decisions = Counter(str(c.get("decision")) for c in checkins)
     decisions_text = ", ".join(f"{n} {k}" for k, n in decisions.most_common()) or "none yet"
     adherence = data.get("adherence")
@@ -169,11 +172,13 @@ def report_context(data: Mapping[str, Any]) -> dict[str, Any]:
         "runner": data["runner"],
         "generated_on": _d(data.get("generated_on") or day),
         "injury": _injury(ep, first.get("result") or {}, first.get("answers") or {}, day),
-        "red_flags": _red_flags(assessments, checkins),
+        "red_flags": flags[-MAX_FLAG_ROWS:],
+        "earlier_flags": max(0, len(flags) - MAX_FLAG_ROWS),
         "screens": len(assessments) + len(checkins),
         "trend_svg": svg,
         "latest_text": latest,
-        "timeline": timeline,
+        "timeline": timeline[-MAX_TIMELINE_ROWS:],
+        "earlier_phases": max(0, len(timeline) - MAX_TIMELINE_ROWS),
         "decisions_text": decisions_text,
         "adherence": adherence_view,
         "load_svg": load_svg,
