@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -85,5 +87,11 @@ def test_cli_backup_and_restore(cli_env: str, tmp_path: Path, monkeypatch: pytes
     assert code == 2 and "not a zip file" in out and "Traceback" not in out
     restored = open_database(other)
     assert snapshot(restored) == snapshot(db)
+    seed_runner(restored, "ben", checkins=1, runs=1)
+    everyone = tmp_path / "everyone.zip"
+    code, out = _cli("export", "all", "--all-runners", str(everyone))
+    assert code == 0 and "every runner" in out
+    manifest = json.loads(zipfile.ZipFile(everyone).read("manifest.json"))
+    assert manifest["scope"] == "all" and manifest["runners"] == ["ana", "ben"]
     db.dispose()
     restored.dispose()
