@@ -99,7 +99,7 @@ def seed_runner(db: Database, name: str, *, checkins: int = 8, runs: int = 6) ->
     return rid
 
 
-def _norm(value: Any) -> Any:
+def normalise(value: Any) -> Any:
     if isinstance(value, datetime):  # the same instant, however the backend returns it
         return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, memoryview):
@@ -118,5 +118,5 @@ def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
                 continue
             order = list(table.primary_key.columns) or list(table.columns)
             rows = conn.execute(select(*table.columns).order_by(*order))
-            out[table.name] = [tuple(_norm(v) for v in row) for row in rows]
+            out[table.name] = [tuple(normalise(v) for v in row) for row in rows]
     return out

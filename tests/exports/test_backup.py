@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from exports_seed import DAY0, seed_runner, snapshot, store_run
+from exports_seed import DAY0, normalise, seed_runner, snapshot, store_run
 from sqlalchemy import MetaData
 
 from calfcare.errors import Conflict, InvalidInput, StorageError
@@ -69,15 +69,34 @@ def test_one_runners_backup_restores_beside_other_runners_with_new_ids(db: Datab
     assert read_backup(data).runners == ("ana",)
     other = open_database(sqlite_url.replace("calfcare.db", "other.db"))
     seed_runner(other, "zoe", checkins=4)  # takes the ids ana had
+    zoe_before = gather_backup(db=other, runner="zoe").tables
     outcome = restore_backup(db=other, data=data)
     assert outcome.renumbered
-    mine, theirs = history(db=db, runner="ana"), history(db=other, runner="ana")
-    for doc in (mine, theirs):  # ids differ by design; everything else is the same
-        doc["episode"].pop("id")
-        for a in doc["assessments"]:
-            a.pop("episode_id")
-    assert theirs == mine
-    assert history(db=other, runner="zoe")["checkins"], "the other runner is untouched"
+    old = {t.name: t for t in gather_backup(db=db, runner="ana").tables}
+    new = {t.name: t for t in gather_backup(db=other, runner="ana").tables}
+    with other.engine.connect() as conn:
+        md = reflect(conn)
+    # every table's own ids moved by one offset, and every foreign key with the table it points to
+    shift = {n: min(r[0] for r in new[n].rows) - min(r[0] for r in t.rows) for n, t in old.items()
+             if t.columns[0] == "id" and t.rows}  # fmt: skip
+    assert shift["runners"] > 0 and shift["checkins"] > 0
+    for name, table in old.items():
+        refs = {fk.parent.name: fk.column.table.name for fk in md.tables[name].foreign_keys}
+        expected = []
+        for row in table.rows:
+            values = dict(zip(table.columns, row, strict=True))
+            for col, value in values.items():
+                moved_by = shift.get(name, 0) if col == "id" else shift.get(refs.get(col, ""), 0)
+                values[col] = normalise(value + moved_by if value is not None and moved_by else value)
+            expected.append(tuple(values[c] for c in table.columns))
+        got = [tuple(normalise(v) for v in row) for row in new[name].rows]
+        assert sorted(got, key=repr) == sorted(expected, key=repr), name
+
+    def decisions(d: Database) -> list[tuple[str, str]]:
+        return [(c["date"], c["decision"]) for c in history(db=d, runner="ana")["checkins"]]
+
+    assert decisions(other) == decisions(db), "the restored episode replays the same"
+    assert gather_backup(db=other, runner="zoe").tables == zoe_before, "the other runner is untouched"
     with pytest.raises(Conflict, match="already has a runner called 'ana'"):
         restore_backup(db=other, data=data)
     other.dispose()
