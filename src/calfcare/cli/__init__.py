@@ -5,6 +5,7 @@ from __future__ import annotations
 from calfcare.cli import clinical as _clinical  # noqa: F401
 from calfcare.cli import db as _db  # noqa: F401  (registers commands)
 from calfcare.cli import episode as _episode  # noqa: F401
+from calfcare.cli import exports as _exports  # noqa: F401
 from calfcare.cli import importing as _importing  # noqa: F401
 from calfcare.cli import load as _load  # noqa: F401
 from calfcare.cli.app import app

@@ -145,3 +145,16 @@ class ActivityStreams(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
     activity: Mapped[Activity] = relationship(back_populates="streams")
+
+
+class CalendarToken(Base):
+    """A private calendar subscription URL's token. Only its SHA-256 is stored (the token itself is shown once);
+    ``revoked_at`` set means calendar apps polling it get nothing any more."""
+
+    __tablename__ = "calendar_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,274 @@
+"""The backup file: a zip of documented JSON, written and read (validated) here; no database.
+
+Layout (``format_version`` 1)::
+
+    manifest.json          format, format_version, schema_revision (Alembic head of the database it came from),
+                           scope ("runner" or "all"), runners, created_at, and per table: file, columns, kinds,
+                           rows, sha256 of the file
+    tables/<table>.json    {"table": ..., "columns": [...], "rows": [[value, ...], ...]} in primary-key order
+    README.txt             this description, for whoever opens the zip
+
+Values are encoded by column kind: ``date`` and ``datetime`` as ISO 8601 (aware datetimes in UTC with
+``+00:00``; naive ones as stored), ``binary`` as base64, ``json`` as the document itself, ``decimal`` as a
+string, everything else as the JSON number, string, boolean or null. :func:`read_backup` checks every file
+against the manifest (present, checksum, row count, column kinds, each value's type) before anything is
+restored, so a damaged or partial file is refused as a whole.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, cast, get_args
+
+from calfcare.errors import FieldProblem, InvalidInput
+
+FORMAT = "calfcare-backup"
+FORMAT_VERSION = 1
+Kind = Literal["int", "float", "decimal", "bool", "text", "date", "datetime", "binary", "json"]
+KINDS: tuple[str, ...] = get_args(Kind)
+#: refuse zips whose members claim more than this, uncompressed (a decompression bomb)
+MAX_UNCOMPRESSED = 8 * 1024**3
+
+README = """calfcare backup
+===============
+manifest.json lists every table in this backup with its columns, the kind of each column, the number of rows
+and the SHA-256 of its file, and the database schema revision (Alembic) the rows were read under.
+tables/<name>.json holds {"table", "columns", "rows"}: one list of values per row, in primary-key order.
+Kinds: date/datetime are ISO 8601 (aware datetimes in UTC), binary is base64, json is the stored document.
+Activities are kept as their parsed summaries (table activities) and packed 1 Hz streams (table activity_streams,
+encoding cc1:zlib, see calfcare.activities.streams_codec): calfcare does not keep the original FIT/GPX/TCX files.
+Restore with: calfcare import-backup FILE.zip
+"""
+
+
+@dataclass(frozen=True)
+class TableDump:
+    """One table's rows (Python values), with the kind of each column."""
+
+    name: str
+    columns: tuple[str, ...]
+    kinds: tuple[Kind, ...]
+    rows: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Backup:
+    schema_revision: str
+    scope: Literal["runner", "all"]
+    runners: tuple[str, ...]
+    created_at: datetime
+    tables: tuple[TableDump, ...]
+    left_out: tuple[str, ...] = field(default=())  # tables not part of a runner's data (scope "runner")
+
+    def table(self, name: str) -> TableDump | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+
+def encode_value(kind: Kind, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "datetime":
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
+    if kind == "date":
+        return value.isoformat()
+    if kind == "binary":
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if kind == "decimal":
+        return str(value)
+    return value
+
+
+def decode_value(kind: Kind, value: Any) -> Any:
+    """The Python value of an encoded one; ValueError saying what was expected."""
+    if value is None:
+        return None
+    if kind == "datetime":
+        if not isinstance(value, str):
+            raise ValueError("expected an ISO 8601 date-time string")
+        return datetime.fromisoformat(value)
+    if kind == "date":
+        if not isinstance(value, str):
+            raise ValueError("expected an ISO 8601 date string")
+        return date.fromisoformat(value)
+    if kind == "binary":
+        if not isinstance(value, str):
+            raise ValueError("expected base64 text")
+        try:
+            return base64.b64decode(value.encode("ascii"), validate=True)
+        except (ValueError, UnicodeEncodeError) as exc:
+            raise ValueError("expected base64 text") from exc
+    if kind == "decimal":
+        try:
+            return Decimal(str(value))
+        except InvalidOperation as exc:
+            raise ValueError("expected a decimal number") from exc
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("expected an integer")
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("expected a number")
+        return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        return value
+    if kind == "text":
+        if not isinstance(value, str):
+            raise ValueError("expected a string")
+        return value
+    return value  # json: any document
+
+
+def write_backup(backup: Backup) -> bytes:
+    """The backup as zip bytes (deflated)."""
+    buffer = io.BytesIO()
+    tables: dict[str, Any] = {}
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for t in backup.tables:
+            doc = {
+                "table": t.name,
+                "columns": list(t.columns),
+                "rows": [[encode_value(k, v) for k, v in zip(t.kinds, row, strict=True)] for row in t.rows],
+            }
+            body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            name = f"tables/{t.name}.json"
+            zf.writestr(name, body)
+            tables[t.name] = {
+                "file": name,
+                "columns": list(t.columns),
+                "kinds": list(t.kinds),
+                "rows": len(t.rows),
+                "sha256": hashlib.sha256(body).hexdigest(),
+            }
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "schema_revision": backup.schema_revision,
+            "scope": backup.scope,
+            "runners": list(backup.runners),
+            "created_at": backup.created_at.astimezone(UTC).isoformat(),
+            "tables": tables,
+            "left_out": list(backup.left_out),
+            "original_files": "not kept by calfcare: activities are stored as parsed summaries and packed streams",
+        }
+        zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+        zf.writestr("README.txt", README)
+    return buffer.getvalue()
+
+
+def _refuse(source: str, problem: str, where: str = "") -> InvalidInput:
+    return InvalidInput(
+        f"{source}: not restored, nothing was written — this is not a complete calfcare backup",
+        [FieldProblem(where, problem)],
+    )
+
+
+def read_backup(data: bytes, *, source: str = "backup") -> Backup:
+    """Parse and check a backup zip completely; :class:`InvalidInput` naming the file and the problem otherwise."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise _refuse(source, "not a zip file (or a truncated one)") from None
+    with zf:
+        names = set(zf.namelist())
+        if sum(i.file_size for i in zf.infolist()) > MAX_UNCOMPRESSED:
+            raise _refuse(source, "the zip claims more than 8 GiB uncompressed; refused")
+        if "manifest.json" not in names:
+            raise _refuse(source, "no manifest.json (is this a calfcare backup?)")
+        manifest = _load_json(zf, "manifest.json", source)
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise _refuse(source, f"format is not {FORMAT!r}", "manifest.json")
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise _refuse(
+                source,
+                f"format_version {manifest.get('format_version')!r} is not {FORMAT_VERSION} (made by another "
+                "calfcare version?)",
+                "manifest.json",
+            )
+        revision = manifest.get("schema_revision")
+        scope = manifest.get("scope")
+        runners = manifest.get("runners")
+        tables = manifest.get("tables")
+        if not isinstance(revision, str) or not revision:
+            raise _refuse(source, "schema_revision is missing", "manifest.json")
+        if scope not in ("runner", "all"):
+            raise _refuse(source, "scope must be 'runner' or 'all'", "manifest.json")
+        if not isinstance(runners, list) or not all(isinstance(r, str) for r in runners):
+            raise _refuse(source, "runners must be a list of names", "manifest.json")
+        if not isinstance(tables, dict) or not tables:
+            raise _refuse(source, "tables is missing or empty", "manifest.json")
+        try:
+            created = datetime.fromisoformat(str(manifest.get("created_at")))
+        except ValueError:
+            raise _refuse(source, "created_at is not an ISO date-time", "manifest.json") from None
+        dumps = tuple(_read_table(zf, names, name, entry, source) for name, entry in tables.items())
+        left_out = manifest.get("left_out") or []
+    return Backup(
+        schema_revision=revision,
+        scope=cast(Literal["runner", "all"], scope),
+        runners=tuple(runners),
+        created_at=created,
+        tables=dumps,
+        left_out=tuple(str(x) for x in left_out) if isinstance(left_out, list) else (),
+    )
+
+
+def _load_json(zf: zipfile.ZipFile, name: str, source: str) -> Any:
+    try:
+        return json.loads(zf.read(name).decode("utf-8"))
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise _refuse(source, f"cannot be read from the zip ({exc})", name) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _refuse(source, f"is not valid JSON ({exc})", name) from None
+
+
+def _read_table(zf: zipfile.ZipFile, names: set[str], name: str, entry: Any, source: str) -> TableDump:
+    where = f"manifest.json tables.{name}"
+    if not isinstance(entry, dict):
+        raise _refuse(source, "expected an object", where)
+    file, columns, kinds = entry.get("file"), entry.get("columns"), entry.get("kinds")
+    if not isinstance(file, str) or file != f"tables/{name}.json":
+        raise _refuse(source, f"file must be tables/{name}.json", where)
+    if file not in names:
+        raise _refuse(source, "missing from the zip (a partial backup)", file)
+    if not isinstance(columns, list) or not columns or not all(isinstance(c, str) for c in columns):
+        raise _refuse(source, "columns must be a non-empty list of names", where)
+    if not isinstance(kinds, list) or len(kinds) != len(columns) or not all(k in KINDS for k in kinds):
+        raise _refuse(source, f"kinds must give one of {', '.join(KINDS)} per column", where)
+    try:
+        body = zf.read(file)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise _refuse(source, f"cannot be read from the zip ({exc})", file) from None
+    if hashlib.sha256(body).hexdigest() != entry.get("sha256"):
+        raise _refuse(source, "its checksum differs from the manifest (damaged or edited)", file)
+    doc = _load_json(zf, file, source)
+    if not isinstance(doc, dict) or doc.get("table") != name or doc.get("columns") != columns:
+        raise _refuse(source, "table name or columns differ from the manifest", file)
+    rows = doc.get("rows")
+    if not isinstance(rows, list) or len(rows) != entry.get("rows"):
+        raise _refuse(source, f"expected {entry.get('rows')} rows as a list", file)
+    typed_kinds = cast(Sequence[Kind], kinds)
+    out: list[tuple[Any, ...]] = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != len(columns):
+            raise _refuse(source, f"expected a list of {len(columns)} values", f"{file} row {i + 1}")
+        values = []
+        for col, kind, value in zip(columns, typed_kinds, row, strict=True):
+            try:
+                values.append(decode_value(kind, value))
+            except ValueError as exc:
+                raise _refuse(source, str(exc), f"{file} row {i + 1} column {col}") from None
+        out.append(tuple(values))
+    return TableDump(name=name, columns=tuple(columns), kinds=tuple(typed_kinds), rows=out)

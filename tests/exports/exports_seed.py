@@ -1,0 +1,122 @@
+"""Test helper for the export tests: a runner with an episode (assessment and check-ins), imported runs with
+streams and a calendar token, written through the services as the CLI would."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import MetaData, select
+
+from calfcare.activities.activity import Streams
+from calfcare.activities.streams_codec import ENCODING, pack_streams
+from calfcare.services import assess, record_checkin
+from calfcare.store import Database
+from calfcare.store.models import Activity, ActivityStreams, CalendarToken
+
+DAY0 = date(2025, 5, 10)
+
+SOLEUS: dict[str, Any] = {
+    "age": 44,
+    "side": "left",
+    "days_since_onset": 2.5,
+    "onset": "gradual",
+    "activity_at_onset": "long_run",
+    "recent_mileage_increase": True,
+    "pain_location": "lower_calf",
+    "pain_character": "tight_or_cramping",
+    "pain_rest": 1,
+    "pain_walking": 3,
+    "walks_normally": True,
+    "can_bear_weight": True,
+    "single_leg_heel_raises_injured": 10,
+    "single_leg_heel_raises_other": 26,
+    "pain_loading_knee_straight": 2,
+    "pain_loading_knee_bent": 5,
+    "calf_bigger_than_other": False,
+    "skin_warm_red_or_dark": False,
+    "clot_risk_factors": [],
+}
+
+
+def good_day(i: int) -> dict[str, Any]:
+    return {
+        "morning_pain": max(0, 3 - i // 3),
+        "pain_rest": 0,
+        "pain_walking": max(0, 2 - i // 2),
+        "limp": False,
+        "single_leg_heel_raises_injured": min(32, 12 + 2 * i),
+        "single_leg_heel_raises_other": 30,
+        "session": "as_prescribed",
+        "session_kind": "rehab_exercises",
+        "session_minutes": 25,
+        "pain_during_session": 1,
+        "pain_after_session": 0,
+        "calf_bigger_than_other": False,
+    }
+
+
+def store_run(db: Database, runner_id: int, day: date, km: float, *, key: str) -> int:
+    seconds = int(km * 360)
+    speed = np.full(seconds, 1000.0 / 360.0, dtype=np.float32)
+    with db.session() as s:
+        act = Activity(
+            runner_id=runner_id,
+            content_sha256=hashlib.sha256(key.encode()).hexdigest(),
+            source_format="fit",
+            source_path=f"/home/runner/{key}.fit",
+            sport="run",
+            start_utc=datetime(day.year, day.month, day.day, 7, 0, tzinfo=UTC),
+            utc_offset_s=3600,
+            elapsed_s=float(seconds),
+            moving_s=float(seconds),
+            distance_m=float(speed.sum()),
+            avg_hr=141.5,
+            record_count=seconds,
+            extra={"gear": "shoes", "laps": [1, 2]},
+        )
+        s.add(act)
+        s.flush()
+        blob = pack_streams(Streams(start_epoch=0.0, channels={"speed": speed}))
+        s.add(ActivityStreams(activity_id=act.id, length=seconds, encoding=ENCODING, data=blob))
+        return act.id
+
+
+def seed_runner(db: Database, name: str, *, checkins: int = 8, runs: int = 6) -> int:
+    """``name`` with runs in the weeks before and after DAY0, an assessment on DAY0, ``checkins`` check-ins after
+    it, and a revoked calendar token: every table holds something of theirs."""
+    rid = db.runner_id(name)
+    for i in range(runs):
+        store_run(db, rid, DAY0 - timedelta(days=30 - 4 * i), 6.0 + i, key=f"{name}-{i}")
+    assess(db=db, runner=name, answers=SOLEUS, day=DAY0)
+    for i in range(1, checkins + 1):
+        record_checkin(db=db, runner=name, answers=good_day(i), day=DAY0 + timedelta(days=i))
+    with db.session() as s:
+        s.add(CalendarToken(runner_id=rid, token_sha256=hashlib.sha256(name.encode()).hexdigest(),
+                            revoked_at=datetime(2025, 6, 1, tzinfo=UTC)))  # fmt: skip
+    return rid
+
+
+def normalise(value: Any) -> Any:
+    if isinstance(value, datetime):  # the same instant, however the backend returns it
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return value
+
+
+def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (but Alembic's), in primary-key order, read independently of the backup code."""
+    md = MetaData()
+    with db.engine.connect() as conn:
+        md.reflect(bind=conn)
+        out = {}
+        for table in md.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            order = list(table.primary_key.columns) or list(table.columns)
+            rows = conn.execute(select(*table.columns).order_by(*order))
+            out[table.name] = [tuple(normalise(v) for v in row) for row in rows]
+    return out
