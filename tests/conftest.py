@@ -4,6 +4,7 @@ the shared corpus (skipped when ../shared is absent), and a CLI runner on a temp
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,8 @@ from sqlalchemy import create_engine, text
 from calfcare.store import Database, open_database
 
 ROOT = Path(__file__).resolve().parents[1]
+# the small activity-file builders (tests/activities/test_import_fixtures.py) are shared by tests in other folders
+sys.path.insert(0, str(ROOT / "tests" / "activities"))
 SHARED = Path(os.environ.get("CALFCARE_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus"
 POSTGRES_URL = os.environ.get("CALFCARE_TEST_POSTGRES_URL")
