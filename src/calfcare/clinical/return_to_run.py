@@ -3,7 +3,7 @@ then continuous running built up in capped steps, then return to full training a
 
 Public API::
 
-    walk_run_programme(baseline: RunnerBaseline | None, settings: RunSettings | None = None) -> RunProgramme
+    walk_run_programme(baseline, settings=None, pacing: GradePacing | None = None) -> RunProgramme
     RunProgramme.stages: tuple[RunStage, ...]; RunProgramme.stage(i); RunStage.to_contract() -> the "run" dict of
         the CHECKIN.md "today" contract: {warm_up_min, intervals[{walk_min, run_min, repeats}], total_min, effort}
     session_cap_km(longest_run_30d_km) -> float        # no run > 110 % of the longest run of the last 30 days
@@ -25,7 +25,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from calfcare.clinical.context import RunnerBaseline
-from calfcare.clinical.protocol import RunSettings, protocol
+from calfcare.clinical.protocol import GradePacing, RunSettings, protocol
 from calfcare.clinical.rules import rule
 
 Profile = Literal["conservative", "standard", "high"]
@@ -169,8 +169,14 @@ def _km(minutes: int, b: RunnerBaseline | None) -> float | None:
     return round(minutes * 60 / b.easy_pace_s_per_km, 1)
 
 
-def walk_run_programme(baseline: RunnerBaseline | None, settings: RunSettings | None = None) -> RunProgramme:
-    """The stages from the first walk-run session to continuous running at the usual run, then run-throughs."""
+def walk_run_programme(
+    baseline: RunnerBaseline | None, settings: RunSettings | None = None, pacing: GradePacing | None = None
+) -> RunProgramme:
+    """The stages from the first walk-run session to continuous running at the usual run, then run-throughs.
+
+    ``pacing`` (the grade's, from ``[pacing]``) moves the first walk-run step up for a milder strain and caps the
+    continuous stages; what is left of the build-up to the usual run happens in full training under the weekly cap.
+    """
     s = settings or protocol().running
     profile = _profile(baseline, s)
     repeats = {"conservative": s.repeats_conservative, "standard": s.repeats_standard, "high": s.repeats_high}[profile]
@@ -183,11 +189,15 @@ def walk_run_programme(baseline: RunnerBaseline | None, settings: RunSettings | 
 
     stages: list[RunStage] = []
     first = {"conservative": 1, "standard": s.first_step_standard, "high": s.first_step_high}[profile]
+    if pacing is not None:
+        first = max(first, pacing.first_walk_run_step)
+    max_continuous = pacing.continuous_stages if pacing is not None else len(s.walk_run) * 10
     for step in s.walk_run[first - 1 :]:
         stages.append(stage("walk_run", step.walk_min, step.run_min, repeats))
     minutes = min(stages[-1].running_minutes, target)
     stages.append(stage("continuous", 0, minutes, 1))
-    while minutes < target:  # each step ≤ 110 % of the longest run before it (Frandsen 2025)
+    while minutes < target and len(stages) - (len(s.walk_run) - first + 1) < max_continuous:
+        # each step ≤ 110 % of the longest run before it (Frandsen 2025)
         step_up = math.floor(minutes * (1 + s.continuous_step_pct / 100))
         minutes = min(target, max(step_up, minutes + 1))
         stages.append(stage("continuous", 0, minutes, 1))
@@ -223,7 +233,9 @@ def reinjury_window_end(returned_on: date, settings: RunSettings | None = None) 
 def prevention_routine(settings: RunSettings | None = None) -> tuple[str, ...]:
     s = settings or protocol().running
     return (
-        f"Calf strength {s.prevention_sessions_per_week} times a week for good: single-leg heel raises with the knee "
-        "straight and bent, and loaded raises.",
-        "Keep changes of shoes and surfaces gradual, and avoid sudden spikes in a single run.",
+        f"Calf strength {s.prevention_sessions_per_week} times a week for good: single-leg heel raises and heel "
+        "drops with the knee straight and bent, and loaded raises, as part of your regular training.",
+        f"Raise your weekly distance gradually (at most about {s.weekly_increase_pct:g} % a week) and avoid spikes in "
+        f"a single run (no run longer than {s.session_spike_pct - 100:g} % beyond your longest of the last 30 days); "
+        "keep changes of shoes and surfaces gradual.",
     )
