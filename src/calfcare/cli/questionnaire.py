@@ -121,6 +121,7 @@ CHECKIN: tuple[Question, ...] = (
     *RED_FLAG_SCREEN,
     Question("cleared_by_clinician", _yes("_referred")),
     Question("morning_pain", section="How the calf is today"),
+    Question("felt_snap_or_pop"),
     Question("morning_stiffness"),
     Question("pain_rest"),
     Question("pain_walking"),

@@ -211,6 +211,7 @@ class PlanState:
     grade: str | None = None  # re-graded at a day 5–7 check-in (None: the assessment's grade stands)
     cleared_to_run_on: date | None = None  # a clinician cleared running (needed after a severe tear)
     last_heel_raises: int | None = None  # the last reported count on the sore leg
+    full_training_runs: int | None = None  # runs since the return (None: started in full training, at the target)
 
     @classmethod
     def start(cls, facts: EpisodeFacts, start_phase: str, *, day: date | None = None) -> PlanState:
@@ -344,12 +345,18 @@ def _symptom_free(c: CheckInAnswers, rules: PainRules) -> bool:
 def _refer(state: PlanState, flags: list[RedFlag], facts: EpisodeFacts, day: date) -> Decision:
     codes = tuple(f.code for f in flags)
     reasons = [
-        reason(R_REDFLAG, f"Red flag at today's check-in ({f.code.replace('_', ' ')}): {f.advice}") for f in flags
+        reason(R_REDFLAG, f"Red flag at today's check-in ({f.code.replace('_', ' ')}): {_what(f)}{f.advice}")
+        for f in flags
     ]
     new = replace(state, stopped=True, stop_reasons=codes, last_day=day)
     rules_ = (R_REDFLAG.id, *dict.fromkeys(fr.rule.id for f in flags for fr in f.fired))
     label = stage_label(state.phase, state.stage, facts)
     return Decision("refer", tuple(reasons), tuple(flags), new, state.phase, label, rules_, {"plan": "stopped"})
+
+
+def _what(f: RedFlag) -> str:
+    """What the check-in itself showed, for the flags the plan raises (snap or pop, a heel-raise fall)."""
+    return f"{'; '.join(fr.text for fr in f.fired)}. " if f.code == RETEAR_CODE else ""
 
 
 def _where_to_go(codes: tuple[str, ...]) -> str:
@@ -540,6 +547,8 @@ def _carry_forward(
         )
     if checkin.did_session:
         base = replace(base, sessions_at_stage=base.sessions_at_stage + 1)
+    if checkin.ran and state.phase == "full_training" and state.full_training_runs is not None:
+        base = replace(base, full_training_runs=state.full_training_runs + 1)
     return base, notes
 
 
@@ -606,6 +615,7 @@ def _advance(state: PlanState, c: CheckInAnswers, facts: EpisodeFacts, day: date
             phase_since=day,
             last_progress_day=day,
             returned_on=day if nxt == "full_training" else new.returned_on,
+            full_training_runs=0 if nxt == "full_training" else new.full_training_runs,
         )
         text = f"All criteria met to move on to {protocol().phase(nxt).title.lower()}"
         return _make(
@@ -636,6 +646,9 @@ def _advance(state: PlanState, c: CheckInAnswers, facts: EpisodeFacts, day: date
         rule_ids.append(R_COMPLETIONS.id)
     elif counts:
         reasons.append(reason(R_COMPLETIONS, "Symptom-free session: keep to this stage"))
+        rule_ids.append(R_COMPLETIONS.id)
+    elif c.did_session and state.phase in ("return_to_run", "full_training") and not c.ran:
+        reasons.append(reason(R_COMPLETIONS, "A strength day between runs: only runs count towards this stage"))
         rule_ids.append(R_COMPLETIONS.id)
     elif c.did_session:
         text = "Repeat this stage: a session counts when done as prescribed with pain during it reported ≤ "

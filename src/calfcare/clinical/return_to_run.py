@@ -20,7 +20,7 @@ easy throughout, and run-throughs are added only in the last stage, once volume 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -121,9 +121,23 @@ class RunProgramme:
     basis: str  # how it was sized, in plain words
     weekly_km_cap: float | None  # pre-injury weekly distance (never exceeded)
     sessions_per_week: int = SESSIONS_PER_WEEK
+    step_pct: float = 10.0  # each continuous step ≤ this % above the run before it (Frandsen 2025)
+    pace_s_per_km: float | None = None
 
     def stage(self, index: int) -> RunStage:
         return self.stages[max(0, min(index, len(self.stages) - 1))]
+
+    def full_training_run(self, runs_done: int | None) -> RunStage:
+        """The run in full training: the last stage's minutes grown by ≤ ``step_pct`` % per run done since return,
+        up to the target (``None``: the plan started in full training, so the target itself)."""
+        last = self.stages[-1]
+        minutes = last.run_min
+        steps = None if runs_done is None else runs_done
+        while minutes < self.target_min and (steps is None or steps > 0):
+            minutes = min(self.target_min, max(math.floor(minutes * (1 + self.step_pct / 100)), minutes + 1))
+            steps = None if steps is None else steps - 1
+        km = None if self.pace_s_per_km is None else round(minutes * 60 / self.pace_s_per_km, 1)
+        return replace(last, index=len(self.stages), run_min=minutes, approx_km=km)
 
 
 def _profile(baseline: RunnerBaseline | None, s: RunSettings) -> Profile:
@@ -203,7 +217,17 @@ def walk_run_programme(
         stages.append(stage("continuous", 0, minutes, 1))
     stages.append(stage("run_throughs", 0, minutes, 1))
     weekly = baseline.weekly_km if baseline else None
-    return RunProgramme(tuple(stages), profile, target, f"{profile} programme; {basis}", weekly)
+    pace = baseline.easy_pace_s_per_km if baseline else None
+    return RunProgramme(
+        tuple(stages),
+        profile,
+        target,
+        f"{profile} programme; {basis}",
+        weekly,
+        SESSIONS_PER_WEEK,
+        s.continuous_step_pct,
+        pace,
+    )
 
 
 def session_cap_km(longest_run_30d_km: float, settings: RunSettings | None = None) -> float:

@@ -232,7 +232,7 @@ def _kind_and_run(state: PlanState, facts: EpisodeFacts, day: date) -> tuple[Kin
         notes.append(reason(R_AFTER_RUN, "Run first, then the strength work"))
         return ("walk_run" if stage.kind == "walk_run" else "run"), stage, notes
     notes.append(reason(R_AFTER_RUN, "Run first, then the strength work"))
-    return "run", programme.stages[-1], notes
+    return "run", programme.full_training_run(state.full_training_runs), notes
 
 
 def _timeline_warnings(state: PlanState, facts: EpisodeFacts, day: date) -> list[str]:
