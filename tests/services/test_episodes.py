@@ -383,3 +383,24 @@ def test_a_checkin_after_an_urgent_assessment_with_no_episode_is_refused_pointin
     with pytest.raises(Conflict, match="dvt"):
         record_checkin(db=db, runner="ana", answers=good_day(1), day=DAY0 + timedelta(days=1))
     assert count(db, CheckIn) == 0
+
+
+def test_a_severe_tear_is_paced_by_its_grade_and_needs_a_clearance_before_running(db: Database) -> None:
+    severe = {**SOLEUS, "can_bear_weight": False, "walks_normally": False, "pain_walking": 7}
+    out = assess(db=db, runner="ana", answers=severe, day=DAY0)
+    assert out.result["severity"]["estimate"] == "severe"
+    (ep,) = episodes_of(db)
+    assert ep.context["needs_clearance"] is True
+    plan = today(db=db, runner="ana", day=DAY0 + timedelta(days=1))
+    assert plan is not None
+    lo = out.result["severity"]["return_to_run_days"][0]
+    first_run = ep.onset + timedelta(days=-(-lo // 2))
+    assert any(f"no running before {first_run}" in w for w in plan["warnings"])
+    assert any("Do not run until a clinician" in w for w in plan["warnings"])
+    # a later, milder assessment moves the timeline but keeps the clearance (a leg that could not bear weight)
+    milder = {**SOLEUS, "days_since_onset": 8.5}
+    assess(db=db, runner="ana", answers=milder, day=DAY0 + timedelta(days=6))
+    (ep,) = episodes_of(db)
+    assert ep.severity != "severe" and ep.context["needs_clearance"] is True
+    later = today(db=db, runner="ana", day=DAY0 + timedelta(days=7))
+    assert later is not None and not any(f"no running before {first_run}" in w for w in later["warnings"])
