@@ -326,3 +326,17 @@ def test_full_training_builds_the_run_up_to_the_usual_run_in_steps_of_at_most_10
     s = at("return_to_run", len(p.stages) - 1, on=40, since=25, completions=1)
     moved = decide(s, rehab(session_kind="walk_run", session_minutes=30, session_rpe=3), day=day(42), facts=MILD)
     assert moved.phase == "full_training" and moved.new_state.full_training_runs == 0
+
+
+def test_full_training_waits_for_the_lower_bound_of_the_grades_range() -> None:
+    p = MILD.programme()
+    ready = rehab(session_kind="walk_run", session_minutes=30, session_rpe=3)
+    s = at("return_to_run", len(p.stages) - 1, on=4, since=0, completions=1)
+    early = decide(s, ready, day=day(6), facts=MILD)  # mild soleus: full training from day 7
+    assert early.phase == "return_to_run" and "before full training (mild strain) 6 (target ≥ 7)" in joined(early)
+    assert decide(s, ready, day=day(7), facts=MILD).phase == "full_training"
+
+
+def test_a_strength_day_between_runs_is_named_as_such() -> None:
+    d = decide(at("return_to_run", on=20, since=15, last_run_day=day(20)), rehab(), day=day(21), facts=MILD)
+    assert d.decision == "hold" and "A strength day between runs" in joined(d)
