@@ -340,3 +340,20 @@ def test_full_training_waits_for_the_lower_bound_of_the_grades_range() -> None:
 def test_a_strength_day_between_runs_is_named_as_such() -> None:
     d = decide(at("return_to_run", on=20, since=15, last_run_day=day(20)), rehab(), day=day(21), facts=MILD)
     assert d.decision == "hold" and "A strength day between runs" in joined(d)
+
+
+def test_the_gate_names_why_an_older_runners_heel_raise_target_is_lower() -> None:
+    old = replace(MILD, age=72, sex="male")
+    today = build_today(
+        last_strength(old),
+        old,
+        day=day(40),
+        last_checkin=rehab(single_leg_heel_raises_injured=18, single_leg_heel_raises_other=18),
+    )
+    gate = {c["name"]: c for c in today.to_contract()["gate"]["criteria"]}  # type: ignore[index]
+    assert gate["single-leg heel raises, the usual count for a 72-year-old man"] == {
+        "name": "single-leg heel raises, the usual count for a 72-year-old man",
+        "value": 18,
+        "target": 14,
+        "met": True,
+    }

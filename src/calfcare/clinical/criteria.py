@@ -233,7 +233,7 @@ def evaluate(
             continue
         if cr.id == "heel_raise_floor" and cr.value is not None:
             floor, why = heel_raise_floor(int(cr.value), facts.age, facts.sex)
-            cr = Criterion(cr.id, f"{cr.name} (target {why})" if floor != cr.value else cr.name, floor)
+            cr = Criterion(cr.id, f"{cr.name}, {why}" if why else cr.name, floor)
         value = _measure(cr.id, checkin, state, facts, day)
         if value is None or cr.value is None:
             out.append(CriterionResult(cr, None, False, cr.id in BLOCK_IF_ABOVE))

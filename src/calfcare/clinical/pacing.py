@@ -141,17 +141,18 @@ def is_child(age: int | None, source: Protocol | None = None) -> bool:
 
 
 def heel_raise_floor(target: int, age: int | None, sex: str | None, source: Protocol | None = None) -> tuple[int, str]:
-    """The single-leg heel raises a gate asks for: ``target`` or the age- and sex-normed median when lower."""
+    """The single-leg heel raises a gate asks for, and why when it is not ``target``: ``target`` or the age- and
+    sex-normed median when lower (a child's floor under 16)."""
     p = source or protocol()
     if is_child(age, p):
         floor = min(target, p.children.heel_raise_floor)
-        return floor, f"{floor} (under 16)"
+        return floor, "the target for under-16s" if floor != target else ""
     if age is None:
-        return target, f"{target} (age unknown)"
+        return target, ""
     norms = p.heel_raises.norms
     row = next((n for n in norms if n.age_from <= age <= n.age_to), norms[0] if age < norms[0].age_from else norms[-1])
     median = {"male": row.male, "female": row.female}.get(sex or "", min(row.male, row.female))
     if median >= target:
-        return target, str(target)
+        return target, ""
     who = {"male": "man", "female": "woman"}.get(sex or "", "person")
-    return median, f"{median} (the usual count for a {age}-year-old {who})"
+    return median, f"the usual count for a {age}-year-old {who}"
