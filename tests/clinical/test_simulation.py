@@ -24,7 +24,7 @@ def test_no_course_runs_before_half_the_lower_bound_or_returns_before_the_lower_
     assert c.first_run_day is not None and c.full_training_day is not None
     assert c.first_run_day >= t.days[0] / 2 and c.first_run_day >= t.first_run_day
     assert c.full_training_day >= t.days[0]
-    assert c.full_training_day <= t.full_by_day  # even a flaring or silent runner is back by 1.5 × the upper bound
+    assert c.full_training_day <= 2 * t.days[1]  # a flare or a silence slows the plan but never stalls it
 
 
 @pytest.mark.parametrize("grade", ["mild", "moderate", "severe"])
