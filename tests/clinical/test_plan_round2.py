@@ -357,3 +357,11 @@ def test_the_gate_names_why_an_older_runners_heel_raise_target_is_lower() -> Non
         "target": 14,
         "met": True,
     }
+
+
+def test_today_asks_for_a_regrade_between_day_5_and_day_7_only() -> None:
+    def asks(n: int) -> bool:
+        warnings = build_today(at("mobility", on=n - 1), MILD, day=day(n)).to_contract()["warnings"]
+        return any("pace.regrade_day_5_7" in w for w in warnings)  # type: ignore[union-attr]
+
+    assert [asks(n) for n in (4, 5, 6, 7, 8)] == [False, True, True, True, False]

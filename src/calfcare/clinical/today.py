@@ -22,7 +22,7 @@ from typing import Literal
 
 from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.criteria import CriterionResult, evaluate, gate_criteria
-from calfcare.clinical.pacing import R_CHILD, R_CLEARANCE, R_PACE, is_child
+from calfcare.clinical.pacing import R_CHILD, R_CLEARANCE, R_PACE, R_REGRADE, is_child
 from calfcare.clinical.progression import GATE_PAIN_MAX, EpisodeFacts, PlanState, stage_label
 from calfcare.clinical.protocol import (
     PHASES,
@@ -255,6 +255,14 @@ def _timeline_warnings(state: PlanState, facts: EpisodeFacts, day: date) -> list
                     "or a leg that could not take weight); then answer cleared_by_clinician at a check-in",
                 )
             )
+    pacing = protocol().pacing
+    if pacing.regrade_from_day <= facts.day_of(day) <= pacing.regrade_to_day:
+        text = (
+            f"Day {facts.day_of(day)}: severity is judged more reliably now than on day 0 — answer the assessment "
+            "again (calfcare assess) so the plan can be re-graded; today's check-in answers (limp, walking pain, heel "
+            "raises) re-grade it too"
+        )
+        out.append(reason(R_REGRADE, text))
     if state.phase == "return_to_run":
         full = onset + timedelta(days=t.full_training_day)
         out.append(reason(R_PACE, f"Full training not before {full} (day {t.full_training_day} after the injury)"))
