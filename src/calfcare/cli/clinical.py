@@ -33,6 +33,7 @@ from calfcare.clinical.return_to_run import prevention_routine
 from calfcare.contracts.assessment import assessment_answers_schema, load_answers_file, parse_assessment_answers
 from calfcare.contracts.checkin import checkin_answers_schema, load_checkin_file
 from calfcare.services import episodes
+from calfcare.services.views import awaiting_clearance
 
 AnswersOpt = Annotated[
     Path | None,
@@ -119,12 +120,13 @@ def checkin(
         data = load_checkin_file(answers)
     else:
         referred = episodes.episode_status(db=db, runner=name) == "referred"
+        clearance = awaiting_clearance(db=db, runner=name)
         data = _ask(
             q.CHECKIN,
             checkin_answers_schema(),
             json_out=json_out,
             title="Daily check-in",
-            known={"_referred": referred},
+            known={"_referred": referred, "_clearance": clearance},
         )
     outcome = episodes.record_checkin(db=db, runner=name, answers=data, day=day)
     _show(outcome.to_contract(), json_out, views.show_checkin)

@@ -119,7 +119,7 @@ ASSESSMENT: tuple[Question, ...] = (
 
 CHECKIN: tuple[Question, ...] = (
     *RED_FLAG_SCREEN,
-    Question("cleared_by_clinician", _yes("_referred")),
+    Question("cleared_by_clinician", lambda a: a.get("_referred") is True or a.get("_clearance") is True),
     Question("morning_pain", section="How the calf is today"),
     Question("felt_snap_or_pop"),
     Question("morning_stiffness"),
