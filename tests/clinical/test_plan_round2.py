@@ -365,3 +365,10 @@ def test_today_asks_for_a_regrade_between_day_5_and_day_7_only() -> None:
         return any("pace.regrade_day_5_7" in w for w in warnings)  # type: ignore[union-attr]
 
     assert [asks(n) for n in (4, 5, 6, 7, 8)] == [False, True, True, True, False]
+
+
+def test_a_silence_resets_the_stage_even_when_the_day_also_holds_and_does_not_count_as_no_progress() -> None:
+    s = at("return_to_run", 0, on=20, since=15, completions=1, last_run_day=day(20), last_progress_day=day(12))
+    swollen = decide(s, rehab(swelling_increased=True), day=day(29), facts=MILD)
+    assert swollen.decision == "hold" and swollen.new_state.completions == 0 and "progress.silence" in swollen.rules
+    assert swollen.new_state.last_progress_day == day(29)  # 17 days since progress, but 9 of them were silent

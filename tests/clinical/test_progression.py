@@ -78,7 +78,8 @@ def test_a_stopped_plan_keeps_referring_until_a_clinician_clears_the_runner() ->
 
 
 def test_fourteen_days_without_progress_refers_but_the_plan_continues() -> None:
-    stuck = state_in("strength", 2, on=20)
+    # checked in yesterday (a 14-day silence would now repeat the stage and restart the clock instead)
+    stuck = state_in("strength", 2, on=20, last_day=day(33))
     d = decide(stuck, rehab(single_leg_heel_raises_injured=15), day=day(34), facts=FACTS)
     assert d.decision == "refer" and "No progress for 14 days" in joined(d)
     assert not d.new_state.stopped and d.new_state.last_progress_day == day(34)
@@ -95,7 +96,7 @@ def test_still_limping_after_day_fourteen_refers() -> None:
 
 
 def test_a_real_rise_in_heel_raises_counts_as_improvement_and_restarts_the_clock() -> None:
-    stuck = state_in("strength", 2, on=20, heel_raise_mark=12)
+    stuck = state_in("strength", 2, on=20, heel_raise_mark=12, last_day=day(33))
     d = decide(stuck, rehab(single_leg_heel_raises_injured=18), day=day(34), facts=FACTS)
     assert d.decision == "hold" and d.new_state.last_progress_day == day(34) and d.new_state.heel_raise_mark == 18
     noise = decide(stuck, rehab(single_leg_heel_raises_injured=16), day=day(34), facts=FACTS)
@@ -372,5 +373,8 @@ def test_the_no_progress_clock_starts_at_the_first_checkin_at_the_latest() -> No
     fresh = replace(PlanState.start(FACTS, "strength"), stage=2)  # started at onset, never checked in
     d = decide(fresh, rehab(), day=day(20), facts=FACTS)
     assert d.decision == "hold" and d.new_state.last_progress_day == day(20)
-    later = decide(d.new_state, rehab(), day=day(34), facts=FACTS)
+    state = d.new_state
+    for n in (26, 30):  # check-ins without a 7-day silence (which would restart the clock) up to day 34
+        state = decide(state, rehab(), day=day(n), facts=FACTS).new_state
+    later = decide(state, rehab(), day=day(34), facts=FACTS)
     assert later.decision == "refer"

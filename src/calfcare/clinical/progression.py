@@ -445,15 +445,16 @@ def _decide(
     if heel_notes:
         rule_ids.append(R_HEEL_NOISE.id)
 
+    if silent:  # the stage is repeated; a silence is not a lack of progress either, so the clock restarts
+        gap = (day - state.last_day).days if state.last_day else 0
+        text = f"{gap} days since the last check-in: that does not count as a completed session; repeat this stage"
+        findings.append(Finding.hold(R_SILENCE, text))
+        base = replace(base, completions=0, last_progress_day=day)
     worst = max((f.kind for f in findings), key=lambda k: SEVERITY[k], default="progress")
     if worst == "step_back":
         decision = _apply_step_back(base, findings, facts, day)
     elif worst == "hold":
         decision = _make(base, "hold", facts, [f.text for f in findings], [f.rule.id for f in findings])
-    elif silent:
-        gap = (day - state.last_day).days if state.last_day else 0
-        text = f"{gap} days since the last check-in: that does not count as a completed session; repeat this stage"
-        decision = _make(replace(base, completions=0), "hold", facts, [reason(R_SILENCE, text)], [R_SILENCE.id])
     else:
         decision = _advance(base, checkin, facts, day)
     decision = _rest_pain_refer(decision, history, base, facts)
