@@ -372,3 +372,11 @@ def test_a_silence_resets_the_stage_even_when_the_day_also_holds_and_does_not_co
     swollen = decide(s, rehab(swelling_increased=True), day=day(29), facts=MILD)
     assert swollen.decision == "hold" and swollen.new_state.completions == 0 and "progress.silence" in swollen.rules
     assert swollen.new_state.last_progress_day == day(29)  # 17 days since progress, but 9 of them were silent
+
+
+def test_a_later_assessment_outranks_an_earlier_checkin_regrade() -> None:
+    limping = rehab(limp=True, pain_walking=4)
+    regraded_later = replace(MILD, graded_on=day(7))  # the latest assessment (day 7) still says mild
+    d = decide(at("mobility", on=5), limping, day=day(6), facts=regraded_later)
+    assert d.new_state.grade is None and "pace.regrade_day_5_7" not in d.rules
+    assert decide(at("mobility", on=5), limping, day=day(6), facts=replace(MILD, graded_on=day(2))).new_state.grade

@@ -160,6 +160,7 @@ class EpisodeFacts:
     sex: str | None = None
     return_to_run_days: tuple[int, int] | None = None
     needs_clearance: bool = False  # a severe tear, a gap or a leg that could not bear weight at any assessment
+    graded_on: date | None = None  # the day of the latest assessment: a check-in re-grade applies only after it
 
     def day_of(self, day: date) -> int:
         return (day - self.onset).days
@@ -417,7 +418,8 @@ def _decide(
     onset_day = facts.day_of(day)
     notes: list[str] = []
     rule_ids: list[str] = []
-    if (graded := regrade(facts.severity, checkin, onset_day)) is not None:
+    after_assessment = facts.graded_on is None or day > facts.graded_on
+    if after_assessment and (graded := regrade(facts.severity, checkin, onset_day)) is not None:
         new_grade, why = graded
         facts = facts.with_grade(new_grade)
         state = replace(state, grade=new_grade)

@@ -72,6 +72,7 @@ def episode_facts(ep: Episode) -> EpisodeFacts:
         sex=ctx.get("sex"),
         return_to_run_days=_days(ctx.get("return_to_run_days")),
         needs_clearance=bool(ctx.get("needs_clearance")),
+        graded_on=ep.assessed_on,
     )
 
 
