@@ -206,6 +206,8 @@ def test_a_healthy_72_year_old_with_18_of_18_passes_the_heel_raise_gate() -> Non
 def test_the_heel_raise_gate_is_a_limb_symmetry_index_of_90_percent() -> None:
     assert not _heel_gate(MILD, 26, 30)["heel_raise_lsi_min_pct"]  # 86.7 %
     assert _heel_gate(MILD, 27, 30)["heel_raise_lsi_min_pct"]  # 90 %
+    held = decide(last_strength(), rehab(single_leg_heel_raises_injured=26), day=day(40), facts=MILD)
+    assert held.phase == "strength" and "gate.heel_raise_symmetry_and_norm" in held.rules
 
 
 @pytest.mark.parametrize("phase", ["mobility", "strength", "return_to_run", "full_training"])

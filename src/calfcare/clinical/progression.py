@@ -28,7 +28,7 @@ from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.context import AdherenceFinding, RunnerBaseline
 from calfcare.clinical.criteria import GATE_RULES, evaluate, gate_criteria, unmet_text
 from calfcare.clinical.findings import Finding, pain_findings, running_findings
-from calfcare.clinical.pacing import R_PACE, R_REGRADE, Timeline, regrade, scaled_days
+from calfcare.clinical.pacing import R_HEEL_GATE, R_PACE, R_REGRADE, Timeline, regrade, scaled_days
 from calfcare.clinical.protocol import PHASES, PhaseId, Protocol, protocol
 from calfcare.clinical.redflags import (
     EMERGENCY_ADVICE,
@@ -664,6 +664,8 @@ def _advance(state: PlanState, c: CheckInAnswers, facts: EpisodeFacts, day: date
             rule_ids.append(R_PACE.id)
         if {r.criterion.id for r in unmet} & {"stages_complete", "phase_min_days"}:
             rule_ids.append(GATE_RULES["stages"].id)
+        if {r.criterion.id for r in unmet} & {"heel_raise_floor", "heel_raise_lsi_min_pct"}:
+            rule_ids.append(R_HEEL_GATE.id)
     if not reasons:
         reasons.append(reason(R_COMPLETIONS, "No session reported today: keep to the current stage"))
         rule_ids.append(R_COMPLETIONS.id)
