@@ -141,5 +141,7 @@ def test_the_schema_lists_every_key_and_forbids_others() -> None:
     schema = checkin_answers_schema()
     assert schema["$schema"].endswith("2020-12/schema")
     assert schema["additionalProperties"] is False
-    assert set(CHECKIN_EXAMPLE) | set(RED_FLAG_KEYS) | {"cleared_by_clinician"} == set(schema["properties"])
+    assert set(CHECKIN_EXAMPLE) | set(RED_FLAG_KEYS) | {"cleared_by_clinician", "felt_snap_or_pop"} == set(
+        schema["properties"]
+    )
     assert schema["properties"]["calf_bigger_than_other"]["description"]

@@ -79,10 +79,10 @@ def test_eccentric_heel_drops_use_the_alfredson_dosage_and_say_the_evidence_is_f
 def test_the_start_running_and_full_training_gates_carry_the_reference_thresholds() -> None:
     p = protocol()
     start = {c.id: c.value for c in p.phase("strength").exit}
-    assert start["heel_raises_min"] == 25 and start["heel_raise_asymmetry_max_pct"] == 10
+    assert start["heel_raise_floor"] == 25 and start["heel_raise_lsi_min_pct"] == 90
     assert start["hop_pain_max"] == 2 and start["pain_walking_max"] == 0
     full = {c.id: c.value for c in p.phase("return_to_run").exit}
-    assert full["heel_raises_min"] == 30 and "walk_run_complete" in full
+    assert full["heel_raise_floor"] == 30 and full["heel_raise_lsi_min_pct"] == 90 and "walk_run_complete" in full
     assert all(c.id in CRITERIA for phase in p.phases for c in (*phase.entry, *phase.exit))
 
 

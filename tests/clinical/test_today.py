@@ -97,7 +97,9 @@ def test_the_day_after_a_run_is_a_strength_day_not_a_run_day() -> None:
 def test_continuous_stages_are_run_days() -> None:
     contract = build_today(plan("return_to_run", 4), SOLEUS, day=day(30)).to_contract()
     assert contract["prescription"]["kind"] == "run"
-    assert contract["prescription"]["run"]["intervals"] == [{"walk_min": 0, "run_min": 22, "repeats": 1}]
+    # a moderate (default) pace has one continuous stage, then run-throughs at the same minutes (was 22 min: the
+    # build-up beyond it now happens in full training under the weekly cap)
+    assert contract["prescription"]["run"]["intervals"] == [{"walk_min": 0, "run_min": 20, "repeats": 1}]
 
 
 def test_a_rest_day_after_a_step_back_prescribes_rest() -> None:
@@ -126,7 +128,12 @@ def test_the_gate_shows_the_last_checkins_values_against_the_targets() -> None:
         "met": False,
     }
     assert by_name["pain-free walking"]["met"] is True and by_name["walking without a limp"]["met"] is True
-    assert by_name["heel raises within 10 % of the other leg"]["value"] == 40
+    assert by_name["sore leg's heel raises in % of the other leg"] == {
+        "name": "sore leg's heel raises in % of the other leg",
+        "value": 60,
+        "target": 90,
+        "met": False,
+    }
 
 
 def test_the_stricter_early_pain_ceiling_shows_in_the_warnings() -> None:

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from calfcare.cli.questionnaire import CHECKIN as CHECKIN_QUESTIONS
 from calfcare.errors import Conflict, InvalidAnswers, InvalidInput
 from calfcare.services import assess, history, record_checkin, today
+from calfcare.services.views import awaiting_clearance
 from calfcare.store import Database
 from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
 
@@ -383,3 +385,30 @@ def test_a_checkin_after_an_urgent_assessment_with_no_episode_is_refused_pointin
     with pytest.raises(Conflict, match="dvt"):
         record_checkin(db=db, runner="ana", answers=good_day(1), day=DAY0 + timedelta(days=1))
     assert count(db, CheckIn) == 0
+
+
+def test_a_severe_tear_is_paced_by_its_grade_and_needs_a_clearance_before_running(db: Database) -> None:
+    severe = {**SOLEUS, "can_bear_weight": False, "walks_normally": False, "pain_walking": 7}
+    out = assess(db=db, runner="ana", answers=severe, day=DAY0)
+    assert out.result["severity"]["estimate"] == "severe"
+    (ep,) = episodes_of(db)
+    assert ep.context["needs_clearance"] is True
+    plan = today(db=db, runner="ana", day=DAY0 + timedelta(days=1))
+    assert plan is not None
+    lo = out.result["severity"]["return_to_run_days"][0]
+    first_run = ep.onset + timedelta(days=-(-lo // 2))
+    assert any(f"no running before {first_run}" in w for w in plan["warnings"])
+    assert any("Do not run until a clinician" in w for w in plan["warnings"])
+    # a later, milder assessment moves the timeline but keeps the clearance (a leg that could not bear weight)
+    milder = {**SOLEUS, "days_since_onset": 8.5}
+    assess(db=db, runner="ana", answers=milder, day=DAY0 + timedelta(days=6))
+    (ep,) = episodes_of(db)
+    assert ep.severity != "severe" and ep.context["needs_clearance"] is True
+    later = today(db=db, runner="ana", day=DAY0 + timedelta(days=7))
+    assert later is not None and not any(f"no running before {first_run}" in w for w in later["warnings"])
+    # the interactive check-in asks for the clearance while it is awaited, and stops asking once given
+    assert awaiting_clearance(db=db, runner="ana")
+    (asked,) = [x for x in CHECKIN_QUESTIONS if x.key == "cleared_by_clinician"]
+    assert asked.when is not None and asked.when({"_clearance": True}) and not asked.when({"_clearance": False})
+    record_checkin(db=db, runner="ana", answers={**good_day(8), "cleared_by_clinician": True}, day=DAY0 + timedelta(8))
+    assert not awaiting_clearance(db=db, runner="ana")

@@ -35,6 +35,7 @@ from calfcare.contracts.assessment import assessment_answers_schema, load_answer
 from calfcare.contracts.checkin import checkin_answers_schema, load_checkin_file
 from calfcare.errors import InvalidInput
 from calfcare.services import episodes
+from calfcare.services.views import awaiting_clearance
 
 AnswersOpt = Annotated[
     Path | None,
@@ -151,7 +152,12 @@ def checkin(
     if answers is not None:
         data = load_checkin_file(answers)
     else:  # an open (or referred) episode is checked BEFORE asking anything; its phase picks the questions
-        context = q.checkin_context(episodes.today(db=db, runner=name, day=day), runner=name, day=day)
+        context = q.checkin_context(
+            episodes.today(db=db, runner=name, day=day),
+            runner=name,
+            day=day,
+            awaiting_clearance=awaiting_clearance(db=db, runner=name),
+        )
         data = _ask(
             q.checkin_plan(context),
             checkin_answers_schema(),

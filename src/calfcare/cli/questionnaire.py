@@ -40,7 +40,9 @@ def assessment_plan() -> Plan:
     return assessment_steps
 
 
-def checkin_context(plan: Mapping[str, Any] | None, *, runner: str, day: date) -> CheckinContext:
+def checkin_context(
+    plan: Mapping[str, Any] | None, *, runner: str, day: date, awaiting_clearance: bool = False
+) -> CheckinContext:
     """The check-in plan's context from ``today``'s plan; no open or referred episode → Conflict before any
     question is asked (nothing would be stored)."""
     status = None if plan is None else plan.get("status")
@@ -55,6 +57,7 @@ def checkin_context(plan: Mapping[str, Any] | None, *, runner: str, day: date) -
     return CheckinContext(
         phase=str(phase) if phase else None,
         referred=status == "referred",
+        awaiting_clearance=awaiting_clearance,
         prescribed=str(kind) if kind and status == "open" else None,
         offered=frozenset(checkin_answers_schema()["properties"]),  # a key the contract lacks is never listed
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from calfcare.clinical import criteria as criteria
 from calfcare.clinical import findings as findings
+from calfcare.clinical import pacing as pacing
 from calfcare.clinical import progression as progression
 from calfcare.clinical import protocol as protocol
 from calfcare.clinical import redflags as redflags

@@ -43,6 +43,7 @@ class CheckInAnswers:
     pain_during_session: int | None = None
     pain_after_session: int | None = None
     cleared_by_clinician: bool | None = None  # added key: a clinician has seen the runner and cleared them to resume
+    felt_snap_or_pop: bool | None = None  # since the last check-in (CHECKIN.md Additions): re-tear or Achilles rupture
     screen: TriageAnswers = field(default_factory=TriageAnswers)
 
     def __post_init__(self) -> None:
@@ -58,6 +59,12 @@ class CheckInAnswers:
     @property
     def ran(self) -> bool:
         return self.did_session and self.session_kind in RUN_KINDS
+
+    @property
+    def screen_complete(self) -> bool:
+        """Every key of the red-flag screen was answered today (silence is never read as "no red flags")."""
+        given = self.screen.given() | ({"pain_on_hopping"} if self.hop_pain is not None else set())
+        return all(k in given for k in RED_FLAG_KEYS)
 
     def red_flag_screen(self) -> TriageAnswers:
         """The red-flag screen plus what today's answers add to it."""

@@ -5,7 +5,8 @@ Public API::
     evaluate(criteria, checkin, state, facts, day) -> list[CriterionResult]
     CriterionResult.to_contract() -> {"name", "value"?, "target"?, "met"}    # the "today" gate criteria shape
     unmet_text(results) -> str
-    GATE_RULES: phase id (and "entry") -> Rule
+    gate_criteria(phase, state, facts) -> tuple[Criterion, ...]   # the protocol's exit criteria + grade and pain
+    GATE_RULES: phase id (and "entry", "pain", "stages") -> Rule
 
 A value that was not reported is unknown: an unknown value never meets a gate and never breaks an entry floor.
 """
@@ -18,7 +19,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from calfcare.clinical.checkin import CheckInAnswers
-from calfcare.clinical.protocol import Criterion
+from calfcare.clinical.pacing import heel_raise_floor
+from calfcare.clinical.protocol import Criterion, protocol
 from calfcare.clinical.rules import Rule, rule
 
 if TYPE_CHECKING:
@@ -42,20 +44,35 @@ GATE_RULES: dict[str, Rule] = {
     ),
     "strength": rule(
         "gate.start_running",
-        "Start running only with pain-free walking, no limp, ≥ 25 single-leg heel raises within 10 % of the other leg "
-        "and hop pain ≤ 2/10.",
+        "Start running only with pain-free walking, no limp, the heel-raise target (≥ 90 % of the other leg and ≥ 25, "
+        "or the age/sex norm when lower) and hop pain ≤ 2/10, once the strength stages are done.",
         ["clinic_rtr_criteria", "ohio_state2019", "praet2019", "lunsford1995", "hebert_losier2017"],
         "expert_consensus",
         "Clinic criteria, not trial-tested for calf strains; the 10 % asymmetry threshold is arbitrary.",
     ),
     "return_to_run": rule(
         "gate.full_training",
-        "Return to full training after the walk-run programme, with 0/10 symptoms, ≥ 30 single-leg heel raises within "
-        "10 % of the other leg and pain-free hopping.",
+        "Return to full training after the walk-run programme, with 0/10 symptoms, the heel-raise target (≥ 90 % of "
+        "the other leg and ≥ 30, or the age/sex norm when lower) and pain-free hopping.",
         ["green2022"],
         "expert_consensus",
         "Expert consensus benchmarks; loaded-strength targets (≥ 1.0 / 1.5 × body weight) need equipment and are "
         "advised in the exercises rather than checked.",
+    ),
+    "pain": rule(
+        "gate.rest_and_morning_pain",
+        "Rest pain or morning pain above 2/10 blocks every gate and every stage advance.",
+        ["silbernagel2007", "green2022", "adams2012"],
+        "expert_consensus",
+        "Experts aim for 0/10 symptoms at return (Green 2022); 2/10 is the app's 'safe zone' convention.",
+    ),
+    "stages": rule(
+        "gate.stages_and_days",
+        "A phase's gate opens only once its stages are completed and the grade's minimum days in the phase have "
+        "passed.",
+        ["green2022", "army_walkrun2023", "jarvinen2007"],
+        "expert_consensus",
+        "Minimum days per phase are conventions of the app, set per grade in protocol.toml [pacing].",
     ),
     "entry": rule(
         "progress.entry_floor",
@@ -89,9 +106,26 @@ class CriterionResult:
             return f"{c.name}: not reported today"
         if c.value is None:
             return c.name
-        bound = "≥" if c.id.endswith("_min") else "≤"
+        bound = "≥" if at_least(c.id) else "≤"
         unit = " %" if c.id.endswith("_pct") else ""
         return f"{c.name} {self.value:g}{unit} (target {bound} {c.value:g}{unit})"
+
+
+AT_LEAST = frozenset({"heel_raise_floor", "heel_raise_lsi_min_pct", "phase_min_days", "grade_first_run_day",
+                      "grade_full_training_day"})  # fmt: skip
+#: gate criteria that block only when reported above their limit (an unreported value does not block)
+BLOCK_IF_ABOVE = frozenset({"rest_pain_gate", "morning_pain_gate"})
+
+
+def at_least(cid: str) -> bool:
+    return cid.endswith("_min") or cid in AT_LEAST
+
+
+def lsi_pct(injured: int | None, other: int | None) -> float | None:
+    """The sore leg's heel raises in % of the other leg's (limb-symmetry index)."""
+    if injured is None or other is None or other <= 0:
+        return None
+    return round(injured / other * 100, 1)
 
 
 def asymmetry_pct(injured: int | None, other: int | None) -> float | None:
@@ -102,8 +136,10 @@ def asymmetry_pct(injured: int | None, other: int | None) -> float | None:
 
 
 def _measure(cid: str, c: CheckInAnswers | None, state: PlanState, facts: EpisodeFacts, day: date) -> float | None:
-    if cid == "days_since_onset_min":
+    if cid in ("days_since_onset_min", "grade_first_run_day", "grade_full_training_day"):
         return float(facts.day_of(day))
+    if cid == "phase_min_days":
+        return float((day - state.phase_since).days)
     if c is None:
         return None
     values: dict[str, float | None] = {
@@ -113,8 +149,58 @@ def _measure(cid: str, c: CheckInAnswers | None, state: PlanState, facts: Episod
         "heel_raise_asymmetry_max_pct": asymmetry_pct(c.single_leg_heel_raises_injured, c.single_leg_heel_raises_other),
         "hop_pain_max": c.hop_pain,
         "morning_pain_max": c.morning_pain,
+        "heel_raise_floor": c.single_leg_heel_raises_injured,
+        "heel_raise_lsi_min_pct": lsi_pct(c.single_leg_heel_raises_injured, c.single_leg_heel_raises_other),
+        "rest_pain_gate": c.pain_rest,
+        "morning_pain_gate": c.morning_pain,
     }
     return values.get(cid)
+
+
+def stages_complete(state: PlanState, facts: EpisodeFacts) -> bool:
+    """At the phase's last stage with its completions done (a phase with one gate-only stage is complete)."""
+    from calfcare.clinical.progression import required_completions, stage_count
+
+    last = stage_count(state.phase, facts) - 1
+    return state.stage >= last and state.completions >= required_completions(state.phase, state.stage, facts)
+
+
+def gate_criteria(phase: str, state: PlanState, facts: EpisodeFacts) -> tuple[Criterion, ...]:
+    """A phase's exit gate: the protocol's criteria, then what the grade and the pain rules add to it."""
+    p = protocol().phase(phase)
+    if not p.exit:
+        return ()
+    timeline = facts.timeline()
+    extra: list[Criterion] = []
+    if p.stages and (len(p.stages) > 1 or p.stages[0].completions):
+        extra.append(Criterion("stages_complete", "every stage of this phase completed"))
+    if need := timeline.min_days(phase):
+        extra.append(Criterion("phase_min_days", f"days in this phase for a {timeline.grade} strain", need))
+    if phase == "strength":
+        extra.append(
+            Criterion(
+                "grade_first_run_day",
+                f"days since the injury before running ({timeline.grade} strain)",
+                timeline.first_run_day,
+            )
+        )
+        if timeline.clearance:
+            extra.append(
+                Criterion("clinician_clearance", "a clinician has cleared you to run (answer cleared_by_clinician)")
+            )
+    if phase == "return_to_run":
+        extra.append(
+            Criterion(
+                "grade_full_training_day",
+                f"days since the injury before full training ({timeline.grade} strain)",
+                timeline.full_training_day,
+            )
+        )
+    extra += [
+        Criterion("rest_pain_gate", "pain at rest", 2),
+        Criterion("morning_pain_gate", "pain on getting up this morning", 2),
+    ]
+    return (*p.exit, *extra)
 
 
 def walk_run_complete(state: PlanState, facts: EpisodeFacts) -> bool:
@@ -123,7 +209,7 @@ def walk_run_complete(state: PlanState, facts: EpisodeFacts) -> bool:
     if state.phase != "return_to_run":
         return state.phase == "full_training"
     last = stage_count("return_to_run", facts) - 1
-    return state.stage >= last and state.completions >= required_completions("return_to_run", state.stage)
+    return state.stage >= last and state.completions >= required_completions("return_to_run", state.stage, facts)
 
 
 def evaluate(
@@ -138,11 +224,21 @@ def evaluate(
         if cr.id == "walk_run_complete":
             out.append(CriterionResult(cr, None, True, walk_run_complete(state, facts)))
             continue
+        if cr.id == "stages_complete":
+            out.append(CriterionResult(cr, None, True, stages_complete(state, facts)))
+            continue
+        if cr.id == "clinician_clearance":
+            cleared = state.cleared_to_run_on is not None or bool(checkin and checkin.cleared_by_clinician)
+            out.append(CriterionResult(cr, None, True, cleared))
+            continue
+        if cr.id == "heel_raise_floor" and cr.value is not None:
+            floor, why = heel_raise_floor(int(cr.value), facts.age, facts.sex)
+            cr = Criterion(cr.id, f"{cr.name}, {why}" if why else cr.name, floor)
         value = _measure(cr.id, checkin, state, facts, day)
         if value is None or cr.value is None:
-            out.append(CriterionResult(cr, None, False, False))
+            out.append(CriterionResult(cr, None, False, cr.id in BLOCK_IF_ABOVE))
             continue
-        met = value >= cr.value if cr.id.endswith("_min") else value <= cr.value
+        met = value >= cr.value if at_least(cr.id) else value <= cr.value
         out.append(CriterionResult(cr, value, True, met))
     return out
 

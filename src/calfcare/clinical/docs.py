@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from calfcare.clinical.catalogue import RULES
 from calfcare.clinical.rules import Rule
+from calfcare.clinical.simulation import table
 from calfcare.clinical.sources import SOURCES, Source
 
 WEAK_EVIDENCE: tuple[str, ...] = (
@@ -87,6 +88,17 @@ def render() -> str:
         out += [f"## {prefix}", ""]
         for r in sorted(groups[prefix], key=lambda r: r.id):
             out += _rule_block(r)
+    out += ["## Simulated courses: days to the first run and to full training", ""]
+    out += [
+        "Produced by `calfcare.clinical.simulation`: each course is driven day by day through `today` and the "
+        "check-in engine, for a 35-year-old man with the triage's own range for the case. *perfect* answers 0/10 and "
+        "full heel raises from day 1 (the pace is the plan's alone); *flaring* has a pain flare on its first and "
+        "fourth runs; *silent* says nothing for 10 days after its first run. Cells are `first run / full training`, "
+        "in days since the onset. The published anchors are from elite athletes (REFERENCE §1), not promises.",
+        "",
+        *table(),
+        "",
+    ]
     out += ["## Where the evidence is weak or disputed", ""]
     out += [f"- {item}" for item in WEAK_EVIDENCE]
     out += ["", "## Sources", ""]

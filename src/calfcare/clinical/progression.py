@@ -21,12 +21,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any, Literal
 
 from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.context import AdherenceFinding, RunnerBaseline
-from calfcare.clinical.criteria import GATE_RULES, evaluate, unmet_text
+from calfcare.clinical.criteria import GATE_RULES, evaluate, gate_criteria, unmet_text
 from calfcare.clinical.findings import Finding, pain_findings, running_findings
+from calfcare.clinical.pacing import R_HEEL_GATE, R_PACE, R_REGRADE, Timeline, regrade, scaled_days
 from calfcare.clinical.protocol import PHASES, PhaseId, Protocol, protocol
 from calfcare.clinical.redflags import (
     EMERGENCY_ADVICE,
@@ -37,7 +39,7 @@ from calfcare.clinical.redflags import (
     red_flags,
 )
 from calfcare.clinical.return_to_run import RunProgramme, walk_run_programme
-from calfcare.clinical.rules import reason, rule
+from calfcare.clinical.rules import Fired, reason, rule
 
 DecisionKind = Literal["progress", "hold", "step_back", "refer"]
 SEVERITY: dict[DecisionKind, int] = {"progress": 0, "hold": 1, "step_back": 2, "refer": 3}
@@ -70,6 +72,40 @@ R_COMPLETIONS = rule(
     "expert_consensus",
     "Walk-run tables are clinical conventions, not trial-tested for calf strains.",
 )
+R_RETEAR = rule(
+    "progress.snap_or_heel_raise_fall",
+    "A snap or pop, or single-leg heel raises falling to a third of the last count or less, stops running at once "
+    "and refers the runner the same day (re-tear or Achilles rupture), in every phase.",
+    ["maffulli1998", "bjgp2015", "green2022"],
+    "expert_consensus",
+    "Second-round contract rule (CHECKIN.md Additions); the one-third threshold is a convention.",
+)
+R_REST_PAIN = rule(
+    "progress.rest_pain_rising",
+    "Rest pain rising on three check-ins in a row, or at 5/10 or more on three, refers the runner to a clinician; "
+    "nothing is progressed meanwhile.",
+    ["silbernagel2007", "jarvinen2007", "green2022"],
+    "expert_consensus",
+    "Rising rest pain is not how a healing strain behaves; the three-check-in window is a convention of the app.",
+)
+R_SILENCE = rule(
+    "progress.silence",
+    "A check-in after 7 or more days without one does not count as a completed session: the stage is repeated.",
+    ["adams2012", "army_walkrun2023"],
+    "expert_consensus",
+    "After a week without news the last load is unknown; repeating the stage is the soreness rules' cautious step.",
+)
+RETEAR_CODE = "suspected_retear_or_rupture"
+RETEAR_ADVICE = (
+    "A new snap or pop, or a sudden loss of calf strength, can mean the calf has torn again or the Achilles tendon "
+    "has ruptured: stop running and calf exercises, keep weight off the foot as much as you can, and see a doctor or "
+    "an urgent care / emergency department today."
+)
+REST_PAIN_HIGH = 5
+REST_PAIN_RUN = 3  # check-ins in a row
+GATE_PAIN_MAX = 2  # rest or morning pain above this blocks every gate
+SILENCE_DAYS = 7
+TIME_CRITERIA = frozenset({"grade_first_run_day", "grade_full_training_day", "phase_min_days", "clinician_clearance"})
 R_HEEL_NOISE = rule(
     "progress.heel_raise_change",
     "Count a rise of at least 6 single-leg heel raises as real improvement; smaller changes may be noise.",
@@ -110,6 +146,9 @@ class PainRules:
 
 @dataclass(frozen=True)
 class EpisodeFacts:
+    """What paces the plan. ``severity`` and ``return_to_run_days`` are the latest grade and range (the service passes
+    the latest assessment's; a check-in re-grade at day 5–7 is applied with :meth:`with_grade`)."""
+
     onset: date
     structure: str  # gastrocnemius | soleus | unclear | not_a_calf_strain
     severity: str | None = None
@@ -118,12 +157,27 @@ class EpisodeFacts:
     previous_calf_strains: int | None = None
     baseline: RunnerBaseline | None = None
     pain_rules: PainRules = field(default_factory=PainRules.from_protocol)
+    sex: str | None = None
+    return_to_run_days: tuple[int, int] | None = None
+    needs_clearance: bool = False  # a severe tear, a gap or a leg that could not bear weight at any assessment
+    graded_on: date | None = None  # the day of the latest assessment: a check-in re-grade applies only after it
 
     def day_of(self, day: date) -> int:
         return (day - self.onset).days
 
+    def timeline(self) -> Timeline:
+        return Timeline.of(self.severity, self.return_to_run_days, clearance=self.needs_clearance)
+
     def programme(self) -> RunProgramme:
-        return walk_run_programme(self.baseline)
+        return walk_run_programme(self.baseline, pacing=self.timeline().pacing)
+
+    def with_grade(self, grade: str | None) -> EpisodeFacts:
+        """These facts with a re-graded strain: its range is lengthened by the same factors as the old one."""
+        if grade is None or grade == self.severity:
+            return self
+        return replace(
+            self, severity=grade, return_to_run_days=scaled_days(self.severity, self.return_to_run_days, grade)
+        )
 
 
 @dataclass(frozen=True)
@@ -131,6 +185,7 @@ class DayRecord:
     day: date
     morning_pain: int | None = None
     morning_stiffness: int | None = None
+    pain_rest: int | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +209,10 @@ class PlanState:
     stopped: bool = False
     stop_reasons: tuple[str, ...] = ()  # red-flag codes that stopped the plan
     history: tuple[DayRecord, ...] = ()
+    grade: str | None = None  # re-graded at a day 5–7 check-in (None: the assessment's grade stands)
+    cleared_to_run_on: date | None = None  # a clinician cleared running (needed after a severe tear)
+    last_heel_raises: int | None = None  # the last reported count on the sore leg
+    full_training_runs: int | None = None  # runs since the return (None: started in full training, at the target)
 
     @classmethod
     def start(cls, facts: EpisodeFacts, start_phase: str, *, day: date | None = None) -> PlanState:
@@ -171,7 +230,7 @@ class PlanState:
         for name in self.__dataclass_fields__:
             value = getattr(self, name)
             if name == "history":
-                value = [[r.day.isoformat(), r.morning_pain, r.morning_stiffness] for r in value]
+                value = [[r.day.isoformat(), r.morning_pain, r.morning_stiffness, r.pain_rest] for r in value]
             elif isinstance(value, date):
                 value = value.isoformat()
             elif isinstance(value, tuple):
@@ -188,7 +247,7 @@ class PlanState:
         try:
             for name, value in data.items():
                 if name == "history":
-                    value = tuple(DayRecord(date.fromisoformat(d), p, s) for d, p, s in value)
+                    value = tuple(DayRecord(date.fromisoformat(r[0]), *r[1:]) for r in value)
                 elif name == "stop_reasons":
                     value = tuple(value)
                 elif value is not None and cls.__dataclass_fields__[name].type in ("date", "date | None"):
@@ -213,6 +272,8 @@ class Decision:
     rules: tuple[str, ...] = ()
     next: Mapping[str, object] = field(default_factory=dict)
 
+    screen_complete: bool = False  # every red-flag screen key was answered at this check-in
+
     def to_contract(self, day: date) -> dict[str, object]:
         return {
             "date": day.isoformat(),
@@ -221,6 +282,7 @@ class Decision:
             "red_flags": [f.to_dict() for f in self.red_flags],
             "phase": self.phase,
             "stage": self.stage,
+            "screen_complete": self.screen_complete,
             "rules": list(self.rules),
             "next": dict(self.next),
         }
@@ -240,11 +302,17 @@ def stage_label(phase: str, stage: int, facts: EpisodeFacts) -> str:
     return f"{s.name} (stage {min(stage, len(stages) - 1) + 1} of {len(stages)})"
 
 
-def required_completions(phase: str, stage: int) -> int:
+def required_completions(phase: str, stage: int, facts: EpisodeFacts | None = None) -> int:
+    """Symptom-free completions to finish a stage: the grade's (``[pacing]``) for rehab and walk-run stages; a
+    gate-only stage (0 in protocol.toml) and the full-training stages keep the protocol's number."""
+    pacing = facts.timeline().pacing if facts is not None else None
     if phase == "return_to_run":
-        return protocol().running.completions_to_advance
+        return pacing.run_completions if pacing else protocol().running.completions_to_advance
     stages = protocol().phase(phase).stages
-    return stages[min(stage, len(stages) - 1)].completions
+    own = stages[min(stage, len(stages) - 1)].completions
+    if pacing is not None and own and phase in ("mobility", "strength"):
+        return pacing.completions
+    return own
 
 
 def is_terminal(phase: str, stage: int, facts: EpisodeFacts) -> bool:
@@ -278,12 +346,18 @@ def _symptom_free(c: CheckInAnswers, rules: PainRules) -> bool:
 def _refer(state: PlanState, flags: list[RedFlag], facts: EpisodeFacts, day: date) -> Decision:
     codes = tuple(f.code for f in flags)
     reasons = [
-        reason(R_REDFLAG, f"Red flag at today's check-in ({f.code.replace('_', ' ')}): {f.advice}") for f in flags
+        reason(R_REDFLAG, f"Red flag at today's check-in ({f.code.replace('_', ' ')}): {_what(f)}{f.advice}")
+        for f in flags
     ]
     new = replace(state, stopped=True, stop_reasons=codes, last_day=day)
     rules_ = (R_REDFLAG.id, *dict.fromkeys(fr.rule.id for f in flags for fr in f.fired))
     label = stage_label(state.phase, state.stage, facts)
     return Decision("refer", tuple(reasons), tuple(flags), new, state.phase, label, rules_, {"plan": "stopped"})
+
+
+def _what(f: RedFlag) -> str:
+    """What the check-in itself showed, for the flags the plan raises (snap or pop, a heel-raise fall)."""
+    return f"{'; '.join(fr.text for fr in f.fired)}. " if f.code == RETEAR_CODE else ""
 
 
 def _where_to_go(codes: tuple[str, ...]) -> str:
@@ -319,16 +393,43 @@ def decide(
     adherence: AdherenceFinding | None = None,
 ) -> Decision:
     """Progress, hold, step back or refer, from one check-in. Pure: depends only on its arguments."""
+    d = _decide(state, checkin, day=day, facts=facts, adherence=adherence)
+    return replace(d, screen_complete=checkin.screen_complete)
+
+
+def _decide(
+    state: PlanState,
+    checkin: CheckInAnswers,
+    *,
+    day: date,
+    facts: EpisodeFacts,
+    adherence: AdherenceFinding | None,
+) -> Decision:
+    facts = facts.with_grade(state.grade)
     flags = red_flags(checkin.red_flag_screen())
+    if retear := _retear(state, checkin):
+        flags = [*flags, retear]
     if flags:
-        return _refer(state, flags, facts, day)
+        return _refer(replace(state, last_heel_raises=_raises(state, checkin)), flags, facts, day)
     if state.stopped:
         return _stopped(state, checkin, facts, day)
 
     rules = facts.pain_rules
     onset_day = facts.day_of(day)
+    notes: list[str] = []
+    rule_ids: list[str] = []
+    after_assessment = facts.graded_on is None or day > facts.graded_on
+    if after_assessment and (graded := regrade(facts.severity, checkin, onset_day)) is not None:
+        new_grade, why = graded
+        facts = facts.with_grade(new_grade)
+        state = replace(state, grade=new_grade)
+        lo, hi = facts.timeline().days
+        notes.append(reason(R_REGRADE, f"{why}: re-graded as {new_grade} (typically {lo}–{hi} days to running)"))
+        rule_ids.append(R_REGRADE.id)
+    if checkin.cleared_by_clinician and state.cleared_to_run_on is None:
+        state = replace(state, cleared_to_run_on=day)
     history = tuple(r for r in state.history if r.day > day - timedelta(days=HISTORY_DAYS) and r.day != day)
-    history = (*history, DayRecord(day, checkin.morning_pain, checkin.morning_stiffness))
+    history = (*history, DayRecord(day, checkin.morning_pain, checkin.morning_stiffness, checkin.pain_rest))
     baseline = _baseline(history, day)
     findings: list[Finding] = []
     findings += pain_findings(state, checkin, history, baseline=baseline, day=day, onset_day=onset_day, rules=rules)
@@ -340,9 +441,17 @@ def decide(
         findings.append(
             Finding.step_back(GATE_RULES["entry"], f"{unmet_text(broken)}: back to the previous phase", drop="phase")
         )
+    silent = state.last_day is not None and (day - state.last_day).days >= SILENCE_DAYS
+    base, heel_notes = _carry_forward(state, checkin, day, history, baseline)
+    notes += heel_notes
+    if heel_notes:
+        rule_ids.append(R_HEEL_NOISE.id)
 
-    base, notes = _carry_forward(state, checkin, day, history, baseline)
-
+    if silent:  # the stage is repeated; a silence is not a lack of progress either, so the clock restarts
+        gap = (day - state.last_day).days if state.last_day else 0
+        text = f"{gap} days since the last check-in: that does not count as a completed session; repeat this stage"
+        findings.append(Finding.hold(R_SILENCE, text))
+        base = replace(base, completions=0, last_progress_day=day)
     worst = max((f.kind for f in findings), key=lambda k: SEVERITY[k], default="progress")
     if worst == "step_back":
         decision = _apply_step_back(base, findings, facts, day)
@@ -350,10 +459,64 @@ def decide(
         decision = _make(base, "hold", facts, [f.text for f in findings], [f.rule.id for f in findings])
     else:
         decision = _advance(base, checkin, facts, day)
+    decision = _rest_pain_refer(decision, history, base, facts)
     decision = _no_improvement(decision, checkin, facts, day, onset_day)
     if notes:
-        decision = replace(decision, reasons=(*decision.reasons, *notes), rules=(*decision.rules, R_HEEL_NOISE.id))
+        decision = replace(decision, reasons=(*decision.reasons, *notes), rules=(*decision.rules, *rule_ids))
     return decision
+
+
+def _raises(state: PlanState, c: CheckInAnswers) -> int | None:
+    n = c.single_leg_heel_raises_injured
+    return state.last_heel_raises if n is None else n
+
+
+def _retear(state: PlanState, c: CheckInAnswers) -> RedFlag | None:
+    """A snap or pop, or heel raises falling to a third of the last count or less: urgent, in every phase."""
+    because: list[str] = []
+    texts: list[str] = []
+    if c.felt_snap_or_pop:
+        because.append("felt_snap_or_pop")
+        texts.append("a snap or pop since the last check-in")
+    now, last = c.single_leg_heel_raises_injured, state.last_heel_raises
+    if now is not None and last and now * protocol().heel_raises.fall_divisor <= last:
+        because.append("single_leg_heel_raises_injured")
+        texts.append(f"single-leg heel raises fell from {last} to {now}")
+    if not because:
+        return None
+    fired = Fired(R_RETEAR, "; ".join(texts))
+    return RedFlag(RETEAR_CODE, "urgent", tuple(because), RETEAR_ADVICE, R_RETEAR.sources, (fired,))
+
+
+def _rest_pain_refer(d: Decision, history: tuple[DayRecord, ...], base: PlanState, facts: EpisodeFacts) -> Decision:
+    """Rest pain rising on three check-ins in a row, or ≥ 5/10 on three: refer, and progress nothing."""
+    last = [r.pain_rest for r in history[-REST_PAIN_RUN:]]
+    if len(last) < REST_PAIN_RUN or any(p is None for p in last):
+        return d
+    values = [int(p) for p in last if p is not None]
+    rising = all(a < b for a, b in pairwise(values))
+    high = all(p >= REST_PAIN_HIGH for p in values)
+    if not (rising or high):
+        return d
+    shown = " → ".join(f"{p}/10" for p in values)
+    what = "rising" if rising else f"at {REST_PAIN_HIGH}/10 or more"
+    text = (
+        f"Rest pain {what} on your last {REST_PAIN_RUN} check-ins ({shown}): please see a physiotherapist or doctor "
+        "within the next few days to check the diagnosis; no loaded or hopping work until the pain settles"
+    )
+    if d.decision == "step_back":
+        kept = d
+    elif d.decision == "progress":
+        kept = _make(base, "hold", facts, [], [])
+    else:
+        kept = _make(base, "hold", facts, list(d.reasons), list(d.rules))
+    return replace(
+        kept,
+        decision="refer",
+        reasons=(reason(R_REST_PAIN, text), *kept.reasons),
+        rules=(R_REST_PAIN.id, *kept.rules),
+        next={**kept.next, "plan": "continues"},
+    )
 
 
 def _carry_forward(
@@ -379,6 +542,7 @@ def _carry_forward(
         last_day=day,
         heel_raise_mark=mark,
         last_progress_day=last_progress,
+        last_heel_raises=raises if raises is not None else state.last_heel_raises,
     )
     if checkin.ran:
         base = replace(
@@ -386,6 +550,8 @@ def _carry_forward(
         )
     if checkin.did_session:
         base = replace(base, sessions_at_stage=base.sessions_at_stage + 1)
+    if checkin.ran and state.phase == "full_training" and state.full_training_runs is not None:
+        base = replace(base, full_training_runs=state.full_training_runs + 1)
     return base, notes
 
 
@@ -427,41 +593,51 @@ def _apply_step_back(state: PlanState, findings: list[Finding], facts: EpisodeFa
 
 def _advance(state: PlanState, c: CheckInAnswers, facts: EpisodeFacts, day: date) -> Decision:
     rules = facts.pain_rules
-    need = required_completions(state.phase, state.stage)
+    need = required_completions(state.phase, state.stage, facts)
     last_stage = state.stage >= stage_count(state.phase, facts) - 1
     counts = _symptom_free(c, rules) and (state.phase != "return_to_run" or c.ran)
     if state.phase == "full_training":
         counts = counts and c.ran
+    sore = [
+        (w, p) for w, p in (("Rest pain", c.pain_rest), ("Morning pain", c.morning_pain)) if (p or 0) > GATE_PAIN_MAX
+    ]
+    if sore:
+        what = " and ".join(f"{w.lower() if i else w} {p}/10" for i, (w, p) in enumerate(sore))
+        text = f"{what} is above {GATE_PAIN_MAX}/10: that blocks every gate and stage; repeat this stage"
+        return _make(state, "hold", facts, [reason(GATE_RULES["pain"], text)], [GATE_RULES["pain"].id])
     new = replace(state, completions=state.completions + 1) if counts and need else state
     nxt = PHASES[PHASES.index(state.phase) + 1] if state.phase != PHASES[-1] else None
-    if nxt is not None:
-        gate = evaluate(protocol().phase(state.phase).exit, c, new, facts, day)
-        if all(r.met for r in gate):
-            moved = replace(
-                new,
-                phase=nxt,
-                stage=0,
-                completions=0,
-                sessions_at_stage=0,
-                phase_since=day,
-                last_progress_day=day,
-                returned_on=day if nxt == "full_training" else new.returned_on,
-            )
-            text = f"All criteria met to move on to {protocol().phase(nxt).title.lower()}"
-            return _make(
-                moved,
-                "progress",
-                facts,
-                [reason(GATE_RULES[state.phase], text)],
-                [GATE_RULES[state.phase].id],
-                {"phase": nxt},
-            )
+    gate = evaluate(gate_criteria(state.phase, new, facts), c, new, facts, day) if nxt is not None else []
+    if nxt is not None and all(r.met for r in gate):
+        moved = replace(
+            new,
+            phase=nxt,
+            stage=0,
+            completions=0,
+            sessions_at_stage=0,
+            phase_since=day,
+            last_progress_day=day,
+            returned_on=day if nxt == "full_training" else new.returned_on,
+            full_training_runs=0 if nxt == "full_training" else new.full_training_runs,
+        )
+        text = f"All criteria met to move on to {protocol().phase(nxt).title.lower()}"
+        return _make(
+            moved,
+            "progress",
+            facts,
+            [reason(GATE_RULES[state.phase], text)],
+            [GATE_RULES[state.phase].id],
+            {"phase": nxt},
+        )
     if counts and need and new.completions >= need and not last_stage:
         moved = replace(new, stage=new.stage + 1, completions=0, sessions_at_stage=0, last_progress_day=day)
         text = f"{new.completions} symptom-free completions: on to {stage_label(moved.phase, moved.stage, facts)}"
         return _make(
             moved, "progress", facts, [reason(R_COMPLETIONS, text)], [R_COMPLETIONS.id], {"stage": moved.stage}
         )
+    unmet = [r for r in gate if not r.met]
+    if counts and unmet and {r.criterion.id for r in unmet} <= TIME_CRITERIA:
+        new = replace(new, last_progress_day=day)  # waiting for the calendar (or a clearance) is not a lack of progress
     reasons, rule_ids = [], []
     if counts and need:
         reasons.append(
@@ -474,15 +650,22 @@ def _advance(state: PlanState, c: CheckInAnswers, facts: EpisodeFacts, day: date
     elif counts:
         reasons.append(reason(R_COMPLETIONS, "Symptom-free session: keep to this stage"))
         rule_ids.append(R_COMPLETIONS.id)
+    elif c.did_session and state.phase in ("return_to_run", "full_training") and not c.ran:
+        reasons.append(reason(R_COMPLETIONS, "A strength day between runs: only runs count towards this stage"))
+        rule_ids.append(R_COMPLETIONS.id)
     elif c.did_session:
         text = "Repeat this stage: a session counts when done as prescribed with pain during it reported ≤ "
         reasons.append(reason(R_COMPLETIONS, f"{text}{rules.symptom_free_max}/10"))
         rule_ids.append(R_COMPLETIONS.id)
     if nxt is not None and (last_stage or need == 0 or state.phase == "return_to_run"):
-        gate = evaluate(protocol().phase(state.phase).exit, c, new, facts, day)
-        unmet = [r for r in gate if not r.met]
         reasons.append(reason(GATE_RULES[state.phase], f"Not yet ready to move on: {unmet_text(unmet)}"))
         rule_ids.append(GATE_RULES[state.phase].id)
+        if {r.criterion.id for r in unmet} & TIME_CRITERIA:
+            rule_ids.append(R_PACE.id)
+        if {r.criterion.id for r in unmet} & {"stages_complete", "phase_min_days"}:
+            rule_ids.append(GATE_RULES["stages"].id)
+        if {r.criterion.id for r in unmet} & {"heel_raise_floor", "heel_raise_lsi_min_pct"}:
+            rule_ids.append(R_HEEL_GATE.id)
     if not reasons:
         reasons.append(reason(R_COMPLETIONS, "No session reported today: keep to the current stage"))
         rule_ids.append(R_COMPLETIONS.id)

@@ -39,6 +39,9 @@ CRITERIA: dict[str, bool] = {
     "hop_pain_max": True,
     "morning_pain_max": True,
     "walk_run_complete": False,
+    # second round: the heel-raise gate by symmetry and an age- and sex-normed floor (calfcare.clinical.pacing)
+    "heel_raise_floor": True,  # value: the count for a young adult; the age/sex norm lowers it
+    "heel_raise_lsi_min_pct": True,  # sore leg ≥ value % of the other leg
 }
 CATEGORIES = (
     "isometric",
@@ -219,6 +222,61 @@ class PainSettings:
     symptom_free_max: int
 
 
+GRADES: tuple[str, ...] = ("mild", "moderate", "severe")
+
+
+@dataclass(frozen=True)
+class GradePacing:
+    """How one grade paces the plan (``[pacing.<grade>]``)."""
+
+    grade: str
+    days: tuple[int, int]  # typical days to running, used when triage gave no range
+    completions: int  # symptom-free completions per rehab stage
+    run_completions: int  # per walk-run stage
+    first_walk_run_step: int  # 1-based step of [return_to_run].walk_run
+    continuous_stages: int  # continuous-running stages after the walk-run ladder, before the run-throughs
+    min_days: Mapping[str, int]  # minimum days in each phase
+    clearance_to_run: bool
+
+
+@dataclass(frozen=True)
+class PacingSettings:
+    first_run_fraction: float
+    full_training_fraction: float
+    full_by_fraction: float
+    regrade_from_day: int
+    regrade_to_day: int
+    unknown_grade: str
+    grades: Mapping[str, GradePacing]
+
+    def for_grade(self, grade: str | None) -> GradePacing:
+        return self.grades[grade if grade is not None and grade in self.grades else self.unknown_grade]
+
+
+@dataclass(frozen=True)
+class HeelRaiseNorm:
+    age_from: int
+    age_to: int
+    male: int
+    female: int
+
+
+@dataclass(frozen=True)
+class HeelRaiseSettings:
+    lsi_min_pct: float
+    fall_divisor: int
+    norms: tuple[HeelRaiseNorm, ...]
+
+
+@dataclass(frozen=True)
+class ChildSettings:
+    max_age: int
+    heel_raise_floor: int
+    substitutes: Mapping[str, str]
+    load: str
+    message: str
+
+
 @dataclass(frozen=True)
 class Protocol:
     phases: tuple[Phase, ...]
@@ -230,6 +288,9 @@ class Protocol:
     cross_training: tuple[CrossTraining, ...]
     running: RunSettings
     pain: PainSettings
+    pacing: PacingSettings
+    heel_raises: HeelRaiseSettings
+    children: ChildSettings
 
     def phase(self, phase_id: str) -> Phase:
         for p in self.phases:

@@ -20,15 +20,21 @@ from calfcare.clinical.protocol import (
     CATEGORIES,
     CRITERIA,
     DATA,
+    GRADES,
     KNEES,
     PHASES,
     STAGE_KINDS,
     TARGETS,
     Advice,
+    ChildSettings,
     Criterion,
     CrossTraining,
     Dosage,
     Exercise,
+    GradePacing,
+    HeelRaiseNorm,
+    HeelRaiseSettings,
+    PacingSettings,
     PainSettings,
     Phase,
     Protocol,
@@ -176,6 +182,8 @@ def _criteria(entry: _Entry, key: str) -> tuple[Criterion, ...]:
         cid = c.text("id", choices=tuple(CRITERIA))
         if CRITERIA[cid]:
             high = 100.0 if cid == "heel_raise_asymmetry_max_pct" else None
+            if cid == "heel_raise_lsi_min_pct":
+                high = 100.0
             if cid.startswith(("pain", "hop", "morning")):
                 high = 10.0
             value: float | None = c.number("value", high=high)
@@ -361,17 +369,137 @@ def _cross(path: Path, doc: _Entry) -> tuple[CrossTraining, ...]:
     return tuple(out)
 
 
+_GRADE_KEYS = (
+    "days",
+    "completions",
+    "run_completions",
+    "first_walk_run_step",
+    "continuous_stages",
+    "min_days",
+    "clearance_to_run",
+)
+
+
+def _flag(entry: _Entry, key: str) -> bool:
+    value = entry.get(key)
+    if not isinstance(value, bool):
+        entry.fail(f"{key!r} must be true or false, not {value!r}")
+    return bool(value)
+
+
+def _grade(path: Path, grade: str, raw: Any, walk_run_steps: int) -> GradePacing:
+    g = _Entry(path, f"pacing.{grade}", raw, _GRADE_KEYS)
+    days = g.get("days")
+    if (
+        not isinstance(days, list)
+        or len(days) != 2
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in days)
+        or days[0] > days[1]
+    ):
+        g.fail(f"'days' must be [low, high] whole numbers with low ≤ high, not {days!r}")
+    min_days = g.get("min_days")
+    if not isinstance(min_days, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 120 for v in min_days.values()
+    ):
+        g.fail(f"'min_days' must map phases to whole numbers of days from 0 to 120, not {min_days!r}")
+    if bad := [k for k in min_days if k not in PHASES]:
+        g.fail(f"'min_days': unknown phase(s) {bad}")
+    return GradePacing(
+        grade,
+        (int(days[0]), int(days[1])),
+        g.whole("completions", low=1, high=10),
+        g.whole("run_completions", low=1, high=10),
+        g.whole("first_walk_run_step", low=1, high=walk_run_steps),
+        g.whole("continuous_stages", low=1, high=20),
+        {k: int(v) for k, v in min_days.items()},
+        _flag(g, "clearance_to_run"),
+    )
+
+
+def _pacing(path: Path, raw: Any, walk_run_steps: int) -> PacingSettings:
+    keys = (
+        "first_run_fraction",
+        "full_training_fraction",
+        "full_by_fraction",
+        "regrade_from_day",
+        "regrade_to_day",
+        "unknown_grade",
+        *GRADES,
+    )
+    p = _Entry(path, "pacing", raw, keys)
+    grades = {g: _grade(path, g, p.get(g), walk_run_steps) for g in GRADES}
+    low, high = p.whole("regrade_from_day", high=28), p.whole("regrade_to_day", high=28)
+    if low > high:
+        p.fail("regrade_from_day must not be after regrade_to_day")
+    return PacingSettings(
+        p.number("first_run_fraction", high=1),
+        p.number("full_training_fraction", high=2),
+        p.number("full_by_fraction", low=1, high=5),
+        low,
+        high,
+        p.text("unknown_grade", choices=GRADES),
+        grades,
+    )
+
+
+def _heel_raises(path: Path, raw: Any) -> HeelRaiseSettings:
+    h = _Entry(path, "heel_raises", raw, ("lsi_min_pct", "fall_divisor", "norms"))
+    norms: list[HeelRaiseNorm] = []
+    for k, row in enumerate(h.tables("norms")):
+        n = _Entry(path, f"heel_raises: norms #{k + 1}", row, ("age_from", "age_to", "male", "female"))
+        norm = HeelRaiseNorm(
+            n.whole("age_from", high=120),
+            n.whole("age_to", high=120),
+            n.whole("male", low=1, high=200),
+            n.whole("female", low=1, high=200),
+        )
+        if norm.age_from > norm.age_to or (norms and norm.age_from <= norms[-1].age_to):
+            n.fail("age bands must be in order and must not overlap")
+        norms.append(norm)
+    if not norms:
+        h.fail("norms needs at least one age band")
+    return HeelRaiseSettings(h.number("lsi_min_pct", low=1, high=100), h.whole("fall_divisor", low=2, high=10),
+                             tuple(norms))  # fmt: skip
+
+
+def _children(path: Path, raw: Any, exercises: Mapping[str, Exercise]) -> ChildSettings:
+    c = _Entry(path, "children", raw, ("max_age", "heel_raise_floor", "substitutes", "load", "message"))
+    subs = c.get("substitutes")
+    if not isinstance(subs, dict) or not all(isinstance(v, str) for v in subs.values()):
+        c.fail(f"'substitutes' must map exercise ids to exercise ids, not {subs!r}")
+    _known(c, (*subs, *subs.values()), exercises)
+    return ChildSettings(
+        c.whole("max_age", low=1, high=17),
+        c.whole("heel_raise_floor", low=1, high=100),
+        dict(subs),
+        c.text("load"),
+        c.text("message"),
+    )
+
+
 def read_protocol(path: Path | None = None, exercises_path: Path | None = None) -> Protocol:
     """Load and validate a protocol file and its exercise library (defaults: the packaged files)."""
     path = Path(path) if path is not None else DATA / "protocol.toml"
     exercises = _exercises(Path(exercises_path) if exercises_path is not None else DATA / "exercises.toml")
-    keys = ("education", "emphasis", "acute_advice", "cross_training", "phase", "return_to_run", "pain_monitoring")
+    keys = (
+        "education",
+        "emphasis",
+        "acute_advice",
+        "cross_training",
+        "phase",
+        "return_to_run",
+        "pain_monitoring",
+        "pacing",
+        "heel_raises",
+        "children",
+    )
     doc = _Entry(path, "top level", _read(path), keys)
     education = doc.get("education")
     if not isinstance(education, dict) or not all(isinstance(v, str) and v.strip() for v in education.values()):
         doc.fail("[education] must map names to non-empty texts")
     emph = _Entry(path, "emphasis", doc.get("emphasis"), ("extra_sets", "soleus", "gastrocnemius"))
     emphasis = {m: emph.text(m, choices=("bent", "straight")) for m in ("soleus", "gastrocnemius")}
+    running = _running(path, doc.get("return_to_run"))
     return Protocol(
         phases=_phases(path, doc, exercises),
         exercises=exercises,
@@ -380,6 +508,9 @@ def read_protocol(path: Path | None = None, exercises_path: Path | None = None) 
         emphasis=emphasis,
         acute_advice=_advice(path, doc),
         cross_training=_cross(path, doc),
-        running=_running(path, doc.get("return_to_run")),
+        running=running,
         pain=_pain(path, doc.get("pain_monitoring")),
+        pacing=_pacing(path, doc.get("pacing"), len(running.walk_run)),
+        heel_raises=_heel_raises(path, doc.get("heel_raises")),
+        children=_children(path, doc.get("children"), exercises),
     )

@@ -8,7 +8,7 @@ Public API::
     next_step(steps, asked) -> Step | None                   # the first step not asked yet
     apply_reply(step, reply, answers, context=None) -> dict  # the answers with one reply applied (a new dict)
     public_answers(answers) -> dict                          # without the helper keys (``_…``): the contract keys
-    CheckinContext(phase, referred, prescribed, offered)     # what the check-in plan needs to know about the plan
+    CheckinContext(phase, referred, awaiting_clearance, …) # what the check-in plan needs to know about the plan
     phase_needs(phase) -> frozenset[str]                     # the check-in keys a phase's gates and entry read
     SAFETY_LABELS                                            # short words for each red-flag key (checklists, gates)
 
@@ -129,6 +129,7 @@ class CheckinContext:
 
     phase: str | None = None  # protect | mobility | strength | return_to_run | full_training (None: not known)
     referred: bool = False  # the plan is stopped by a referral: ask whether a clinician cleared the runner
+    awaiting_clearance: bool = False  # a severe tear waits for a clinician's clearance to run: ask about it too
     prescribed: str | None = None  # today's prescription kind (rest, rehab_exercises, walk, walk_run, run)
     offered: frozenset[str] | None = None  # the keys the check-in contract offers (None: every key here)
 
@@ -410,7 +411,7 @@ def _checkin_table(ctx: CheckinContext) -> tuple[tuple[Step, Condition], ...]:
         step = Step(key, "question", TODAY_SAFETY, follow_up=key in follow)
         rows.append((step, _all(detail, extra) if extra else detail))
     rows += [
-        _q("cleared_by_clinician", TODAY_SAFETY, lambda a: ctx.referred),
+        _q("cleared_by_clinician", TODAY_SAFETY, lambda a: ctx.referred or ctx.awaiting_clearance),
         _q("morning_pain", TODAY_CALF),
         _q("morning_stiffness", TODAY_CALF, lambda a: a.get("morning_pain") != 0),
         _q("pain_rest", TODAY_CALF, lambda a: "pain_rest" in needs or a.get("morning_pain") != 0),

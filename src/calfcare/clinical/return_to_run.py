@@ -3,7 +3,7 @@ then continuous running built up in capped steps, then return to full training a
 
 Public API::
 
-    walk_run_programme(baseline: RunnerBaseline | None, settings: RunSettings | None = None) -> RunProgramme
+    walk_run_programme(baseline, settings=None, pacing: GradePacing | None = None) -> RunProgramme
     RunProgramme.stages: tuple[RunStage, ...]; RunProgramme.stage(i); RunStage.to_contract() -> the "run" dict of
         the CHECKIN.md "today" contract: {warm_up_min, intervals[{walk_min, run_min, repeats}], total_min, effort}
     session_cap_km(longest_run_30d_km) -> float        # no run > 110 % of the longest run of the last 30 days
@@ -20,12 +20,12 @@ easy throughout, and run-throughs are added only in the last stage, once volume 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
 from calfcare.clinical.context import RunnerBaseline
-from calfcare.clinical.protocol import RunSettings, protocol
+from calfcare.clinical.protocol import GradePacing, RunSettings, protocol
 from calfcare.clinical.rules import rule
 
 Profile = Literal["conservative", "standard", "high"]
@@ -121,9 +121,23 @@ class RunProgramme:
     basis: str  # how it was sized, in plain words
     weekly_km_cap: float | None  # pre-injury weekly distance (never exceeded)
     sessions_per_week: int = SESSIONS_PER_WEEK
+    step_pct: float = 10.0  # each continuous step ≤ this % above the run before it (Frandsen 2025)
+    pace_s_per_km: float | None = None
 
     def stage(self, index: int) -> RunStage:
         return self.stages[max(0, min(index, len(self.stages) - 1))]
+
+    def full_training_run(self, runs_done: int | None) -> RunStage:
+        """The run in full training: the last stage's minutes grown by ≤ ``step_pct`` % per run done since return,
+        up to the target (``None``: the plan started in full training, so the target itself)."""
+        last = self.stages[-1]
+        minutes = last.run_min
+        steps = None if runs_done is None else runs_done
+        while minutes < self.target_min and (steps is None or steps > 0):
+            minutes = min(self.target_min, max(math.floor(minutes * (1 + self.step_pct / 100)), minutes + 1))
+            steps = None if steps is None else steps - 1
+        km = None if self.pace_s_per_km is None else round(minutes * 60 / self.pace_s_per_km, 1)
+        return replace(last, index=len(self.stages), run_min=minutes, approx_km=km)
 
 
 def _profile(baseline: RunnerBaseline | None, s: RunSettings) -> Profile:
@@ -169,8 +183,14 @@ def _km(minutes: int, b: RunnerBaseline | None) -> float | None:
     return round(minutes * 60 / b.easy_pace_s_per_km, 1)
 
 
-def walk_run_programme(baseline: RunnerBaseline | None, settings: RunSettings | None = None) -> RunProgramme:
-    """The stages from the first walk-run session to continuous running at the usual run, then run-throughs."""
+def walk_run_programme(
+    baseline: RunnerBaseline | None, settings: RunSettings | None = None, pacing: GradePacing | None = None
+) -> RunProgramme:
+    """The stages from the first walk-run session to continuous running at the usual run, then run-throughs.
+
+    ``pacing`` (the grade's, from ``[pacing]``) moves the first walk-run step up for a milder strain and caps the
+    continuous stages; what is left of the build-up to the usual run happens in full training under the weekly cap.
+    """
     s = settings or protocol().running
     profile = _profile(baseline, s)
     repeats = {"conservative": s.repeats_conservative, "standard": s.repeats_standard, "high": s.repeats_high}[profile]
@@ -183,17 +203,31 @@ def walk_run_programme(baseline: RunnerBaseline | None, settings: RunSettings | 
 
     stages: list[RunStage] = []
     first = {"conservative": 1, "standard": s.first_step_standard, "high": s.first_step_high}[profile]
+    if pacing is not None:
+        first = max(first, pacing.first_walk_run_step)
+    max_continuous = pacing.continuous_stages if pacing is not None else len(s.walk_run) * 10
     for step in s.walk_run[first - 1 :]:
         stages.append(stage("walk_run", step.walk_min, step.run_min, repeats))
     minutes = min(stages[-1].running_minutes, target)
     stages.append(stage("continuous", 0, minutes, 1))
-    while minutes < target:  # each step ≤ 110 % of the longest run before it (Frandsen 2025)
+    while minutes < target and len(stages) - (len(s.walk_run) - first + 1) < max_continuous:
+        # each step ≤ 110 % of the longest run before it (Frandsen 2025)
         step_up = math.floor(minutes * (1 + s.continuous_step_pct / 100))
         minutes = min(target, max(step_up, minutes + 1))
         stages.append(stage("continuous", 0, minutes, 1))
     stages.append(stage("run_throughs", 0, minutes, 1))
     weekly = baseline.weekly_km if baseline else None
-    return RunProgramme(tuple(stages), profile, target, f"{profile} programme; {basis}", weekly)
+    pace = baseline.easy_pace_s_per_km if baseline else None
+    return RunProgramme(
+        tuple(stages),
+        profile,
+        target,
+        f"{profile} programme; {basis}",
+        weekly,
+        SESSIONS_PER_WEEK,
+        s.continuous_step_pct,
+        pace,
+    )
 
 
 def session_cap_km(longest_run_30d_km: float, settings: RunSettings | None = None) -> float:
@@ -223,7 +257,9 @@ def reinjury_window_end(returned_on: date, settings: RunSettings | None = None) 
 def prevention_routine(settings: RunSettings | None = None) -> tuple[str, ...]:
     s = settings or protocol().running
     return (
-        f"Calf strength {s.prevention_sessions_per_week} times a week for good: single-leg heel raises with the knee "
-        "straight and bent, and loaded raises.",
-        "Keep changes of shoes and surfaces gradual, and avoid sudden spikes in a single run.",
+        f"Calf strength {s.prevention_sessions_per_week} times a week for good: single-leg heel raises and heel "
+        "drops with the knee straight and bent, and loaded raises, as part of your regular training.",
+        f"Raise your weekly distance gradually (at most about {s.weekly_increase_pct:g} % a week) and avoid spikes in "
+        f"a single run (no run longer than {s.session_spike_pct - 100:g} % beyond your longest of the last 30 days); "
+        "keep changes of shoes and surfaces gradual.",
     )

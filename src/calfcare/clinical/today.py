@@ -16,13 +16,14 @@ knee for gastrocnemius) while both knee positions are always trained.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
 
 from calfcare.clinical.checkin import CheckInAnswers
-from calfcare.clinical.criteria import CriterionResult, evaluate
-from calfcare.clinical.progression import EpisodeFacts, PlanState, stage_label
+from calfcare.clinical.criteria import CriterionResult, evaluate, gate_criteria
+from calfcare.clinical.pacing import R_CHILD, R_CLEARANCE, R_PACE, R_REGRADE, is_child
+from calfcare.clinical.progression import GATE_PAIN_MAX, EpisodeFacts, PlanState, stage_label
 from calfcare.clinical.protocol import (
     PHASES,
     RULE_ACUTE,
@@ -46,6 +47,32 @@ from calfcare.clinical.return_to_run import (
 from calfcare.clinical.rules import reason, rule
 
 Kind = Literal["rehab_exercises", "walk_run", "run", "rest"]
+ACUTE_DAYS = 3  # acute / protect phase ≈ days 0–3 (REFERENCE §4.5)
+R_UNLOAD = rule(
+    "rehab.no_load_above_ceiling",
+    "No hopping, running drills, eccentric or weighted work is prescribed while pain is above the phase's ceiling or "
+    "rest or morning pain is above 2/10: each is swapped for its easier version.",
+    ["silbernagel2007", "green2022", "adams2012"],
+    "expert_consensus",
+    "The pain-monitoring model was built for tendinopathy; the swap follows the experts' order of loading.",
+)
+R_ACUTE_ONLY = rule(
+    "acute.only_when_acute",
+    "Acute advice (protect, elevate, compress, ice) is given only in the first 3 days after the onset.",
+    ["dubois2020", "jarvinen2007"],
+    "expert_consensus",
+)
+R_PREVENT_EARLY = rule(
+    "run.prevention_from_day_one",
+    "The prevention message (heel raises and drops in regular training; weekly distance up gradually, no single-run "
+    "spikes) is shown from the first day as education and kept as a standing routine after return.",
+    ["lauersen2014", "green_pizzari2017", "frandsen2025", "damsted2019"],
+    "research",
+    "Strength training prevents sports injuries (Lauersen 2014); the single-run spike finding is observational.",
+)
+#: exercise categories that are plyometric or running work
+_PLYO = frozenset({"plyometric", "running_drill"})
+_LOAD_WORDS = ("dumbbell", "backpack", "machine", "weight on")
 R_AFTER_RUN = rule(
     "run.strength_after_running",
     "On run days, do strength and hopping work after running, never before; no running on consecutive days early on.",
@@ -129,15 +156,57 @@ class TodayPlan:
         }
 
 
-def _items(ids: tuple[str, ...], p: Protocol, structure: str, *, per_week: int | None = None) -> tuple[Item, ...]:
+def _items(
+    ids: tuple[str, ...], p: Protocol, structure: str, *, per_week: int | None = None, child: bool = False
+) -> tuple[Item, ...]:
     knee = p.emphasis.get(structure)
     out = []
     for ex_id in ids:
         ex = p.exercise(ex_id)
+        if (
+            child
+            and any(w in ex.dosage.load.lower() for w in (*_LOAD_WORDS, "weight"))
+            and not ex.dosage.load.startswith("none")
+        ):
+            ex = replace(ex, dosage=replace(ex.dosage, load=p.children.load))
         emphasis = knee is not None and ex.knee == knee and ex.target in ("soleus", "gastrocnemius")
         sets = ex.dosage.sets + (p.emphasis_extra_sets if emphasis else 0)
         out.append(Item(ex, sets, min(ex.dosage.per_week, per_week or 7), emphasis))
     return tuple(out)
+
+
+def _loaded(ex: Exercise) -> bool:
+    return ex.category in _PLYO or ex.category == "eccentric" or any(w in ex.dosage.load.lower() for w in _LOAD_WORDS)
+
+
+def _easier(ids: tuple[str, ...], p: Protocol, heavy: bool, child: bool) -> tuple[str, ...]:
+    """Swap loaded or hopping work for its easier version (pain above the ceiling), and weights for a child."""
+    out: list[str] = []
+    for ex_id in ids:
+        if child:
+            ex_id = p.children.substitutes.get(ex_id, ex_id)
+        seen = {ex_id}
+        while heavy and _loaded(p.exercise(ex_id)) and (down := p.exercise(ex_id).regression) and down not in seen:
+            ex_id = down
+            seen.add(ex_id)
+        if heavy and _loaded(p.exercise(ex_id)):
+            continue
+        out.append(ex_id)
+    return tuple(dict.fromkeys(out))
+
+
+def _too_sore(c: CheckInAnswers | None, ceiling: int) -> str | None:
+    if c is None:
+        return None
+    for what, value, limit in (
+        ("pain during the session", c.pain_during_session, ceiling),
+        ("pain after the session", c.pain_after_session, ceiling),
+        ("rest pain", c.pain_rest, GATE_PAIN_MAX),
+        ("morning pain", c.morning_pain, GATE_PAIN_MAX),
+    ):
+        if value is not None and value > limit:
+            return f"{what} {value}/10 (limit {limit}/10)"
+    return None
 
 
 def _exercise_ids(state: PlanState, p: Protocol) -> tuple[str, ...]:
@@ -166,13 +235,49 @@ def _kind_and_run(state: PlanState, facts: EpisodeFacts, day: date) -> tuple[Kin
         notes.append(reason(R_AFTER_RUN, "Run first, then the strength work"))
         return ("walk_run" if stage.kind == "walk_run" else "run"), stage, notes
     notes.append(reason(R_AFTER_RUN, "Run first, then the strength work"))
-    return "run", programme.stages[-1], notes
+    return "run", programme.full_training_run(state.full_training_runs), notes
+
+
+def _timeline_warnings(state: PlanState, facts: EpisodeFacts, day: date) -> list[str]:
+    """When running and full training may start, counted from the real onset, and the clearance a severe tear needs."""
+    t, onset = facts.timeline(), facts.onset
+    out = []
+    if PHASES.index(state.phase) <= PHASES.index("strength"):
+        first = onset + timedelta(days=t.first_run_day)
+        grade = t.grade if t.known else f"{t.grade} (the grade is not known yet)"
+        text = (
+            f"A {grade} strain: typically {t.days[0]}–{t.days[1]} days to running; no running before {first} (day "
+            f"{t.first_run_day} after the injury on {onset}), and only once the gate below is met"
+        )
+        out.append(reason(R_PACE, text))
+        if t.clearance and state.cleared_to_run_on is None:
+            out.append(
+                reason(
+                    R_CLEARANCE,
+                    "Do not run until a clinician has examined the calf and cleared you to run (a severe tear, a gap "
+                    "or a leg that could not take weight); then answer cleared_by_clinician at a check-in",
+                )
+            )
+    pacing = protocol().pacing
+    if pacing.regrade_from_day <= facts.day_of(day) <= pacing.regrade_to_day:
+        text = (
+            f"Day {facts.day_of(day)}: severity is judged more reliably now than on day 0 — answer the assessment "
+            "again (calfcare assess) so the plan can be re-graded; today's check-in answers (limp, walking pain, heel "
+            "raises) re-grade it too"
+        )
+        out.append(reason(R_REGRADE, text))
+    if state.phase == "return_to_run":
+        full = onset + timedelta(days=t.full_training_day)
+        out.append(reason(R_PACE, f"Full training not before {full} (day {t.full_training_day} after the injury)"))
+    return out
 
 
 def _warnings(state: PlanState, facts: EpisodeFacts, day: date) -> list[str]:
     rules, onset_day = facts.pain_rules, facts.day_of(day)
     ceiling = rules.ceiling(onset_day)
-    out = []
+    out = _timeline_warnings(state, facts, day)
+    if is_child(facts.age):
+        out.append(reason(R_CHILD, protocol().children.message))
     limp = " and no limp afterwards" if rules.early(onset_day) and rules.early_no_limp else ""
     out.append(
         f"Keep pain during exercise at or below {ceiling}/10{limp}; it must settle by the next morning "
@@ -197,6 +302,8 @@ def _warnings(state: PlanState, facts: EpisodeFacts, day: date) -> list[str]:
             )
         out.append(reason(RULE_WEEKLY, "Raise weekly distance by no more than 20 % a week, up to your pre-injury week"))
         out.extend(reason(RULE_PREVENTION, text) for text in prevention_routine())
+    if state.phase != "full_training":
+        out.append(reason(R_PREVENT_EARLY, f"For later: {prevention_routine()[0]} {prevention_routine()[1]}"))
     if (facts.previous_calf_strains or 0) > 0 or (facts.age or 0) >= 40:
         out.append(
             reason(
@@ -217,10 +324,11 @@ def build_today(
 ) -> TodayPlan:
     """Today's plan from the plan state (after the latest check-in) and the episode facts."""
     p = protocol()
+    facts = facts.with_grade(state.grade)
     phase = p.phase(state.phase)
     idx = PHASES.index(state.phase)
     gate_to = PHASES[idx + 1] if idx + 1 < len(PHASES) else None
-    gate = tuple(evaluate(phase.exit, last_checkin, state, facts, day))
+    gate = tuple(evaluate(gate_criteria(state.phase, state, facts), last_checkin, state, facts, day))
     rules = [RULE_BOTH_KNEES.id, RULE_ORDER.id]
     if state.stopped:
         text = f"The plan is stopped after a red flag ({', '.join(state.stop_reasons)}): see a clinician first"
@@ -243,7 +351,15 @@ def build_today(
     per_week = None
     if state.phase == "full_training" and phase.stages[min(state.stage, len(phase.stages) - 1)].id == "prevention":
         per_week = p.running.prevention_sessions_per_week
-    items = () if kind == "rest" else _items(_exercise_ids(state, p), p, facts.structure, per_week=per_week)
+    child = is_child(facts.age)
+    sore = _too_sore(last_checkin, facts.pain_rules.ceiling(facts.day_of(day)))
+    ids = _easier(_exercise_ids(state, p), p, sore is not None, child)
+    if sore is not None and ids != _exercise_ids(state, p):
+        notes.append(reason(R_UNLOAD, f"No hopping or loaded work today: {sore} at the last check-in"))
+        rules.append(R_UNLOAD.id)
+    if child:
+        rules.append(R_CHILD.id)
+    items = () if kind == "rest" else _items(ids, p, facts.structure, per_week=per_week, child=child)
     categories = {i.exercise.category for i in items}
     if "eccentric" in categories:
         rules.append(RULE_ECCENTRIC.id)
@@ -254,8 +370,8 @@ def build_today(
     if notes:
         rules.append(R_AFTER_RUN.id)
     advice: tuple[dict[str, object], ...] = ()
-    if state.phase == "protect" or facts.day_of(day) <= 3:
-        rules.append(RULE_ACUTE.id)
+    if 0 <= facts.day_of(day) <= ACUTE_DAYS:  # only while the injury is acute, counted from the real onset
+        rules += [RULE_ACUTE.id, R_ACUTE_ONLY.id]
         advice = tuple(
             {"id": a.id, "title": a.title, "text": a.text, "evidence": a.evidence, "note": a.note}
             for a in p.acute_advice

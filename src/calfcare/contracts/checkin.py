@@ -9,7 +9,8 @@ Public API::
 
 Every key is optional; ``null`` is the same as leaving it out. The red-flag screen keys reuse the triage contract's
 definitions (:class:`calfcare.contracts.assessment.AssessmentAnswersIn`), so both contracts always agree. One key is
-added to CHECKIN.md: ``cleared_by_clinician`` (true once a clinician has cleared the runner after a referral).
+added to CHECKIN.md: ``cleared_by_clinician`` (true once a clinician has cleared the runner after a referral, or
+cleared a severe tear to start running). ``felt_snap_or_pop`` is the second-round key of CHECKIN.md "Additions".
 """
 
 from __future__ import annotations
@@ -74,7 +75,11 @@ class _CheckInOwn(BaseModel):
     pain_during_session: Pain = _q("Pain during", "Worst calf pain during the session, 0–10?")
     pain_after_session: Pain = _q("Pain after", "Calf pain an hour or more after the session, 0–10?")
     cleared_by_clinician: Bool = _q(
-        "Cleared by a clinician", "After a referral: has a clinician seen you and cleared you to resume the plan?"
+        "Cleared by a clinician",
+        "After a referral, or before running after a severe tear: has a clinician seen you and cleared you?",
+    )
+    felt_snap_or_pop: Bool = _q(
+        "Snap or pop", "Since the last check-in, did you feel or hear a snap or pop in the calf or Achilles?"
     )
 
 
@@ -87,6 +92,7 @@ CheckInAnswersIn: type[BaseModel] = create_model(  # the check-in keys, then the
 _FIELDS = CheckInAnswersIn.model_fields
 _KEYS = tuple(_FIELDS)
 _CHOICES: dict[str, tuple[str, ...]] = {"session": SESSIONS, "session_kind": SESSION_KINDS}
+_COUNTS = ("single_leg_heel_raises_injured", "single_leg_heel_raises_other")
 _RANGES = {
     "session_minutes": "a number from 0 to 1440",
     "session_distance_km": "a number from 0 to 1000",
@@ -99,6 +105,8 @@ def _expected(key: str) -> str:
         return f"one of: {', '.join(_CHOICES[key])}"
     if key in _RANGES:
         return _RANGES[key]
+    if key in _COUNTS:
+        return "a whole number from 0 to 1000"
     if key == "clot_risk_factors":
         return "a list of clot risk factors as in the triage contract"
     return yes_no_or_count(_FIELDS[key])

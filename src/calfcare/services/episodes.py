@@ -411,6 +411,13 @@ def _open_or_regrade(
         "start_phase": outcome.start_phase,
         "return_to_run_days": outcome.to_contract()["severity"].get("return_to_run_days"),
     }
+    # a severe grade, a gap or a leg that could not bear weight at any assessment: a clinician clears running
+    context["needs_clearance"] = bool(
+        severity == "severe"
+        or answers.gap_felt
+        or answers.can_bear_weight is False
+        or (open_ep is not None and (open_ep.context or {}).get("needs_clearance"))
+    )
     if baseline is not None:
         context["baseline"] = dataclasses.asdict(baseline)
     if open_ep is None:

@@ -81,7 +81,18 @@ def episode_facts(ep: Episode) -> EpisodeFacts:
         age=ctx.get("age"),
         previous_calf_strains=ctx.get("previous_calf_strains"),
         baseline=baseline,
+        sex=ctx.get("sex"),
+        return_to_run_days=_days(ctx.get("return_to_run_days")),
+        needs_clearance=bool(ctx.get("needs_clearance")),
+        graded_on=ep.assessed_on,
     )
+
+
+def _days(value: object) -> tuple[int, int] | None:
+    """The latest assessment's range of days to running (it paces the plan), when stored."""
+    if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return int(value[0]), int(value[1])
+    return None
 
 
 def replay(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop] = (), runs: Sequence[RunDay] = ()) -> Replay:

@@ -186,6 +186,20 @@ def episode_status(*, db: Database, runner: str) -> str | None:
         return ep.status if ep is not None else None
 
 
+def awaiting_clearance(*, db: Database, runner: str) -> bool:
+    """The open episode needs a clinician's clearance to run (a severe tear) and has not had it yet."""
+    with db.session() as s:
+        runner_row = find_runner(s, runner, create=False)
+        if runner_row is None:
+            return False
+        ep = s.scalars(
+            select(Episode).where(Episode.runner_id == runner_row.id).order_by(Episode.id.desc()).limit(1)
+        ).first()
+        if ep is None or ep.status != "open":
+            return False
+        return bool((ep.context or {}).get("needs_clearance")) and not (ep.plan_state or {}).get("cleared_to_run_on")
+
+
 def episode_dict(ep: Episode, day: date) -> dict[str, Any]:
     ctx = ep.context or {}
     return {
