@@ -338,6 +338,8 @@ _CRITERION_KEYS: dict[str, tuple[str, ...]] = {
     "no_limp": ("limp",),
     "heel_raises_min": ("single_leg_heel_raises_injured",),
     "heel_raise_asymmetry_max_pct": ("single_leg_heel_raises_injured", "single_leg_heel_raises_other"),
+    "heel_raise_floor": ("single_leg_heel_raises_injured",),
+    "heel_raise_lsi_min_pct": ("single_leg_heel_raises_injured", "single_leg_heel_raises_other"),
     "hop_pain_max": ("hop_pain",),
     "morning_pain_max": ("morning_pain",),
 }
