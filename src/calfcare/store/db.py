@@ -104,6 +104,11 @@ class Database:
                 s.rollback()
                 raise
 
+    def has_runner(self, name: str) -> bool:
+        """Is anything stored for a runner called ``name``?"""
+        with self.session() as s:
+            return s.scalar(select(Runner.id).where(Runner.name == name)) is not None
+
     def runner_id(self, name: str, *, create: bool = True) -> int:
         """The id of the runner called ``name``; created on first use when ``create``."""
         with self.session() as s:
