@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
@@ -296,40 +297,36 @@ def known_runner(db: Database, option: str | None) -> str:
     return name
 
 
-#: the earliest day any date option may name: an onset more than 5 years back is not a strain calfcare can plan for
-MAX_YEARS_BACK = 5
-
-
-def parse_day(
-    value: str | None, *, field: str = "--date", today: date | None = None, recent: bool = False
-) -> date:
+def parse_day(value: str | None, *, field: str = "--date", today: date | None = None, recent: bool = False) -> date:
     """A YYYY-MM-DD option, not in the future; with ``recent`` (an assessment, a check-in, an onset) not more
-    than :data:`MAX_YEARS_BACK` years back either."""
+    than 5 years back either (:mod:`calfcare.contracts.dates`)."""
+    from calfcare.contracts.dates import check_day
+
     today = today or date.today()
     if value is None:
         return today
-    if value.strip() == "-" or len(value) > 32:
-        raise InvalidInput(f"{field}: expected a date as YYYY-MM-DD, got {value[:32]!r}")
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{field}: expected a date as YYYY-MM-DD, got {value!r}") from None
-    if day > today:
-        raise InvalidInput(f"{field}: {day.isoformat()} is in the future (today is {today.isoformat()})")
-    earliest = earliest_day(today)
-    if recent and day < earliest:
-        raise InvalidInput(
-            f"{field}: {day.isoformat()} is more than {MAX_YEARS_BACK} years ago (the earliest is {earliest.isoformat()})"
-        )
-    return day
+        raise InvalidInput(f"{field}: expected a date as YYYY-MM-DD, got {value[:40]!r}") from None
+    return check_day(day, today=today, field=field, recent=recent)
 
 
-def earliest_day(today: date) -> date:
-    """``today`` :data:`MAX_YEARS_BACK` years back (28 February for 29 February)."""
-    try:
-        return today.replace(year=today.year - MAX_YEARS_BACK)
-    except ValueError:
-        return today.replace(year=today.year - MAX_YEARS_BACK, day=28)
+def red_flag_exit(result: dict[str, Any]) -> int:
+    """The exit code of an assessment or a check-in result: :attr:`ExitCode.EMERGENCY` or :attr:`ExitCode.URGENT`
+    when one of *its own* red flags (or its disposition) is that urgent, else 0. Printed in full first."""
+    levels = {str(f.get("urgency")) for f in result.get("red_flags") or () if isinstance(f, dict)}
+    levels.add(str(result.get("disposition")))
+    if "emergency" in levels:
+        return ExitCode.EMERGENCY
+    return ExitCode.URGENT if "urgent" in levels else ExitCode.OK
+
+
+def answers_path(value: Path | None) -> Path | None:
+    """``--answers -`` reads the answers from standard input."""
+    if value is not None and str(value) == "-":
+        return Path("/dev/stdin") if os.path.exists("/dev/stdin") else value
+    return value
 
 
 def print_json(obj: Any) -> None:
