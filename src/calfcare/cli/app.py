@@ -21,7 +21,6 @@ import sys
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
@@ -278,7 +277,8 @@ def settings() -> Settings:
 def open_store() -> Database:
     from calfcare.store import open_database
 
-    return open_database(settings().database_url)
+    config = settings()
+    return open_database(config.database_url, lock_timeout_s=config.lock_timeout_s)
 
 
 def runner_name(option: str | None) -> str:
@@ -320,13 +320,6 @@ def red_flag_exit(result: dict[str, Any]) -> int:
     if "emergency" in levels:
         return ExitCode.EMERGENCY
     return ExitCode.URGENT if "urgent" in levels else ExitCode.OK
-
-
-def answers_path(value: Path | None) -> Path | None:
-    """``--answers -`` reads the answers from standard input."""
-    if value is not None and str(value) == "-":
-        return Path("/dev/stdin") if os.path.exists("/dev/stdin") else value
-    return value
 
 
 def print_json(obj: Any) -> None:

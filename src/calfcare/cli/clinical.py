@@ -17,7 +17,6 @@ from calfcare.cli.app import (
     DateOpt,
     JsonOpt,
     RunnerOpt,
-    answers_path,
     app,
     console,
     err_console,
@@ -100,7 +99,7 @@ def assess(
     if day is None:
         return
     data: TriageAnswers | dict[str, Any]
-    if (answers := answers_path(answers)) is not None:
+    if answers is not None:
         data = load_answers_file(answers)
     else:
         data = _ask(q.ASSESSMENT, assessment_answers_schema(), json_out=json_out, title="Calf assessment")
@@ -125,7 +124,7 @@ def checkin(
     db = open_store()
     name = known_runner(db, runner)  # an unknown runner: 4, before any question is asked
     data: CheckInAnswers | dict[str, Any]
-    if (answers := answers_path(answers)) is not None:
+    if answers is not None:
         data = load_checkin_file(answers)
     else:
         referred = episodes.episode_status(db=db, runner=name) == "referred"
