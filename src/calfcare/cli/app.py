@@ -182,12 +182,19 @@ class CalfcareGroup(TyperGroup):
             _err(str(exc))
             ctx.exit(exc.exit_code)
         except (KeyboardInterrupt, typer.Abort) as exc:  # Abort: Ctrl-C at a prompt
-            code = exc.exit_code if isinstance(exc, Interrupted) else ExitCode.INTERRUPTED
-            what = "Interrupted" if code == ExitCode.INTERRUPTED else f"Stopped by signal {code - 128}"
-            sys.stderr.write(f"\n{what}: stopped; everything saved before this point is kept.\n")
-            ctx.exit(code)
+            ctx.exit(_interrupted(exc))
         finally:
             _json_output.reset(token)
+
+
+def _interrupted(exc: BaseException) -> int:
+    """One line on stderr for Ctrl-C or a termination signal; the exit code (130, or 128 + the signal)."""
+    code = exc.exit_code if isinstance(exc, Interrupted) else int(ExitCode.INTERRUPTED)
+    what = "Interrupted" if code == ExitCode.INTERRUPTED else f"Stopped by {signal.Signals(code - 128).name}"
+    lead = "\n" if sys.stderr.isatty() else ""  # step off the ^C the terminal echoed
+    sys.stderr.write(f"{lead}{what}: stopped; everything saved before this point is kept.\n")
+    sys.stderr.flush()
+    return code
 
 
 def _build(name: str) -> Any:
@@ -322,6 +329,19 @@ def red_flag_exit(result: dict[str, Any]) -> int:
     return ExitCode.URGENT if "urgent" in levels else ExitCode.OK
 
 
+def print_table(table: Any) -> None:
+    """A Rich table on stdout that never cuts a cell: piped (``calfcare load | cat``), at its natural width; on a
+    narrow terminal, its columns fold (give them ``overflow="fold"``) instead of ending in "…"."""
+    out = __getattr__("console")
+    if out.is_terminal:
+        out.print(table)
+    else:
+        from rich.console import Console
+
+        natural = out.measure(table, options=out.options.update_width(1000)).maximum
+        Console(file=sys.stdout, width=max(out.width, natural)).print(table)  # print() caps width at out.width
+
+
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
     sys.stdout.flush()
@@ -386,7 +406,7 @@ def install_process_handlers(handled: tuple[int, ...] = (signal.SIGTERM, signal.
         signal.signal(s, _on_signal)
     stdout = sys.stdout
     if not isinstance(stdout, QuietPipe):
-        sys.stdout = QuietPipe(stdout)  # type: ignore[assignment]
+        sys.stdout = QuietPipe(stdout)
 
     def undo() -> None:
         for s, handler in before.items():
@@ -402,6 +422,4 @@ def main() -> None:
     try:
         app(prog_name="calfcare")
     except KeyboardInterrupt as exc:  # before or after a command (typer's own handling is bypassed)
-        code = exc.exit_code if isinstance(exc, Interrupted) else ExitCode.INTERRUPTED
-        sys.stderr.write("\nInterrupted: stopped; everything saved before this point is kept.\n")
-        raise SystemExit(code) from None
+        raise SystemExit(_interrupted(exc)) from None
