@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,11 +100,19 @@ def test_version_and_short_help() -> None:
         assert shown.exit_code == 0 and "Usage:" in shown.stdout, argv
 
 
+def test_a_mistyped_command_gets_a_suggestion_from_every_command_not_only_the_loaded_ones() -> None:
+    result = CliRunner().invoke(app, ["adherance"])
+    assert result.exit_code == 2 and "Did you mean 'adherence'?" in result.stderr
+
+
 def test_shell_completion_can_be_installed() -> None:
     listed = CliRunner().invoke(app, ["--help"]).stdout
     assert "--install-completion" in listed and "--show-completion" in listed
-    script = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="calfcare")
-    assert script.exit_code == 0 and "_CALFCARE_COMPLETE" in script.stdout
+    script = subprocess.run(  # a real process: completion reads the program's name and environment
+        [sys.executable, "-m", "calfcare", "--show-completion", "bash"], capture_output=True, text=True, timeout=60
+    )
+    assert script.returncode == 0, script.stderr
+    assert "_CALFCARE_COMPLETE=complete_bash" in script.stdout and "complete " in script.stdout
 
 
 def test_help_shows_readable_types_not_python_ones() -> None:
