@@ -159,3 +159,27 @@ def test_help_and_version_load_no_database_or_analytics_code(argv: list[str]) ->
     heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY))
     assert heavy == [], heavy
     assert "calfcare" in done.stdout
+
+
+ORPHAN = """
+import multiprocessing, os, sys, threading, time
+from calfcare.activities.importing import pipeline
+
+def child():
+    creator = os.getppid()
+    threading.Thread(target=pipeline._orphan_check, args=(creator,), daemon=True).start()  # no prctl: the poll alone
+    time.sleep(60)
+
+proc = multiprocessing.get_context("fork").Process(target=child)
+proc.start()
+print(proc.pid, flush=True)
+time.sleep(0.3)
+os._exit(0)  # the parent vanishes without stopping its child
+"""
+
+
+def test_the_orphan_check_alone_ends_a_worker_whose_parent_vanished() -> None:
+    """Where PR_SET_PDEATHSIG is missing (not Linux, or prctl unavailable), the poll of the parent still works."""
+    done = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True, timeout=60)
+    child = int(done.stdout.split()[0])
+    assert _gone([child], within_s=10), "an orphaned worker kept running"
