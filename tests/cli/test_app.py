@@ -261,3 +261,34 @@ def test_settings_refuse_a_malformed_lock_timeout() -> None:
     with pytest.raises(InvalidInput, match="CALFCARE_LOCK_TIMEOUT"):
         Settings.from_env({"CALFCARE_LOCK_TIMEOUT": "soon"})
     assert Settings.from_env({"CALFCARE_LOCK_TIMEOUT": "2.5"}).lock_timeout_s == 2.5
+
+
+def test_a_database_error_no_service_wrapped_is_still_one_line_without_sql(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from calfcare.services import episodes
+
+    def locked(**_: Any) -> None:
+        raise OperationalError("SELECT answers FROM checkins WHERE pain = ?", ("my secret answer",), Exception("x"))
+
+    with_runner = CliRunner().invoke(app, ["assess", "--answers", str(EXAMPLES / "soleus-build-up.json")])
+    assert with_runner.exit_code == 0, with_runner.output
+    monkeypatch.setattr(episodes, "history", locked)
+    result = CliRunner().invoke(app, ["history"])
+    assert result.exit_code == ExitCode.STORAGE, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "SELECT" not in result.stderr and "secret" not in result.stderr
+
+
+def test_an_output_file_that_cannot_be_written_is_one_line(cli_env: str, tmp_path: Path) -> None:
+    from test_load_cli import RUNNER, TODAY, fill
+
+    fill(cli_env)
+    (tmp_path / "a-file").write_text("x")
+    target = tmp_path / "a-file" / "load.png"  # a "folder" that is a file
+    result = CliRunner().invoke(app, ["load", "--runner", RUNNER, "--date", TODAY.isoformat(), "--plot", str(target)])
+    assert result.exit_code == 1 and result.exception is not None and isinstance(result.exception, SystemExit)
+    assert "a-file" in result.stderr and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -187,16 +187,32 @@ class CalfcareGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CalfcareError as exc:
-            if _json_output.get():
-                problems = [{"field": p.where, "problem": p.problem} for p in getattr(exc, "problems", [])]
-                payload = {"error": type(exc).__name__, "message": str(exc).split("\n")[0], "problems": problems}
-                typer.echo(json.dumps(payload, ensure_ascii=False))
-            _err(str(exc))
-            ctx.exit(exc.exit_code)
+            _fail(ctx, exc)
         except (KeyboardInterrupt, typer.Abort) as exc:  # Abort: Ctrl-C at a prompt
             ctx.exit(_interrupted(exc))
+        except Exception as exc:
+            if type(exc).__module__.startswith("sqlalchemy"):  # a database failure no service wrapped: still one line
+                from calfcare.store.db import parse_url, storage_error
+
+                url = settings().database_url
+                _fail(ctx, storage_error(exc, parse_url(url).render_as_string(hide_password=True), url=url))
+            elif isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):  # e.g. an unwritable output file
+                where = f"{exc.filename}: " if exc.filename else ""
+                failure = CalfcareError(f"{where}{exc.strerror or exc}")
+                _fail(ctx, failure)
+            raise
         finally:
             _json_output.reset(token)
+
+
+def _fail(ctx: Any, exc: CalfcareError) -> None:
+    """The one place an error becomes output: one line on stderr (a JSON object on stdout with --json), its code."""
+    if _json_output.get():
+        problems = [{"field": p.where, "problem": p.problem} for p in getattr(exc, "problems", [])]
+        payload = {"error": type(exc).__name__, "message": str(exc).split("\n")[0], "problems": problems}
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+    _err(str(exc))
+    ctx.exit(exc.exit_code)
 
 
 def _interrupted(exc: BaseException) -> int:
