@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -162,6 +164,25 @@ def test_a_piped_table_keeps_every_column_header_whole(cli_env: str) -> None:
     for column in ("change", "runs", "long run", "fast min", "climb m/km", "monotony", "spike", "injured"):
         assert column in header, column
     assert "…" not in result.stdout
+
+
+def test_a_table_on_a_narrow_terminal_drops_its_borders_before_cutting_a_column(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_load_cli import RUNNER, TODAY, fill
+
+    fill(cli_env)
+    cli_app = importlib.import_module("calfcare.cli.app")  # the module (calfcare.cli.app the attribute is the app)
+    monkeypatch.setattr(cli_app, "_consoles", {})  # consoles made now see the terminal below
+    env = {"TTY_COMPATIBLE": "1", "COLUMNS": "80", "NO_COLOR": "1"}
+    result = CliRunner().invoke(app, ["load", "--runner", RUNNER, "--weeks", "4", "--date", TODAY.isoformat()], env=env)
+    assert result.exit_code == 0, result.output
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout).splitlines()  # styles stay on a terminal, even NO_COLOR
+    header = next(line for line in lines if "week of" in line)
+    for column in ("change", "runs", "long run", "fast min", "climb m/km", "monotony", "spike", "injured"):
+        assert column in header, column
+    table = lines[lines.index(header) : lines.index(header) + 5]
+    assert all(len(line) <= 80 for line in table) and "…" not in result.stdout
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -361,12 +361,14 @@ def print_table(table: Any) -> None:
     """A Rich table on stdout that never cuts a cell: piped (``calfcare load | cat``), at its natural width; on a
     narrow terminal, its columns fold (give them ``overflow="fold"``) instead of ending in "…"."""
     out = __getattr__("console")
+    natural = out.measure(table, options=out.options.update_width(1000)).maximum
     if out.is_terminal:
+        if natural > out.width:  # narrow: no borders, one space between columns, before folding anything
+            table.box, table.padding, table.pad_edge, table.show_edge = None, (0, 1, 0, 0), False, False
         out.print(table)
     else:
         from rich.console import Console
 
-        natural = out.measure(table, options=out.options.update_width(1000)).maximum
         Console(file=sys.stdout, width=max(out.width, natural)).print(table)  # print() caps width at out.width
 
 
