@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -110,11 +111,17 @@ def test_a_mistyped_command_gets_a_suggestion_from_every_command_not_only_the_lo
 def test_shell_completion_can_be_installed() -> None:
     listed = CliRunner().invoke(app, ["--help"]).stdout
     assert "--install-completion" in listed and "--show-completion" in listed
-    script = subprocess.run(  # a real process: completion reads the program's name and environment
-        [sys.executable, "-m", "calfcare", "--show-completion", "bash"], capture_output=True, text=True, timeout=60
-    )
-    assert script.returncode == 0, script.stderr
-    assert "_CALFCARE_COMPLETE=complete_bash" in script.stdout and "complete " in script.stdout
+
+    def complete(**env: str) -> str:  # a real process: completion reads the program's name and environment
+        done = subprocess.run([sys.executable, "-m", "calfcare"], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, **env})  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "_CALFCARE_COMPLETE=complete_bash" in complete(_CALFCARE_COMPLETE="source_bash")  # what install writes
+    bash = "complete_bash"
+    assert complete(_CALFCARE_COMPLETE=bash, COMP_WORDS="calfcare to", COMP_CWORD="1").split() == ["today"]
+    assert complete(_CALFCARE_COMPLETE=bash, COMP_WORDS="calfcare db wh", COMP_CWORD="2").split() == ["where"]
 
 
 def test_help_shows_readable_types_not_python_ones() -> None:
