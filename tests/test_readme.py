@@ -1,37 +1,94 @@
-"""The docs cannot drift from the code: every command is documented, and the README's set-up lines are the
-ones CI runs."""
+"""The docs cannot drift from the code: README's command table lists exactly the commands the CLI registers, its
+exit-code table is :data:`calfcare.errors.EXIT_MEANINGS`, and the README's set-up lines are the ones CI runs."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
-import typer
+import typer.main
+from typer import _click as click
 
-from calfcare.cli import app
+from calfcare.cli import COMMANDS, app
+from calfcare.errors import EXIT_MEANINGS, CalfcareError, ExitCode
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def _commands(t: typer.Typer, prefix: str = "") -> list[str]:
-    names = [prefix + (c.name or c.callback.__name__) for c in t.registered_commands if c.callback]
-    for group in t.registered_groups:
-        assert group.typer_instance is not None and group.name
-        names += _commands(group.typer_instance, prefix + group.name + " ")
+def _section(title: str) -> str:
+    start = README.index(title)
+    end = README.find("\n#", start + len(title))
+    return README[start : end if end != -1 else None]
+
+
+def _registered() -> dict[str, Any]:
+    """Every runnable command by its full name ("today", "db where"), loaded through the lazy table."""
+    root = typer.main.get_command(app)
+    ctx = click.Context(root, info_name="calfcare")
+    found: dict[str, Any] = {}
+
+    def walk(group: Any, prefix: str) -> None:
+        for name in group.list_commands(ctx):
+            cmd = group.get_command(ctx, name)
+            if hasattr(cmd, "list_commands"):
+                walk(cmd, f"{prefix}{name} ")
+            else:
+                found[prefix + name] = cmd
+
+    walk(root, "")
+    return found
+
+
+def _documented() -> set[str]:
+    """The commands named in the first cell of each row of README's command table."""
+    names: set[str] = set()
+    for row in _section("## Commands").splitlines():
+        if not row.startswith("| `calfcare"):
+            continue
+        first_cell = row.split(" | ")[0]
+        for span in re.findall(r"`calfcare ([^`]+)`", first_cell):
+            words = []
+            for word in span.split():
+                if not re.fullmatch(r"[a-z][a-z-]*", word):
+                    break
+                words.append(word)
+            names.add(" ".join(words))
     return names
 
 
-def test_every_command_appears_in_the_readme() -> None:
-    commands = _commands(app)
-    assert {"assess", "checkin", "today", "history", "import", "load", "retro", "db upgrade"} <= set(commands)
-    missing = [c for c in commands if f"calfcare {c}" not in README]
-    assert missing == []
+def test_the_command_table_lists_exactly_the_registered_commands() -> None:
+    registered = set(_registered())
+    assert {"assess", "checkin", "today", "history", "import", "load", "retro", "db upgrade", "db where"} <= registered
+    assert sorted(registered - _documented()) == [], "commands missing from README's command table"
+    assert sorted(_documented() - registered) == [], "README documents commands the CLI does not have"
+
+
+def test_every_entry_of_the_lazy_table_registers_its_command() -> None:
+    root = typer.main.get_command(app)
+    ctx = click.Context(root, info_name="calfcare")
+    for name in COMMANDS:
+        assert root.get_command(ctx, name) is not None, name
 
 
 def test_every_command_has_help_text() -> None:
-    undocumented = [c.name for c in app.registered_commands if not (c.help or (c.callback and c.callback.__doc__))]
+    undocumented = [name for name, cmd in _registered().items() if not (cmd.help or "").strip()]
     assert undocumented == []
+
+
+def test_the_exit_code_table_is_the_one_in_errors_py() -> None:
+    rows = re.findall(r"^\| (\d+) \| (.+?) \|$", _section("### Exit codes"), flags=re.M)
+    assert [(int(code), text) for code, text in rows] == [(int(c), t) for c, t in EXIT_MEANINGS.items()]
+    assert set(EXIT_MEANINGS) == set(ExitCode)
+
+
+def test_every_error_class_exits_with_a_documented_code() -> None:
+    def subclasses(cls: type) -> list[type]:
+        return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
+
+    for cls in subclasses(CalfcareError):
+        assert cls.exit_code in EXIT_MEANINGS, cls
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:

@@ -11,18 +11,54 @@ CalfcareError                     anything calfcare refuses, with a message a us
 ├── Conflict                      the request clashes with what is stored (e.g. no open episode)
 ├── PermissionDenied              one user touching another user's data
 └── StorageError                  the database refused or is unreachable / not migrated
+
+:class:`ExitCode` is the one table of the CLI's exit codes (README.md's table is checked against it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Every exit code of ``calfcare``, each with one meaning, the same for every command (the docstring of each
+    member is the line the README's exit-code table shows)."""
+
+    OK = 0
+    UNEXPECTED = 1
+    INVALID_INPUT = 2
+    FILE_REFUSED = 3
+    NOT_FOUND = 4
+    CONFLICT = 5
+    PERMISSION_DENIED = 6
+    STORAGE = 7
+    URGENT = 8
+    EMERGENCY = 9
+    INTERRUPTED = 130
+
+
+#: what each exit code means, in the words of README.md's table (a test keeps the two in step)
+EXIT_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "done (a check-in that holds or steps back is still 0)",
+    ExitCode.UNEXPECTED: "an error not covered below",
+    ExitCode.INVALID_INPUT: "bad input: an option, a date or an answers file (the message names the field)",
+    ExitCode.FILE_REFUSED: "an activity file refused (an import with any failed file)",
+    ExitCode.NOT_FOUND: "not found: an unknown runner (any command), episode or activity",
+    ExitCode.CONFLICT: "conflict with what is stored (e.g. a check-in with no open episode)",
+    ExitCode.PERMISSION_DENIED: "permission denied (another user's data)",
+    ExitCode.STORAGE: "the database: unreachable, corrupt, read-only, locked, unwritable folder or malformed URL",
+    ExitCode.URGENT: "an urgent red flag: see a doctor today (the result is printed in full)",
+    ExitCode.EMERGENCY: "an emergency red flag: call an ambulance (the result is printed in full)",
+    ExitCode.INTERRUPTED: "interrupted by Ctrl-C (by another signal: 128 + its number); what was saved is kept",
+}
 
 
 class CalfcareError(Exception):
     """Base of every error calfcare raises on purpose. ``str(err)`` is meant for the user."""
 
-    exit_code: int = 1
+    exit_code: int = ExitCode.UNEXPECTED
     http_status: int = 400
 
 
@@ -38,7 +74,7 @@ class FieldProblem:
 
 
 class InvalidInput(CalfcareError):
-    exit_code = 2
+    exit_code = ExitCode.INVALID_INPUT
     http_status = 422
 
     def __init__(self, message: str, problems: Sequence[FieldProblem] = ()) -> None:
@@ -52,7 +88,7 @@ class InvalidAnswers(InvalidInput):
 
 
 class TrainingFileError(CalfcareError):
-    exit_code = 3
+    exit_code = ExitCode.FILE_REFUSED
     http_status = 422
 
     def __init__(self, message: str, path: str | None = None) -> None:
@@ -79,20 +115,33 @@ class UnsafeFile(TrainingFileError):
 
 
 class NotFound(CalfcareError):
-    exit_code = 4
+    exit_code = ExitCode.NOT_FOUND
     http_status = 404
 
 
 class Conflict(CalfcareError):
-    exit_code = 5
+    exit_code = ExitCode.CONFLICT
     http_status = 409
 
 
 class PermissionDenied(CalfcareError):
-    exit_code = 6
+    exit_code = ExitCode.PERMISSION_DENIED
     http_status = 403
 
 
 class StorageError(CalfcareError):
-    exit_code = 7
+    exit_code = ExitCode.STORAGE
     http_status = 503
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, or a termination signal turned into the same clean stop (what was committed is kept)."""
+
+    def __init__(self, signum: int | None = None) -> None:
+        self.signum = signum
+        super().__init__(signum)
+
+    @property
+    def exit_code(self) -> int:
+        """130 for Ctrl-C (SIGINT), 128 + the signal's number for another signal (the shell's convention)."""
+        return ExitCode.INTERRUPTED if self.signum in (None, 2) else 128 + int(self.signum or 0)

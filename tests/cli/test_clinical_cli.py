@@ -18,7 +18,7 @@ from calfcare.cli import app
 from calfcare.cli.clinical_views import sparkline
 from calfcare.clinical.protocol import PHASES
 from calfcare.store import open_database
-from calfcare.store.models import Assessment, CheckIn, Episode
+from calfcare.store.models import Assessment, CheckIn, Episode, Runner
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -51,9 +51,10 @@ def cli(*args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(app, list(args), input=input)
 
 
-def ok_json(*args: str) -> Any:
+def ok_json(*args: str, code: int = 0) -> Any:
+    """The JSON a command printed; ``code``: 8 for an urgent result, 9 for an emergency (README's exit codes)."""
     result = cli(*args, "--json")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == code, result.output
     return json.loads(result.stdout)
 
 
@@ -163,7 +164,7 @@ def test_a_new_red_flag_at_a_checkin_stops_the_plan_and_today_says_where_to_go(c
     day = START + timedelta(days=3)
     plan = ok_json("today", "--date", day.isoformat())
     flagged = {**recovery_day(3, plan), "calf_bigger_than_other": True, "skin_warm_red_or_dark": True}
-    result = ok_json("checkin", "--answers", write(tmp_path / "dvt.json", flagged), "--date", day.isoformat())
+    result = ok_json("checkin", "--answers", write(tmp_path / "dvt.json", flagged), "--date", day.isoformat(), code=8)
     assert result["decision"] == "refer" and result["episode"]["status"] == "referred"
     assert [f["code"] for f in result["red_flags"]] == ["dvt"]
     next_day = (day + timedelta(days=1)).isoformat()
@@ -209,8 +210,8 @@ def test_a_backdated_checkin_gives_the_same_result_as_entering_in_order(cli_env:
 
 def test_a_checkin_with_no_open_episode_fails_and_stores_nothing(cli_env: str, tmp_path: Path) -> None:
     result = cli("checkin", "--answers", str(EXAMPLES / "checkin-day3.json"), "--date", START.isoformat())
-    assert result.exit_code == 5
-    assert "no open episode" in result.stderr and "calfcare assess" in result.stderr
+    assert result.exit_code == 4  # an unknown runner: 4, as for every command
+    assert "no runner called 'me'" in result.stderr and "calfcare assess" in result.stderr
     assert counts(cli_env) == (0, 0, 0)
 
 
@@ -269,7 +270,7 @@ def test_the_readme_command_assesses_the_soleus_example_and_shows_today(cli_env:
 def test_an_urgent_assessment_shows_where_to_go_first_and_no_plan(cli_env: str, tmp_path: Path) -> None:
     clot = {**GASTRO, "onset": "gradual", "calf_bigger_than_other": True, "skin_warm_red_or_dark": True}
     shown = cli("assess", "--answers", write(tmp_path / "clot.json", clot), "--date", START.isoformat())
-    assert shown.exit_code == 0, shown.output
+    assert shown.exit_code == 8  # urgent, shown.output
     out = shown.stdout
     assert out.lstrip().startswith("╭") and "URGENT" in out.split("\n")[0]
     assert "Most likely" not in out and "Starting phase" not in out
@@ -287,15 +288,17 @@ def test_schema_prints_a_valid_json_schema(cli_env: str, command: str) -> None:
 def test_runners_are_kept_apart(cli_env: str, tmp_path: Path) -> None:
     ok_json("assess", "--answers", write(tmp_path / "a.json", GASTRO), "--date", START.isoformat(), "--runner", "ana")
     none = cli("today", "--date", START.isoformat(), "--runner", "ben", "--json")
-    assert none.exit_code == 0 and json.loads(none.stdout)["episode"] is None
+    assert none.exit_code == 4 and json.loads(none.stdout)["error"] == "NotFound"
     assert ok_json("today", "--date", START.isoformat(), "--runner", "ana")["episode"]["structure"] == "gastrocnemius"
     refused = cli("checkin", "--answers", str(EXAMPLES / "checkin-day3.json"), "--date", START.isoformat(),
                   "--runner", "ben")  # fmt: skip
-    assert refused.exit_code == 5
-    assert ok_json("history", "--runner", "ben")["episode"] is None
+    assert refused.exit_code == 4
+    assert cli("history", "--runner", "ben").exit_code == 4
 
 
 def test_today_without_an_episode_says_so_plainly_and_exits_zero(cli_env: str) -> None:
+    with stored(cli_env) as s:  # a runner with nothing open (an unknown runner is exit 4: tests/cli/test_app.py)
+        s.add(Runner(name="me"))
     shown = cli("today", "--date", START.isoformat())
     assert shown.exit_code == 0 and "No open episode" in shown.stdout
     payload = ok_json("today", "--date", START.isoformat())
@@ -328,7 +331,7 @@ def _emergency_at_day_3(tmp_path: Path) -> date:
     day = START + timedelta(days=3)
     plan = ok_json("today", "--date", day.isoformat())
     flagged = {**recovery_day(3, plan), "breathless_or_chest_pain": True}
-    result = ok_json("checkin", "--answers", write(tmp_path / "pe.json", flagged), "--date", day.isoformat())
+    result = ok_json("checkin", "--answers", write(tmp_path / "pe.json", flagged), "--date", day.isoformat(), code=9)
     assert result["decision"] == "refer" and result["red_flags"][0]["urgency"] == "emergency"
     return day
 
@@ -370,7 +373,7 @@ def test_the_red_flag_panel_says_why_in_words_that_mean_what_was_answered(cli_en
     cannot_stand = {**GASTRO, "can_bear_weight": False, "single_leg_heel_raises_injured": 0, "felt_snap": True,
                     "pain_location": "achilles"}  # fmt: skip
     shown = cli("assess", "--answers", write(tmp_path / "a.json", cannot_stand), "--date", START.isoformat())
-    assert shown.exit_code == 0, shown.output
+    assert shown.exit_code == 8, shown.output
     flat = " ".join(shown.stdout.replace("│", " ").split())  # the panel's text without its borders
     assert "because: can bear weight" not in flat and "cannot bear weight" in flat
     assert "single leg heel raises injured" not in flat and "no single-leg heel raise" in flat
@@ -391,7 +394,7 @@ def test_after_the_episode_closes_today_keeps_the_standing_prevention_routine(cl
 
 def test_after_an_emergency_assessment_today_and_history_lead_with_where_to_go(cli_env: str, tmp_path: Path) -> None:
     pe = {**GASTRO, "breathless_or_chest_pain": True}
-    ok_json("assess", "--answers", write(tmp_path / "pe.json", pe), "--date", START.isoformat())
+    ok_json("assess", "--answers", write(tmp_path / "pe.json", pe), "--date", START.isoformat(), code=9)
     assert counts(cli_env) == (1, 0, 0)
     for command in (("today", "--date", START.isoformat()), ("history",)):
         payload = ok_json(*command)

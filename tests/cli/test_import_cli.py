@@ -43,7 +43,7 @@ def inbox(tmp_path: Path) -> Path:
 
 def test_json_prints_one_line_per_file_with_exactly_the_promised_keys(cli_env: str, inbox: Path) -> None:
     result = CliRunner().invoke(app, ["import", str(inbox), "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # d.fit is refused: 3 (README), the rest is imported
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert {Path(x["path"]).name: x["status"] for x in lines} == {
         "a.gpx": "imported", "b.tcx.gz": "imported", "c.gpx": "duplicate", "d.fit": "error",
@@ -59,7 +59,7 @@ def test_json_prints_one_line_per_file_with_exactly_the_promised_keys(cli_env: s
 
 def test_the_closing_report_counts_each_status_and_gives_the_reasons(cli_env: str, inbox: Path) -> None:
     result = CliRunner().invoke(app, ["import", str(inbox)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output
     out = result.stdout
     for word in ("imported", "duplicates", "skipped", "failed", "Not imported", "empty file", "1 file(s) failed"):
         assert word in out, word

@@ -20,9 +20,11 @@ from calfcare.cli.app import (
     app,
     console,
     err_console,
+    known_runner,
     open_store,
     parse_day,
     print_json,
+    red_flag_exit,
     runner_name,
     want_json,
 )
@@ -39,7 +41,11 @@ from calfcare.services.views import awaiting_clearance
 
 AnswersOpt = Annotated[
     Path | None,
-    typer.Option("--answers", help="A JSON file of answers (see --schema). Without it, you are asked the questions."),
+    typer.Option(
+        "--answers",
+        metavar="FILE|-",
+        help="A JSON file of answers (see --schema), or - to read them from stdin. Without it, you are asked.",
+    ),
 ]
 SchemaOpt = Annotated[bool, typer.Option("--schema", help="Print the JSON Schema of the answers file and exit.")]
 AgainOpt = Annotated[
@@ -89,7 +95,7 @@ def _start(json_out: bool, schema: bool, schema_of: Callable[[], dict[str, Any]]
     if schema:
         print_json(schema_of())
         return None
-    return parse_day(date_)
+    return parse_day(date_, recent=True)
 
 
 def _show(data: dict[str, Any], json_out: bool, view: Callable[[Console, dict[str, Any]], None]) -> None:
@@ -126,6 +132,8 @@ def assess(
         data = _ask(q.assessment_plan(), assessment_answers_schema(), json_out=json_out, title="Calf assessment")
     outcome = episodes.assess(db=open_store(), runner=runner_name(runner), answers=data, day=day)
     _show(outcome.to_contract(), json_out, views.show_assessment)
+    if code := red_flag_exit(outcome.result):  # urgent 8, emergency 9: the result above is printed in full
+        raise typer.Exit(code)
 
 
 @app.command("checkin")
@@ -141,7 +149,8 @@ def checkin(
     day = _start(json_out, schema, checkin_answers_schema, date_)
     if day is None:
         return
-    db, name = open_store(), runner_name(runner)
+    db = open_store()
+    name = known_runner(db, runner)  # an unknown runner: 4, before any question is asked
     if delete is not None:
         if answers is not None or date_ is not None:
             raise InvalidInput("--delete DATE deletes that day's check-in: leave out --answers and --date")
@@ -167,6 +176,8 @@ def checkin(
         )
     outcome = episodes.record_checkin(db=db, runner=name, answers=data, day=day)
     _show(outcome.to_contract(), json_out, views.show_checkin)
+    if code := red_flag_exit(outcome.result):
+        raise typer.Exit(code)
 
 
 @app.command("today")
@@ -174,7 +185,8 @@ def today(date_: DateOpt = None, json_out: JsonOpt = False, runner: RunnerOpt = 
     """What to do today: exercises, the run if any, how close you are to the next phase, and warnings."""
     want_json(json_out)
     day = parse_day(date_)
-    db, name = open_store(), runner_name(runner)
+    db = open_store()
+    name = known_runner(db, runner)
     plan = episodes.today(db=db, runner=name, day=day)
     if plan is None and (stop := episodes.stopping_assessment(db=db, runner=name, day=day)) is not None:
         # the latest assessment found a red flag and opened no episode: no plan, and where to go comes first
@@ -200,7 +212,8 @@ def today(date_: DateOpt = None, json_out: JsonOpt = False, runner: RunnerOpt = 
 def history(json_out: JsonOpt = False, runner: RunnerOpt = None) -> None:
     """Your episode so far: assessments, every check-in with its decision and reasons, and the pain trend."""
     want_json(json_out)
-    hist = episodes.history(db=open_store(), runner=runner_name(runner))
+    db = open_store()
+    hist = episodes.history(db=db, runner=known_runner(db, runner))
     _show(hist, json_out, views.show_history)
 
 

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from calfcare.activities.importing import ImportProgress, ImportReport
 from calfcare.cli.app import JsonOpt, RunnerOpt, app, console, err_console, open_store, runner_name, want_json
+from calfcare.errors import ExitCode
 
 _STYLE = {"imported": "green", "duplicate": "yellow", "skipped": "blue", "error": "red"}
 
@@ -69,8 +70,9 @@ def import_command(
 ) -> None:
     """Import activity files: FIT, GPX, TCX (also .gz), folders, zip archives, Strava and Garmin exports.
 
-    Duplicates (the same file, or the same run from another source) are kept once. Files that cannot be
-    imported are listed with the reason; the exit code is 0 unless nothing at all could be imported.
+    Duplicates (the same file, or the same run from another source) are kept once. Files that cannot be imported
+    are listed with the reason, everything else is imported, and the exit code is then 3. With --json, one line per
+    file; a reader that stops early (| head) does not stop the import. Ctrl-C keeps what was imported (exit 130).
     """
     from calfcare.services.importing import import_paths, outcome_json
 
@@ -99,6 +101,13 @@ def import_command(
         )
     else:
         _render(report)
-    if report.outcomes and report.count("error") == len(report.outcomes):
-        err_console.print(f"[bold red]Error:[/] none of the {len(report.outcomes)} file(s) could be imported")
-        raise typer.Exit(3)
+    failed = report.count("error")
+    if failed:  # README: an import with refused files exits 3 (the others are imported all the same)
+        total = len(report.outcomes)
+        text = (
+            f"none of the {total} file(s) could be imported"
+            if failed == total
+            else f"{failed} of {total} file(s) refused"
+        )
+        err_console.print(f"[bold red]Error:[/] {text} (see the reasons above)", highlight=False)
+        raise typer.Exit(ExitCode.FILE_REFUSED)

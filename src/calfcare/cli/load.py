@@ -13,7 +13,18 @@ from rich.table import Table
 
 from calfcare.analytics.intensity import format_pace
 from calfcare.analytics.load import LoadConfig
-from calfcare.cli.app import DateOpt, JsonOpt, RunnerOpt, app, console, open_store, parse_day, print_json, runner_name
+from calfcare.cli.app import (
+    DateOpt,
+    JsonOpt,
+    RunnerOpt,
+    app,
+    console,
+    open_store,
+    parse_day,
+    print_json,
+    print_table,
+    runner_name,
+)
 from calfcare.cli.app import want_json as _want_json
 from calfcare.errors import InvalidInput
 from calfcare.services.load import adherence_report, load_report, retro_report
@@ -60,14 +71,14 @@ def load_command(
     table = Table(title=f"Weekly load — {escape(report['runner'])} (threshold pace {report['threshold_pace']})")
     table.add_column("week of", no_wrap=True)
     for col in ("km", "change", "runs", "long run", "fast min", "climb m/km", "monotony", "spike", "injured"):
-        table.add_column(col, justify="left" if col == "spike" else "right")
+        table.add_column(col, justify="left" if col == "spike" else "right", overflow="fold")
     for w in report["weeks"]:
         table.add_row(
             w["week_start"], _fmt(w["distance_km"]), _fmt(w["pct_change"], "+.0f", " %"), str(w["runs"]),
             _fmt(w["longest_km"]), _fmt(w["fast_min"], ".0f"), _fmt(w["climb_per_km"], ".0f"),
             _fmt(w["monotony"], ".2f"), w["max_spike"] or "", f"{w['injured_days']} d" if w["injured_days"] else "",
         )  # fmt: skip
-    console.print(table)
+    print_table(table)
     cur = report["current"]
     console.print(
         f"Acute load {_fmt(cur['acute_km_per_week'])} km/week, chronic {_fmt(cur['chronic_km_per_week'])} km/week, "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, get_args
@@ -124,9 +125,11 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def read_json_file(path: Path) -> object:
     """The JSON value in an answers file. Strict: UTF-8 (a BOM allowed), no NaN/Infinity, no key given twice.
-    Every failure raises InvalidAnswers naming the file (and line:column for JSON syntax errors)."""
+    Every failure raises InvalidAnswers naming the file (and line:column for JSON syntax errors). The path ``-``
+    reads standard input (``--answers -``)."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        text = raw.decode("utf-8-sig")
     except FileNotFoundError:
         raise InvalidAnswers(f"{path}: no such answers file", [FieldProblem(str(path), "no such file")]) from None
     except OSError as exc:

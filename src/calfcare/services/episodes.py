@@ -12,10 +12,9 @@ by replaying the episode's check-ins (:mod:`calfcare.services.replay`).
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +27,7 @@ from calfcare.clinical.context import RunnerBaseline, TrainingEvidence
 from calfcare.clinical.triage import Assessment as Triage
 from calfcare.clinical.triage import triage
 from calfcare.contracts.assessment import parse_assessment_answers
+from calfcare.contracts.dates import check_not_before_onset, onset_from
 from calfcare.errors import Conflict, InvalidInput, NotFound
 from calfcare.services.replay import Replay, checkin_values, replay
 from calfcare.services.views import (
@@ -164,6 +164,8 @@ def assess(
         assert runner_row is not None
         active = active_episode(s, runner_row.id)
         open_ep = active if active is not None and active.status == "open" else None
+        if open_ep is not None:
+            check_not_before_onset(day, open_ep.onset)
         onset = open_ep.onset if open_ep is not None else _onset(day, parsed.days_since_onset)
         merged = _merge_previous_strains(s, runner_row.id, parsed, open_ep, onset, notes)
         outcome = triage(merged, evidence=tuple(evidence))
@@ -506,7 +508,7 @@ def _describe(ep: Episode) -> str:
 
 
 def _onset(day: date, days_since_onset: float | None) -> date:
-    return day if days_since_onset is None else day - timedelta(days=math.floor(days_since_onset))
+    return onset_from(day, days_since_onset)  # bounded: within the last 5 years, never an OverflowError
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -10,13 +10,19 @@ to a sink that stores it (one transaction per activity).
   time and distance within 5 %. It looks at the stored activities and at this batch alike. The recording is
   kept over a Strava manual entry (summary only) of the same run, whichever comes first; otherwise the first wins.
 * Results are handled in input order (a bounded window of chunks in flight), so reports are deterministic.
+* Worker processes end with the import (:func:`_end_with_parent`): they ignore Ctrl-C (the parent stops them and
+  keeps what was committed), die with their parent on Linux (``PR_SET_PDEATHSIG``) and, everywhere, exit within a
+  second once the process that started them is gone (an orphan check), so a killed import leaves nothing running.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -190,12 +196,55 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+ORPHAN_CHECK_S = 0.5
+
+
+def _end_with_parent(parent: int, forked: bool) -> None:
+    """In a worker: leave Ctrl-C to the parent, die with it (Linux: the kernel sends SIGKILL when the process that
+    forked us ends), and check every half second that it is still there (any OS, and the forkserver case)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C, and stops us
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, signal.SIG_DFL)  # not the CLI's handler, inherited through fork
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # no libc prctl: the orphan check below still works
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    creator = os.getppid()
+    if forked and creator != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_orphan_check, args=(creator,), name="calfcare-orphan-check", daemon=True).start()
+
+
+def _orphan_check(creator: int) -> None:
+    while os.getppid() == creator:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(1)  # our parent is gone: nobody will read what we parse
+
+
+def _worker_start(parent: int, forked: bool, known: frozenset[str], limits: Limits) -> None:
+    """The pool's initializer: the process lifecycle first, then the parse state."""
+    _end_with_parent(parent, forked)
+    init_worker(known, limits)
+
+
 def _pool(workers: int, known: frozenset[str], limits: Limits) -> ProcessPoolExecutor:
     method = start_method()
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(["calfcare.activities.importing.worker"])
-    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(known, limits))
+    initargs = (os.getpid(), method == "fork", known, limits)
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_start, initargs=initargs)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now (Ctrl-C, a signal, the caller gone): their unfinished chunks are not wanted."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # the executor keeps no public handle
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=2)
 
 
 def _parse_parallel(
@@ -221,6 +270,9 @@ def _parse_parallel(
         yield from (Parsed(i.label, "error", reason="the parser process crashed on this file") for i in current)
         rest = [item for c, _f in pending for item in c] + [item for c in chunks for item in c]
         yield from (parsed for item in rest for parsed in parse_item_all(item, known=known, limits=limits))
+    except BaseException:  # Ctrl-C, a signal, or the consumer stopped early (GeneratorExit)
+        _stop_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -267,6 +319,9 @@ def run_import(
         for parsed in results:
             emit(writer.handle(parsed))
     finally:
+        close = getattr(results, "close", None)
+        if close is not None:  # interrupted while writing: the workers stop too
+            close()
         close_archives()
     report.elapsed_s = time.perf_counter() - started
     return report
