@@ -350,7 +350,7 @@ def test_interactive_assess_asks_the_typical_path_and_stores_a_complete_screen(c
 
 def test_interactive_assess_stops_at_an_emergency_answer_and_shows_the_emergency_first(cli_env: str) -> None:
     result = cli("assess", "--date", START.isoformat(), input="1\n")  # breathless, in the first checklist
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 9, result.output
     assert "And any of these?" not in result.stdout, "no more questions after an emergency answer"
     after = result.stdout.split("needs emergency care.", 1)[1]
     assert after.lstrip().startswith("╭") and "EMERGENCY" in after.lstrip().split("\n", 1)[0]
@@ -368,6 +368,9 @@ def test_interactive_assess_with_a_pale_foot_only_while_running_is_not_stopped_a
 
 
 def test_interactive_checkin_without_an_open_episode_fails_before_asking_anything(cli_env: str) -> None:
+    from calfcare.store import open_database
+
+    open_database(cli_env).runner_id("me")  # a known runner with no episode (an unknown one exits 4 at once)
     result = cli("checkin", "--date", START.isoformat(), input="n\n" * 20)
     assert result.exit_code == 5
     assert "no open episode" in result.output and "No questions were asked" in result.output
@@ -403,7 +406,7 @@ def test_interactive_checkin_asks_the_details_after_a_yes_and_stops_at_an_emerge
 ) -> None:
     _assessed(tmp_path)
     result = cli("checkin", "--date", (START + timedelta(days=1)).isoformat(), input="y\ny\n")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 9, result.output
     assert "breathless" in result.stdout and "EMERGENCY" in result.stdout
     assert stored_answers(cli_env, CheckIn)["breathless_or_chest_pain"] is True
 
@@ -415,7 +418,7 @@ def test_after_a_referral_the_interactive_checkin_asks_whether_a_clinician_clear
     day1, day2 = (START + timedelta(days=i) for i in (1, 2))
     flagged = tmp_path / "flag.json"
     flagged.write_text(json.dumps({**day(session="none"), "whole_leg_swollen": True}), encoding="utf-8")
-    assert cli("checkin", "--answers", str(flagged), "--date", day1.isoformat()).exit_code == 0
+    assert cli("checkin", "--answers", str(flagged), "--date", day1.isoformat()).exit_code == 8
     plan = json.loads(cli("today", "--date", day2.isoformat(), "--json").stdout)
     assert plan["status"] == "referred"
     ctx = CheckinContext(plan.get("phase"), referred=True)

@@ -102,6 +102,26 @@ def test_one_runners_backup_restores_beside_other_runners_with_new_ids(db: Datab
     other.dispose()
 
 
+def test_a_one_runner_backup_restores_under_another_name_beside_the_original(db: Database) -> None:
+    seed_runner(db, "ana", checkins=3)
+    data = backup_bytes(db=db, runner="ana")
+    outcome = restore_backup(db=db, data=data, as_runner="ana-copy")
+    assert outcome.runners == ("ana-copy",)
+
+    def decisions(name: str) -> list[tuple[str, str]]:
+        return [(c["date"], c["decision"]) for c in history(db=db, runner=name)["checkins"]]
+
+    assert decisions("ana-copy") == decisions("ana") and len(decisions("ana")) == 3
+
+
+def test_renaming_needs_a_one_runner_backup(db: Database) -> None:
+    seed_runner(db, "ana")
+    seed_runner(db, "ben")
+    everyone = backup_bytes(db=db, runner=None)
+    with pytest.raises(InvalidInput, match="holds 2 runners"):
+        restore_backup(db=db, data=everyone, as_runner="someone")
+
+
 def _rows(db: Database, table: str) -> list[Any]:
     return snapshot(db)[table]
 

@@ -65,6 +65,11 @@ def test_cli_asks_before_deleting_and_deletes_with_yes(cli_env: str, tmp_path: P
     assert all(not rows for rows in snapshot(db).values())
     code, out = _cli("runner", "delete", "nobody", "--yes")
     assert code == 4 and "no runner called 'nobody'" in out
+    seed_runner(db, "cy", checkins=1, runs=0)
+    code, out = _cli("runner", "delete", "cy", "--runner", "dee", "--yes")
+    assert code == 2 and "differ" in out
+    code, out = _cli("runner", "delete", "--runner", "cy", "--yes")
+    assert code == 0 and not db.has_runner("cy")
     db.dispose()
 
 

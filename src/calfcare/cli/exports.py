@@ -132,7 +132,18 @@ def export_all(
 
 @app.command("import-backup")
 def import_backup(
-    file: Annotated[Path, typer.Argument(help="A backup zip made by `calfcare export all`.", show_default=False)],
+    file: Annotated[
+        Path, typer.Argument(help="A backup zip made by `calfcare export all`.", show_default=False, metavar="FILE")
+    ],
+    runner: Annotated[
+        str | None,
+        typer.Option(
+            "--runner",
+            help="Restore a one-runner backup under this name (e.g. beside the original). Default: its own name.",
+            show_default=False,
+            metavar="NAME",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Restore a backup into this database (empty or holding other runners), all of it or nothing."""
@@ -145,7 +156,7 @@ def import_backup(
         raise InvalidInput(f"{file}: cannot read it ({exc.strerror or exc})") from None
     from calfcare.services.runners import restore_backup
 
-    outcome = restore_backup(db=open_store(), data=data, source=str(file))
+    outcome = restore_backup(db=open_store(), data=data, source=str(file), as_runner=runner)
     if json_out:
         print_json(outcome.to_dict())
         return
@@ -160,7 +171,13 @@ def import_backup(
 
 @runner_app.command("delete")
 def runner_delete(
-    name: Annotated[str, typer.Argument(help="The runner to delete.", show_default=False)],
+    name: Annotated[
+        str | None,
+        typer.Argument(help="The runner to delete (or give it with --runner).", show_default=False, metavar="NAME"),
+    ] = None,
+    runner: Annotated[
+        str | None, typer.Option("--runner", help="The runner to delete.", show_default=False, metavar="NAME")
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -168,6 +185,11 @@ def runner_delete(
     want_json(json_out)
     from calfcare.services.runners import delete_runner, runner_rows
 
+    if name is not None and runner is not None and name != runner:
+        raise InvalidInput(f"runner delete: NAME {name!r} and --runner {runner!r} differ; give one of them")
+    name = name or runner
+    if name is None:
+        raise InvalidInput("runner delete: name the runner to delete (calfcare runner delete NAME)")
     db = open_store()
     if not yes:
         counts = runner_rows(db=db, runner=name)

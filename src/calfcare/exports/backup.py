@@ -23,7 +23,7 @@ import io
 import json
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, cast, get_args
@@ -59,6 +59,10 @@ class TableDump:
     rows: list[tuple[Any, ...]]
 
 
+#: tables of bearer secrets (stored as digests, unique): left out when a backup is restored as a copy
+SECRET_TABLES = frozenset({"calendar_tokens", "signin_tokens", "share_codes", "api_tokens", "form_submissions"})
+
+
 @dataclass(frozen=True)
 class Backup:
     schema_revision: str
@@ -70,6 +74,23 @@ class Backup:
 
     def table(self, name: str) -> TableDump | None:
         return next((t for t in self.tables if t.name == name), None)
+
+    def renamed(self, name: str) -> Backup:
+        """The same backup with its one runner called ``name`` (restoring a runner's backup under another name,
+        e.g. beside the original). Only a one-runner backup can be renamed."""
+        if len(self.runners) != 1:
+            raise ValueError(f"only a one-runner backup can be renamed; this one holds {len(self.runners)}")
+        old = self.runners[0]
+        tables = []
+        for dump in self.tables:
+            if dump.name in SECRET_TABLES:  # a copy never shares the original's secrets (links, tokens, codes)
+                dump = replace(dump, rows=[])
+            elif dump.name == "runners" and "name" in dump.columns:
+                at = dump.columns.index("name")
+                rows = [tuple(name if i == at and v == old else v for i, v in enumerate(r)) for r in dump.rows]
+                dump = replace(dump, rows=rows)
+            tables.append(dump)
+        return replace(self, runners=(name,), tables=tuple(tables))
 
 
 def encode_value(kind: Kind, value: Any) -> Any:

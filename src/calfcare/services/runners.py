@@ -302,12 +302,23 @@ def _migrate_backup(backup: Backup, source: str) -> Backup:
     )
 
 
-def restore_backup(*, db: Database, data: bytes, source: str = "backup") -> RestoreOutcome:
+def restore_backup(
+    *, db: Database, data: bytes, source: str = "backup", as_runner: str | None = None
+) -> RestoreOutcome:
     """Restore a backup zip into ``db`` (empty or holding other runners) in one transaction: every table, with ids
     kept when they are free and shifted past the existing ones when not. A backup from an older schema revision is
     migrated first. Refuses (and writes nothing) a damaged or partial file, one from a newer calfcare, or a runner
-    name already in ``db``."""
+    name already in ``db``. ``as_runner`` restores a one-runner backup under that name."""
     backup = read_backup(data, source=source)
+    if as_runner is not None:
+        if len(backup.runners) != 1:
+            raise InvalidInput(
+                f"--runner: {source} holds {len(backup.runners)} runners; only a one-runner backup can be restored "
+                "under another name (nothing was written)"
+            )
+        if not as_runner.strip() or len(as_runner) > 200:
+            raise InvalidInput("--runner: give a name of 1–200 characters")
+        backup = backup.renamed(as_runner)
     from_revision = backup.schema_revision
     head = head_revision()
     migrated = False
