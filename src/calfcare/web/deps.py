@@ -1,0 +1,37 @@
+"""What routes receive: the store, the runner they act for, today's date (a clock the tests can set)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from calfcare.store import Database
+from calfcare.web.config import WebSettings
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings(request: Request) -> WebSettings:
+    settings: WebSettings = request.app.state.settings
+    return settings
+
+
+def get_runner(request: Request) -> str:
+    """The runner this app serves: one runner on their own machine (``CALFCARE_RUNNER``, default ``me``)."""
+    return get_settings(request).runner
+
+
+def get_today(request: Request) -> date:
+    day: date = request.app.state.clock()
+    return day
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+RunnerDep = Annotated[str, Depends(get_runner)]
+TodayDep = Annotated[date, Depends(get_today)]
+SettingsDep = Annotated[WebSettings, Depends(get_settings)]
