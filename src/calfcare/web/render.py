@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +55,23 @@ templates.env.globals["NAV"] = NAV
 templates.env.globals["PHASES"] = PHASES
 
 
+def interval_steps(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """A walk-run session as the flat list timer.js walks: warm-up walk, then each repeat's run and walk."""
+    steps: list[dict[str, Any]] = []
+    if run.get("warm_up_min"):
+        steps.append({"kind": "walk", "seconds": int(float(run["warm_up_min"]) * 60), "label": "warm-up walk"})
+    for iv in run.get("intervals") or []:
+        for _ in range(int(iv.get("repeats") or 1)):
+            if iv.get("run_min"):
+                steps.append({"kind": "run", "seconds": int(float(iv["run_min"]) * 60)})
+            if iv.get("walk_min"):
+                steps.append({"kind": "walk", "seconds": int(float(iv["walk_min"]) * 60)})
+    return steps
+
+
+templates.env.globals["interval_steps"] = interval_steps
+
+
 def illustration(name: str | None) -> str | None:
     """The template of an illustration if web-art has drawn it."""
     if not name:
@@ -89,6 +105,5 @@ def new_token() -> str:
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    today: date = request.app.state.clock()
-    base = {"request": request, "assets": assets(), "today": today, "path": request.url.path}
+    base = {"request": request, "assets": assets(), "path": request.url.path}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
