@@ -29,7 +29,7 @@ def test_every_page_answers_for_a_fresh_runner(client: TestClient, path: str) ->
     assert page.xpath("//title")[0].text_content().endswith("— calfcare")
 
 
-@pytest.mark.parametrize("path", PAGES + ["/triage/result"])
+@pytest.mark.parametrize("path", [*PAGES, "/triage/result"])
 def test_every_page_answers_for_a_runner_with_a_plan(client: TestClient, path: str) -> None:
     _assess(client)
     r = client.get(path)

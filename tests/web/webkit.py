@@ -63,9 +63,8 @@ def strava_zip(days: list[date], km: list[float], *, broken: bool = True) -> byt
             start = datetime(d.year, d.month, d.day, 7, 0, tzinfo=UTC)
             minutes = max(10, round(dist * 6))
             z.writestr(f"activities/{1000 + i}.gpx", gpx_run(start, minutes, dist, f"Run {i}"))
-            rows.append(
-                f"{1000 + i},{start.strftime('%Y-%m-%d %H:%M:%S')},Run {i},Run,{minutes * 60},{dist},activities/{1000 + i}.gpx"
-            )
+            when = start.strftime("%Y-%m-%d %H:%M:%S")
+            rows.append(f"{1000 + i},{when},Run {i},Run,{minutes * 60},{dist},activities/{1000 + i}.gpx")
         if broken:
             z.writestr("activities/9999.fit", b"this is not a FIT file")
             rows.append(f"9999,{START.isoformat()} 07:00:00,Broken,Run,600,2.0,activities/9999.fit")
