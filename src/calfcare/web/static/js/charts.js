@@ -22,9 +22,10 @@
    and shades the weeks with injured days.
 
    The SVG is sized to the element's width (redrawn when it changes), so text stays 11–12 px on a 390 px phone.
-   It is role="img" with a one-sentence summary as its name; each point has a <title>. The server's table
-   stays, folded into "Show the numbers" (screen readers and anyone who wants exact values). If the fetch
-   fails, the chart says so and the table stays open.
+   It is role="img" with a one-sentence summary as its name; each point has a <title>. When the element itself
+   is already role="img" (the server names it), the SVG is aria-hidden and the summary is added to that name.
+   A table inside the element with class "chart-fallback" is folded into "Show the numbers"; a table the server
+   puts after the element is left alone. If the fetch fails, the chart says so and the table stays.
 */
 (function () {
   "use strict";
@@ -424,6 +425,17 @@
     if (!drawn) {
       status(container, draw ? "Nothing to draw yet." : "Unknown chart kind " + kind + ".");
       return;
+    }
+    if (container.getAttribute("role") === "img") {
+      /* the container is the image: its name gets the summary, the drawing inside is decoration */
+      if (!container.hasAttribute("data-chart-name")) {
+        container.setAttribute("data-chart-name", container.getAttribute("aria-label") || "");
+      }
+      var name = container.getAttribute("data-chart-name");
+      container.setAttribute("aria-label", (name ? name + ". " : "") + drawn.svg.getAttribute("aria-label"));
+      drawn.svg.setAttribute("aria-hidden", "true");
+      drawn.svg.removeAttribute("role");
+      drawn.svg.removeAttribute("aria-label");
     }
     var wrap = document.createElement("div");
     wrap.className = "chart-drawing";

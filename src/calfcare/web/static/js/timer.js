@@ -8,11 +8,15 @@
        data-timer-seconds  the hold (required, whole seconds > 0)
        data-timer-rest     rest between holds in seconds (optional, 0 = none)
        data-timer-sets     how many holds (optional, default 1)
-       data-timer-label    the word shown while holding (optional, default "Hold")
+       data-timer-label    the word shown while holding (optional, default "Hold"; data-label works too)
 
-     <div class="timer" data-intervals='[{"kind":"walk","seconds":240},{"kind":"run","seconds":60}]'>
+     <div class="timer" data-intervals='[{"kind":"walk","seconds":240,"label":"warm-up walk"},{"kind":"run","seconds":60}]'>
        <ol class="interval-list"><li class="walk">…</li><li class="run">…</li></ol>   <- optional, else built here
      </div>
+       each step: kind "walk" | "run", seconds (whole, > 0), label (optional words shown for that step).
+       The plan's own shape is accepted too and expanded the same way as the server does:
+       {"warm_up_min": 5, "intervals": [{"run_min": 3, "walk_min": 2, "repeats": 5}]}
+       -> a warm-up walk, then each repeat's run and walk.
 
    Each timer gets Start / Pause / Reset buttons, a big display and an aria-live region that announces each
    change ("Run for 1 minute", "Rest", "Done"), never every second. On each change of step it beeps (WebAudio,
@@ -215,7 +219,7 @@
     var restAttr = root.getAttribute("data-timer-rest");
     var rest = restAttr ? positiveInt(restAttr) : 0;
     var sets = positiveInt(root.getAttribute("data-timer-sets") || "1") || 1;
-    var label = root.getAttribute("data-timer-label") || "Hold";
+    var label = root.getAttribute("data-timer-label") || root.getAttribute("data-label") || "Hold";
     var steps = [];
     for (var i = 0; i < sets; i++) {
       var n = sets > 1 ? " " + (i + 1) + " of " + sets : "";
@@ -226,6 +230,21 @@
     runSteps(root, steps, ui, function () {});
   }
 
+  /* the plan's {warm_up_min, intervals: [{run_min, walk_min, repeats}]} as a flat list of steps */
+  function expandPlan(run) {
+    var steps = [];
+    var minutes = function (m) { return Math.round(Number(m) * 60); };
+    if (run.warm_up_min) steps.push({ kind: "walk", seconds: minutes(run.warm_up_min), label: "warm-up walk" });
+    (Array.isArray(run.intervals) ? run.intervals : []).forEach(function (iv) {
+      var repeats = positiveInt(iv && iv.repeats) || 1;
+      for (var i = 0; i < repeats; i++) {
+        if (iv.run_min) steps.push({ kind: "run", seconds: minutes(iv.run_min) });
+        if (iv.walk_min) steps.push({ kind: "walk", seconds: minutes(iv.walk_min) });
+      }
+    });
+    return steps;
+  }
+
   function parseIntervals(text) {
     var data;
     try {
@@ -233,6 +252,7 @@
     } catch (e) {
       return null;
     }
+    if (data && !Array.isArray(data) && typeof data === "object") data = expandPlan(data);
     if (!Array.isArray(data) || data.length === 0) return null;
     for (var i = 0; i < data.length; i++) {
       var step = data[i];
@@ -257,7 +277,7 @@
         li.className = step.kind;
         var kind = document.createElement("span");
         kind.className = "kind";
-        kind.textContent = step.kind === "run" ? "Run" : "Walk";
+        kind.textContent = step.label ? step.label.charAt(0).toUpperCase() + step.label.slice(1) : step.kind === "run" ? "Run" : "Walk";
         var dur = document.createElement("span");
         dur.className = "duration";
         dur.textContent = clock(step.seconds);
@@ -268,7 +288,7 @@
     }
     var items = Array.prototype.slice.call(list.children);
     var steps = intervals.map(function (step, i) {
-      var word = step.kind === "run" ? "Run" : "Walk";
+      var word = step.label ? step.label.charAt(0).toUpperCase() + step.label.slice(1) : step.kind === "run" ? "Run" : "Walk";
       return { label: word + " (" + (i + 1) + " of " + intervals.length + ")", seconds: step.seconds, high: step.kind === "run" };
     });
     var ui = scaffold(root);
