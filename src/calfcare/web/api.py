@@ -204,8 +204,8 @@ def create_api(state: State) -> FastAPI:
     async def post_import(request: Request, db: DbDep, runner: RunnerDep, settings: SettingsDep) -> Doc:
         limits = Limits(settings.max_upload_bytes, settings.max_upload_files)
         check_request_size(request.headers.get("content-length"), limits)
-        form = await request.form(max_files=limits.max_files + 1)
-        return await import_uploads(db=db, runner=runner, files=form.getlist("files"), limits=limits)
+        async with request.form(max_files=limits.max_files + 1) as form:  # closes the spooled files
+            return await import_uploads(db=db, runner=runner, files=form.getlist("files"), limits=limits)
 
     @api.get("/learn", summary="Education topics from the protocol data")
     def get_learn() -> Doc:

@@ -26,8 +26,8 @@ async def upload(request: Request, db: DbDep, runner: RunnerDep, day: TodayDep, 
     limits = Limits(settings.max_upload_bytes, settings.max_upload_files)
     try:
         check_request_size(request.headers.get("content-length"), limits)
-        form = await request.form(max_files=limits.max_files + 1)
-        result = await import_uploads(db=db, runner=runner, files=form.getlist("files"), limits=limits)
+        async with request.form(max_files=limits.max_files + 1) as form:  # closes the spooled files
+            result = await import_uploads(db=db, runner=runner, files=form.getlist("files"), limits=limits)
     except InvalidInput as exc:
         data = training_page(db=db, runner=runner, day=day)
         ctx = {"title": "My training", "data": data, "upload": None, "error": str(exc)}
