@@ -153,10 +153,13 @@
     });
   }
 
-  function axisX(g, x, ticks, yBase) {
-    el("line", { x1: x(ticks[0]), x2: x(ticks[ticks.length - 1]), y1: yBase, y2: yBase, class: "baseline" }, g);
+  function axisX(g, x, ticks, yBase, x0, x1) {
+    el("line", { x1: x0, x2: x1, y1: yBase, y2: yBase, class: "baseline" }, g);
     ticks.forEach(function (t) {
-      text(g, x(t), yBase + 15, shortDate(t), { "text-anchor": "middle", class: "tick" });
+      /* labels near either end are anchored so they stay inside the drawing */
+      var px = x(t);
+      var anchor = px - x0 < 24 ? "start" : x1 - px < 24 ? "end" : "middle";
+      text(g, px, yBase + 15, shortDate(t), { "text-anchor": anchor, class: "tick" });
     });
   }
 
@@ -199,7 +202,7 @@
     });
     var raises = rows.some(function (r) { return num(r.single_leg_heel_raises_injured) !== null; });
 
-    var m = { left: 34, right: 12, top: 40 };
+    var m = { left: 34, right: 14, top: 40 };
     var painH = 150;
     var gap = 46;
     var raiseH = raises ? 110 : 0;
@@ -242,7 +245,7 @@
     var y = scale(0, 10, m.top + painH, m.top);
     var pain = el("g", { class: "panel pain" }, svg);
     axisY(pain, y, [0, 2, 4, 6, 8, 10], m.left, width - m.right);
-    axisX(pain, x, ticks, m.top + painH);
+    axisX(pain, x, ticks, m.top + painH, m.left, width - m.right);
     series.forEach(function (s) {
       var path = "";
       var pen = false;
@@ -288,7 +291,7 @@
       var rt = [];
       for (var v = 0; v <= ax.top + 1e-9; v += ax.step) rt.push(Math.round(v * 10) / 10);
       axisY(g2, yr, rt, m.left, width - m.right);
-      axisX(g2, x, ticks, top + raiseH);
+      axisX(g2, x, ticks, top + raiseH, m.left, width - m.right);
       text(g2, 4, top - 8, "Single-leg heel raises", { class: "axis-title" });
       var bw = Math.max(3, Math.min(16, ((width - m.left - m.right) / Math.max(rows.length, 1)) * 0.6));
       var other = "";
