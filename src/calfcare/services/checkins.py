@@ -10,9 +10,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from calfcare.errors import NotFound
+from calfcare.errors import NotFound, StorageError
 from calfcare.services.replay import replay
 from calfcare.services.views import checkins_of, episode_dict, find_runner, runs_after_onset, stops_of
 from calfcare.store import Database
@@ -87,7 +88,15 @@ def submit_checkin(
         if not replace and checkin_on(db=db, runner=runner, day=day) is not None:
             release_form(db=db, token=form_token)
             return {"status": "exists", "date": day.isoformat()}
-        outcome = record_checkin(db=db, runner=runner, answers=answers, day=day, today_is=today_is)
+        try:
+            outcome = record_checkin(db=db, runner=runner, answers=answers, day=day, today_is=today_is)
+        except StorageError as exc:  # another request stored this day's check-in between our read and our write
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+            if not replace:
+                release_form(db=db, token=form_token)
+                return {"status": "exists", "date": day.isoformat()}
+            outcome = record_checkin(db=db, runner=runner, answers=answers, day=day, today_is=today_is)
     except BaseException:
         release_form(db=db, token=form_token)
         raise

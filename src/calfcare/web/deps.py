@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.datastructures import FormData
 
 from calfcare.store import Database
 from calfcare.web.config import WebSettings
@@ -31,7 +32,14 @@ def get_today(request: Request) -> date:
     return day
 
 
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop, so the route itself can be a plain function run in the threadpool
+    (the services block on the database; an ``async`` route calling them would stall every other request)."""
+    return await request.form()
+
+
 DbDep = Annotated[Database, Depends(get_db)]
 RunnerDep = Annotated[str, Depends(get_runner)]
 TodayDep = Annotated[date, Depends(get_today)]
 SettingsDep = Annotated[WebSettings, Depends(get_settings)]
+FormDep = Annotated[FormData, Depends(posted_form)]

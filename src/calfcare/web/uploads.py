@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from calfcare.errors import InvalidInput
@@ -70,7 +71,7 @@ async def import_uploads(*, db: Database, runner: str, files: list[Any], limits:
                     out.write(chunk)
             names[str(target)] = original
             paths.append(target)
-        report = import_paths(db=db, runner=runner, paths=paths, workers=1)
+        report = await run_in_threadpool(import_paths, db=db, runner=runner, paths=paths, workers=1)
         lines = []
         for outcome in report.outcomes:
             line = outcome_json(outcome)

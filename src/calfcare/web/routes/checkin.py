@@ -9,13 +9,14 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from calfcare.errors import FieldProblem, InvalidInput
 from calfcare.services.checkins import checkin_on, form_notes, submit_checkin
 from calfcare.services.pages import today_page
 from calfcare.web import checkin_form as cf
-from calfcare.web.deps import DbDep, RunnerDep, TodayDep
+from calfcare.web.deps import DbDep, FormDep, RunnerDep, TodayDep
 from calfcare.web.render import new_token, page
 
 router = APIRouter()
@@ -74,8 +75,9 @@ def checkin_form(request: Request, db: DbDep, runner: RunnerDep, day: TodayDep) 
     return page(request, "checkin.html", ctx)
 
 
-async def handle_post(request: Request, db: Any, runner: str, day: date, today: date, *, editing: bool) -> Response:
-    form = await request.form()
+def handle_post(
+    request: Request, form: FormData, db: Any, runner: str, day: date, today: date, *, editing: bool
+) -> Response:
     plan = today_page(db=db, runner=runner, day=day)
     fields = cf.fields_for((plan.get("phase") or (plan.get("episode") or {}).get("phase")), plan.get("status"))
     answers, problems = cf.parse_checkin_form(form, form.getlist, fields)
@@ -106,8 +108,8 @@ async def handle_post(request: Request, db: Any, runner: str, day: date, today: 
 
 
 @router.post("/checkin")
-async def checkin_post(request: Request, db: DbDep, runner: RunnerDep, day: TodayDep) -> Response:
-    return await handle_post(request, db, runner, day, day, editing=False)
+def checkin_post(request: Request, form: FormDep, db: DbDep, runner: RunnerDep, day: TodayDep) -> Response:
+    return handle_post(request, form, db, runner, day, day, editing=False)
 
 
 @router.get("/checkin/result")

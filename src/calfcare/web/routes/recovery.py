@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from calfcare.services.checkins import checkin_on, delete_checkin
 from calfcare.services.pages import recovery_page, today_page
-from calfcare.web.deps import DbDep, RunnerDep, TodayDep
+from calfcare.web.deps import DbDep, FormDep, RunnerDep, TodayDep
 from calfcare.web.render import page
 from calfcare.web.routes.checkin import form_context, handle_post
 
@@ -34,8 +34,8 @@ def edit_form(request: Request, day: date, db: DbDep, runner: RunnerDep, today: 
 
 
 @router.post("/recovery/{day}/edit")
-async def edit_post(request: Request, day: date, db: DbDep, runner: RunnerDep, today: TodayDep) -> Response:
-    return await handle_post(request, db, runner, day, today, editing=True)
+def edit_post(request: Request, day: date, form: FormDep, db: DbDep, runner: RunnerDep, today: TodayDep) -> Response:
+    return handle_post(request, form, db, runner, day, today, editing=True)
 
 
 @router.post("/recovery/{day}/delete")

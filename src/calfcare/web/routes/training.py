@@ -4,6 +4,7 @@ chart with spikes and injured periods, what changed before the injury, and comeb
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from calfcare.errors import InvalidInput
@@ -29,8 +30,8 @@ async def upload(request: Request, db: DbDep, runner: RunnerDep, day: TodayDep, 
         async with request.form(max_files=limits.max_files + 1) as form:  # closes the spooled files
             result = await import_uploads(db=db, runner=runner, files=form.getlist("files"), limits=limits)
     except InvalidInput as exc:
-        data = training_page(db=db, runner=runner, day=day)
+        data = await run_in_threadpool(training_page, db=db, runner=runner, day=day)
         ctx = {"title": "My training", "data": data, "upload": None, "error": str(exc)}
         return page(request, "training.html", ctx, 422 if "at most" not in str(exc) else 413)
-    data = training_page(db=db, runner=runner, day=day)
+    data = await run_in_threadpool(training_page, db=db, runner=runner, day=day)
     return page(request, "training.html", {"title": "My training", "data": data, "upload": result, "error": None})

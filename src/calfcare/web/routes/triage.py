@@ -14,7 +14,7 @@ from calfcare.errors import FieldProblem, InvalidAnswers
 from calfcare.services.pages import assessment_page
 from calfcare.services.web_state import clear_draft, draft_answers, save_draft, submit_triage
 from calfcare.web import wizard
-from calfcare.web.deps import DbDep, RunnerDep, TodayDep
+from calfcare.web.deps import DbDep, FormDep, RunnerDep, TodayDep
 from calfcare.web.render import page
 
 router = APIRouter()
@@ -82,11 +82,12 @@ def triage_screen(request: Request, number: int, db: DbDep, runner: RunnerDep) -
 
 
 @router.post("/triage/{number}")
-async def triage_answer(request: Request, number: int, db: DbDep, runner: RunnerDep, day: TodayDep) -> Response:
+def triage_answer(
+    request: Request, number: int, form: FormDep, db: DbDep, runner: RunnerDep, day: TodayDep
+) -> Response:
     current = wizard.screen(number)
     if current is None:
         return page(request, "404.html", {"title": "Page not found"}, 404)
-    form = await request.form()
     draft = draft_answers(db=db, runner=runner, kind=KIND)
     draft.pop("__step", None)
     posted, problems = wizard.parse_screen(current.asked(draft) or current.questions, form, form.getlist)
