@@ -57,7 +57,7 @@ def _html(body: str) -> str:
 def open_page(browser: Any) -> Iterator[Any]:
     pages: list[Any] = []
 
-    def make(body: str, api: dict[str, Any] | None = None, clock: bool = False) -> Any:
+    def make(body: str, api: dict[str, Any] | None = None, clock: bool = False, init: str | None = None) -> Any:
         context = browser.new_context(viewport={"width": 390, "height": 844})
         page = context.new_page()
         errors: list[str] = []
@@ -79,6 +79,8 @@ def open_page(browser: Any) -> Iterator[Any]:
         page.route(f"{BASE}/**", route)
         if clock:
             page.clock.install()
+        if init:
+            page.add_init_script(init)
         page.goto(f"{BASE}/")
         pages.append(context)
         return page
@@ -124,6 +126,25 @@ def test_pause_stops_the_clock_and_reset_goes_back_to_the_start(open_page: Any) 
     assert page.locator(".timer-display").inner_text() == shown
     page.get_by_role("button", name="Reset").click()
     assert page.locator(".timer-display").inner_text() == "0:30"
+
+
+WAKE_LOCK_STUB = """
+window.wakeLog = [];
+Object.defineProperty(navigator, "wakeLock", {value: {request: function (kind) {
+  window.wakeLog.push("request " + kind);
+  var lock = new EventTarget();
+  lock.release = function () { window.wakeLog.push("release"); return Promise.resolve(); };
+  return Promise.resolve(lock);
+}}});
+"""
+
+
+def test_a_running_timer_keeps_the_screen_awake_until_paused(open_page: Any) -> None:
+    page = open_page('<div class="timer" data-timer-seconds="30"></div>', init=WAKE_LOCK_STUB)
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_function("window.wakeLog.length === 1")
+    page.get_by_role("button", name="Pause").click()
+    assert page.evaluate("window.wakeLog") == ["request screen", "release"]
 
 
 def test_walk_run_timer_highlights_the_current_step_and_announces_each_change(open_page: Any) -> None:

@@ -88,6 +88,30 @@
     if (navigator.vibrate) navigator.vibrate(high ? [200, 100, 200] : [300]);
   }
 
+  /* Keep the screen on while a timer runs (Screen Wake Lock, where the browser has it): a phone that dims in the
+     middle of a walk-run would also throttle the timer. Released on pause, reset and at the end. */
+  var wakeLock = null;
+  var wakeWanted = 0;
+  function keepAwake(on) {
+    wakeWanted = Math.max(0, wakeWanted + (on ? 1 : -1));
+    if (!("wakeLock" in navigator)) return;
+    if (wakeWanted > 0 && !wakeLock) {
+      navigator.wakeLock.request("screen").then(function (lock) {
+        wakeLock = lock;
+        lock.addEventListener("release", function () { wakeLock = null; });
+      }).catch(function () { /* not allowed now (hidden tab, low battery): the timer still works */ });
+    } else if (wakeWanted === 0 && wakeLock) {
+      wakeLock.release();
+      wakeLock = null;
+    }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && wakeWanted > 0 && !wakeLock) {
+      wakeWanted -= 1;
+      keepAwake(true);
+    }
+  });
+
   function button(text, cls) {
     var b = document.createElement("button");
     b.type = "button";
@@ -173,7 +197,10 @@
     }
 
     function stop() {
-      if (handle !== null) window.clearInterval(handle);
+      if (handle !== null) {
+        window.clearInterval(handle);
+        keepAwake(false);
+      }
       handle = null;
     }
 
@@ -184,6 +211,7 @@
       startedAt = Date.now();
       leftAtStart = left;
       handle = window.setInterval(tick, TICK_MS);
+      keepAwake(true);
       if (first) {
         beep(steps[0].high);
         announce(steps[0].label + " for " + spoken(steps[0].seconds));
