@@ -162,6 +162,11 @@ def main() -> None:
             times = asyncio.run(_load(base, method, path, args.clients, args.requests))
             results[label] = (_pct(times, 50), _pct(times, 95))
             print(f"  {label:28s} p50 {results[label][0]:8.1f} ms   p95 {results[label][1]:8.1f} ms")
+        print("One client at a time (the work of one request, without queueing), p50:")
+        for label, method, path in (("bare", "GET", "/bench/bare"), ("GET /today", "GET", "/today"),
+                                    ("POST /checkin", "POST", "/checkin")):  # fmt: skip
+            times = asyncio.run(_load(base, method, path, 1, 30))
+            print(f"  {label:28s} p50 {_pct(times, 50):8.1f} ms")
         bare95 = min(results["bare FastAPI route"][1], results["bare FastAPI route (again)"][1])
         for label in ("GET /today", "POST /checkin"):
             print(f"  {label}: p95 is {results[label][1] / bare95:.1f}× the bare route's (target ≤ 2×)")

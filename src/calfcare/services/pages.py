@@ -17,11 +17,12 @@ from calfcare.services.exercise_log import exercise_adherence, sets_done
 from calfcare.services.views import episode_status, find_runner, history, stopping_assessment, today
 from calfcare.services.web_state import preferences
 from calfcare.store import Database
-from calfcare.store.models import Activity, Assessment
+from calfcare.store.models import Activity, Assessment, Episode
 
 __all__ = [
     "assessment_page",
     "learn_page",
+    "plan_context",
     "recovery_page",
     "today_page",
     "training_page",
@@ -51,6 +52,21 @@ def today_page(*, db: Database, runner: str, day: date) -> dict[str, Any]:
     if episode_status(db=db, runner=runner) == "closed":
         out["prevention"] = list(prevention_routine())
     return out
+
+
+def plan_context(*, db: Database, runner: str) -> dict[str, Any]:
+    """The latest episode's phase and status, read from the stored plan state (one query): what the check-in form
+    needs to know which questions to ask, without rebuilding today's plan."""
+    with db.session() as s:
+        runner_row = find_runner(s, runner, create=False)
+        ep = (
+            s.scalar(select(Episode).where(Episode.runner_id == runner_row.id).order_by(Episode.id.desc()).limit(1))
+            if runner_row is not None
+            else None
+        )
+        if ep is None:
+            return {"phase": None, "status": None}
+        return {"phase": (ep.plan_state or {}).get("phase"), "status": ep.status}
 
 
 def assessment_page(*, db: Database, runner: str) -> dict[str, Any] | None:

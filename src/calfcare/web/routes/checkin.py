@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from calfcare.errors import FieldProblem, InvalidInput
 from calfcare.services.checkins import checkin_on, form_notes, submit_checkin
-from calfcare.services.pages import today_page
+from calfcare.services.pages import plan_context, today_page
 from calfcare.web import checkin_form as cf
 from calfcare.web.deps import DbDep, FormDep, RunnerDep, TodayDep
 from calfcare.web.render import new_token, page
@@ -38,7 +38,7 @@ def form_context(
         "title": f"Edit the check-in of {day.isoformat()}" if editing else "Check-in",
         "plan": plan,
         "day": day,
-        "fields": cf.fields_for(phase, plan.get("status")),
+        "fields": cf.fields_for(_phase(phase, editing), plan.get("status")),
         "signs": cf.screen_signs(),
         "sessions": cf.SESSIONS_WORDS,
         "session_kinds": cf.SESSION_KIND_WORDS,
@@ -51,6 +51,11 @@ def form_context(
         "notice": notice,
         "action": f"/recovery/{day.isoformat()}/edit" if editing else "/checkin",
     }
+
+
+def _phase(phase: str | None, editing: bool) -> str | None:
+    """Editing an earlier day shows every question, so no answer of that day is lost to a later phase."""
+    return "full_training" if editing else phase
 
 
 def _errors(problems: list[FieldProblem]) -> dict[str, str]:
@@ -78,8 +83,8 @@ def checkin_form(request: Request, db: DbDep, runner: RunnerDep, day: TodayDep) 
 def handle_post(
     request: Request, form: FormData, db: Any, runner: str, day: date, today: date, *, editing: bool
 ) -> Response:
-    plan = today_page(db=db, runner=runner, day=day)
-    fields = cf.fields_for((plan.get("phase") or (plan.get("episode") or {}).get("phase")), plan.get("status"))
+    context = plan_context(db=db, runner=runner)  # one query: which questions the form asked
+    fields = cf.fields_for(_phase(context.get("phase"), editing), context.get("status"))
     answers, problems = cf.parse_checkin_form(form, form.getlist, fields)
     token = str(form.get("form_token") or "")
     replace = form.get("replace") == "yes"
@@ -93,6 +98,7 @@ def handle_post(
             problems = exc.problems or [FieldProblem("form", str(exc))]
         else:
             if done["status"] == "exists":
+                plan = today_page(db=db, runner=runner, day=day)
                 existing = checkin_on(db=db, runner=runner, day=day)
                 notice = (
                     "A check-in for this day was saved meanwhile (in another tab?). It is shown below; nothing was "
@@ -102,6 +108,7 @@ def handle_post(
                                    notice=notice)  # fmt: skip
                 return page(request, "checkin.html", ctx, 409)
             return RedirectResponse(f"/checkin/result?date={done['date']}&form={token}", status_code=303)
+    plan = today_page(db=db, runner=runner, day=day)
     ctx = form_context(plan=plan, day=day, values=values, errors=_errors(problems), existing=None, editing=editing)
     ctx["replace"] = replace
     return page(request, "checkin.html", ctx, 422)
