@@ -138,6 +138,8 @@ def test_editing_a_check_in_replays_the_plan(client: TestClient, clock: Clock) -
     edit = doc(client.get("/recovery/2026-11-03/edit").text)
     assert edit.xpath("//form[@action='/recovery/2026-11-03/edit']")
     assert edit.xpath("//input[@name='morning_pain' and @value='0']"), "the form shows the stored answers"
+    assert edit.xpath("//input[@name='screen' and @value='no' and @checked]"), "and the safety answer"
+    assert edit.xpath("//input[@name='session_minutes' and @value='20']"), "whole numbers without .0"
     form = {**_token(client, "/recovery/2026-11-03/edit"), **_good(morning_pain="6", pain_rest="6", pain_walking="7")}
     r = client.post("/recovery/2026-11-03/edit", data=form)
     assert r.status_code == 200

@@ -65,18 +65,25 @@ def _errors(problems: list[FieldProblem]) -> dict[str, str]:
     return out
 
 
-def _defaults(plan: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
-    """Sliders start at the last answers given (the day's own when editing), else at 0."""
-    return dict(existing["answers"]) if existing else {}
+def stored_values(existing: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored check-in's answers as the form shows them: whole numbers without ".0", and the safety question
+    answered as it was (no when every sign was no, yes when one was yes)."""
+    if not existing:
+        return {}
+    values = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in existing["answers"].items()}
+    signs = [values.get(k) for k in cf.SCREEN_FLAGS]
+    if any(s is True for s in signs) or values.get("clot_risk_factors"):
+        values["screen"] = "yes"
+    elif signs and all(s is False for s in signs):
+        values["screen"] = "no"
+    return values
 
 
 @router.get("/checkin")
 def checkin_form(request: Request, db: DbDep, runner: RunnerDep, day: TodayDep) -> Response:
     plan = today_page(db=db, runner=runner, day=day)
     existing = checkin_on(db=db, runner=runner, day=day)
-    ctx = form_context(
-        plan=plan, day=day, values=_defaults(plan, existing), errors={}, existing=existing, editing=False
-    )
+    ctx = form_context(plan=plan, day=day, values=stored_values(existing), errors={}, existing=existing, editing=False)
     return page(request, "checkin.html", ctx)
 
 

@@ -12,7 +12,7 @@ from calfcare.services.checkins import checkin_on, delete_checkin
 from calfcare.services.pages import recovery_page, today_page
 from calfcare.web.deps import DbDep, FormDep, RunnerDep, TodayDep
 from calfcare.web.render import page
-from calfcare.web.routes.checkin import form_context, handle_post
+from calfcare.web.routes.checkin import form_context, handle_post, stored_values
 
 router = APIRouter()
 
@@ -29,7 +29,7 @@ def edit_form(request: Request, day: date, db: DbDep, runner: RunnerDep, today: 
     if existing is None:
         return page(request, "404.html", {"title": "No such check-in"}, 404)
     plan = today_page(db=db, runner=runner, day=day)
-    ctx = form_context(plan=plan, day=day, values=dict(existing["answers"]), errors={}, existing=existing, editing=True)
+    ctx = form_context(plan=plan, day=day, values=stored_values(existing), errors={}, existing=existing, editing=True)
     return page(request, "checkin.html", ctx)
 
 
