@@ -32,7 +32,16 @@ def _chromium() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def chromium(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A session-wide ``browser`` fixture when a conftest provides one (Playwright's sync API allows one running
+    instance per thread), else a browser of this module's own."""
+    try:
+        shared = request.getfixturevalue("browser")
+    except pytest.FixtureLookupError:
+        shared = None
+    if shared is not None:
+        yield shared
+        return
     sync_api = pytest.importorskip("playwright.sync_api")
     path = _chromium()
     if path is None:
@@ -54,11 +63,11 @@ def _html(body: str) -> str:
 
 
 @pytest.fixture
-def open_page(browser: Any) -> Iterator[Any]:
+def open_page(chromium: Any) -> Iterator[Any]:
     pages: list[Any] = []
 
     def make(body: str, api: dict[str, Any] | None = None, clock: bool = False, init: str | None = None) -> Any:
-        context = browser.new_context(viewport={"width": 390, "height": 844})
+        context = chromium.new_context(viewport={"width": 390, "height": 844})
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
