@@ -47,7 +47,7 @@ def _serve(port: int, url: str) -> None:
     def bare() -> dict[str, bool]:
         return {"ok": True}
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, timeout_keep_alive=120)
 
 
 def _seed(url: str) -> None:

@@ -78,7 +78,7 @@ def test_ticking_with_htmx_returns_only_the_sets_part(client: TestClient) -> Non
     assert "2 of 2 sets done today" in " ".join(doc(r.text).text_content().split())
 
 
-def test_a_walk_run_day_lists_its_intervals_for_the_timer(client: TestClient, clock: Any) -> None:
+def test_a_walk_run_session_becomes_the_step_list_the_timer_walks() -> None:
     from calfcare.web.render import interval_steps
 
     run = {"warm_up_min": 5, "intervals": [{"walk_min": 2, "run_min": 1, "repeats": 2}]}
