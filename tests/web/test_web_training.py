@@ -63,3 +63,9 @@ def test_upload_limits_are_clear_and_import_nothing(web_db: Database, clock: Clo
         r = c.post("/training/upload", data={"nothing": "1"})
         assert r.status_code == 422 and "choose at least one file" in r.text
         assert c.get("/api/v1/training").json()["activity_count"] == 0
+
+
+def test_a_file_name_is_shown_as_text_never_as_markup(client: TestClient) -> None:
+    r = client.post("/training/upload", files=[("files", ("<script>alert(1)</script>.gpx", b"<gpx/>", "text/xml"))])
+    assert "<script>alert(1)</script>" not in r.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;.gpx" in r.text
