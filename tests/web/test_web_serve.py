@@ -15,9 +15,12 @@ from browser import free_port
 SECRET = "x7Jq2v9LrT0pWm4sKc8eYb1hN5gZd3fA6uQo"
 
 
-def _start(tmp_path: Path, *args: str, secret: str | None = None) -> tuple[subprocess.Popen[str], int]:
+def _start(
+    tmp_path: Path, *args: str, secret: str | None = None, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], int]:
     port = free_port()
     env = {**os.environ, "CALFCARE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "PYTHONUNBUFFERED": "1"}
+    env.update(extra_env or {})
     env.pop("CALFCARE_SECRET_KEY", None)
     if secret:
         env["CALFCARE_SECRET_KEY"] = secret
@@ -60,3 +63,17 @@ def test_serve_lan_prints_a_qr_code_and_a_one_time_link(tmp_path: Path) -> None:
     link = next(line for line in out.splitlines() if "/signin/" in line).strip()
     assert link.startswith("http://") and f":{port}/signin/" in link
     assert "█" in out or "▀" in out or "▄" in out, "a QR code drawn in the terminal"
+
+
+def test_serve_open_opens_the_browser_on_the_app(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "fake_browser.py"
+    fake.write_text(f"import sys; open({str(opened)!r}, 'w').write(sys.argv[1])\n", encoding="utf-8")
+    proc, port = _start(tmp_path, "--open", extra_env={"BROWSER": f"{sys.executable} {fake} %s"})
+    try:
+        deadline = time.monotonic() + 20
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        _stop(proc)
+    assert opened.read_text(encoding="utf-8") == f"http://127.0.0.1:{port}/"
