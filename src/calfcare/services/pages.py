@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from calfcare.clinical.protocol import protocol
 from calfcare.clinical.return_to_run import prevention_routine
 from calfcare.errors import NotFound
-from calfcare.services.exercise_log import exercise_adherence, sets_done
+from calfcare.services.exercise_log import exercise_adherence
 from calfcare.services.views import episode_status, find_runner, history, stopping_assessment, today
-from calfcare.services.web_state import preferences
+from calfcare.services.web_state import DEFAULT_EMERGENCY_NUMBER, preferences
 from calfcare.store import Database
-from calfcare.store.models import Activity, Assessment, Episode
+from calfcare.store.models import Activity, Assessment, Episode, ExerciseSets, Runner, RunnerPrefs
 
 __all__ = [
     "assessment_page",
@@ -34,10 +34,10 @@ ACTIVITIES_SHOWN = 50
 def today_page(*, db: Database, runner: str, day: date) -> dict[str, Any]:
     """``calfcare today --json`` for ``day`` (the plan; where to go after a stopping assessment; or no episode), with
     ``sets_done`` (exercise id → sets ticked off) and ``emergency_number``."""
-    prefs = preferences(db=db, runner=runner)
+    prefs, done = _today_extras(db, runner, day)
     plan = today(db=db, runner=runner, day=day)
     if plan is not None:
-        return {**plan, "sets_done": sets_done(db=db, runner=runner, day=day), **prefs}
+        return {**plan, "sets_done": done, **prefs}
     stop = stopping_assessment(db=db, runner=runner, day=day)
     if stop is not None:
         message = f"No rehab plan: your assessment on {stop['date']} found signs that need a clinician first."
@@ -52,6 +52,28 @@ def today_page(*, db: Database, runner: str, day: date) -> dict[str, Any]:
     if episode_status(db=db, runner=runner) == "closed":
         out["prevention"] = list(prevention_routine())
     return out
+
+
+def _today_extras(db: Database, runner: str, day: date) -> tuple[dict[str, Any], dict[str, int]]:
+    """The emergency number and the sets ticked off on ``day`` (latest episode), in one session of plain selects."""
+    with db.session() as s:
+        runner_id = s.scalar(select(Runner.id).where(Runner.name == runner))
+        if runner_id is None:
+            return {"emergency_number": DEFAULT_EMERGENCY_NUMBER}, {}
+        number = s.scalar(select(RunnerPrefs.emergency_number).where(RunnerPrefs.runner_id == runner_id))
+        episode_id = s.scalar(
+            select(Episode.id).where(Episode.runner_id == runner_id).order_by(Episode.id.desc()).limit(1)
+        )
+        rows = (
+            s.execute(
+                select(ExerciseSets.exercise_id, ExerciseSets.sets_done).where(
+                    ExerciseSets.episode_id == episode_id, ExerciseSets.day == day
+                )
+            ).all()
+            if episode_id is not None
+            else []
+        )
+    return {"emergency_number": number or DEFAULT_EMERGENCY_NUMBER}, {r[0]: int(r[1]) for r in rows}
 
 
 def plan_context(*, db: Database, runner: str) -> dict[str, Any]:
