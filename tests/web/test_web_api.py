@@ -117,3 +117,28 @@ def test_settings_and_learn_twins(client: TestClient) -> None:
     assert client.put("/api/v1/settings", json={"emergency_number": "dial"}).status_code == 422
     topics = client.get("/api/v1/learn").json()["topics"]
     assert [t["id"] for t in topics][:2] == ["muscles", "phase-protect"]
+
+
+def test_every_page_has_its_json_twin(client: TestClient, clock: Clock) -> None:
+    """Each page's data is one GET away as JSON (the pages' charts read them too)."""
+    client.post("/api/v1/assess", json={"answers": SOLEUS})
+    clock.day += timedelta(days=1)
+    client.post("/api/v1/checkin", json={"answers": {"morning_pain": 1}})
+    twins = {
+        "/today": "/api/v1/today",
+        "/triage/1": "/api/v1/triage/questions",
+        "/triage/result": "/api/v1/triage/result",
+        "/checkin": "/api/v1/checkin",
+        "/checkin/result?date=2026-11-03": "/api/v1/checkins/2026-11-03",
+        "/recovery": "/api/v1/recovery",
+        "/recovery/2026-11-03/edit": "/api/v1/checkins/2026-11-03",
+        "/training": "/api/v1/training",
+        "/learn": "/api/v1/learn",
+        "/learn/muscles": "/api/v1/learn/muscles",
+        "/settings": "/api/v1/settings",
+    }
+    for page, twin in twins.items():
+        assert client.get(page).status_code == 200, page
+        r = client.get(twin)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json", twin
+    assert client.get("/api/v1/learn/nothing").status_code == 404

@@ -211,6 +211,13 @@ def create_api(state: State) -> FastAPI:
     def get_learn() -> Doc:
         return learn_page()
 
+    @api.get("/learn/{topic}", summary="One education topic")
+    def get_topic(topic: str) -> Doc:
+        found = next((t for t in learn_page()["topics"] if t["id"] == topic), None)
+        if found is None:
+            raise NotFound(f"topic: no education topic called {topic!r}")
+        return dict(found)
+
     @api.get("/settings", summary="The runner's settings")
     def get_settings(db: DbDep, runner: RunnerDep) -> Doc:
         return preferences(db=db, runner=runner)
