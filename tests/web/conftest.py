@@ -5,14 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browser import launch
 from starlette.testclient import TestClient
 from webkit import START, Clock
 
 from calfcare.store import Database, open_database
 from calfcare.web import create_app
 from calfcare.web.config import WebSettings
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for the whole session (Playwright's sync API runs one instance per thread); skips without it."""
+    yield from launch()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import DESKTOP, PHONE, Served, check_axe, launch, shot
+from browser import DESKTOP, PHONE, Served, check_axe, shot
 from webkit import SOLEUS, START, Clock, strava_zip
 
 from calfcare.store import open_database
@@ -20,11 +20,6 @@ from calfcare.web.config import WebSettings
 
 pytestmark = pytest.mark.browser
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    yield from launch()
 
 
 @pytest.fixture
