@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from calfcare.clinical.answers import RED_FLAG_KEYS
+from calfcare.clinical.answers import CLOT_RISKS, RED_FLAG_KEYS
 from calfcare.clinical.checkin import SESSION_KINDS, SESSIONS
 from calfcare.contracts.assessment import AssessmentAnswersIn
 from calfcare.contracts.checkin import CheckInAnswersIn
@@ -22,6 +22,7 @@ SESSION_SLIDERS = ("session_rpe", "pain_during_session", "pain_after_session")
 SESSION_NUMBERS = ("session_minutes", "session_distance_km")
 HEEL_RAISES = ("single_leg_heel_raises_injured", "single_leg_heel_raises_other")
 SCREEN_FLAGS = tuple(k for k in RED_FLAG_KEYS if k != "clot_risk_factors")
+CLOT_CHOICES: tuple[str, ...] = tuple(CLOT_RISKS)
 SLIDER_WORDS = {"session_rpe": ("rest", "maximal")}
 _HEEL_PHASES = ("mobility", "strength", "return_to_run", "full_training")
 _HOP_PHASES = ("strength", "return_to_run", "full_training")

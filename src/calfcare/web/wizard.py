@@ -44,6 +44,7 @@ CHOICE_WORDS = {
     "long_run": "a long run",
     "walking_or_daily_life": "walking or daily life",
     "other_sport": "another sport",
+    "none": "nothing in particular",
     "tight_or_cramping": "tight or cramping",
     "long_travel": "a flight or drive over 4 hours",
     "cast_or_boot": "a cast or boot",

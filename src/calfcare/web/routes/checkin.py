@@ -40,6 +40,7 @@ def form_context(
         "day": day,
         "fields": cf.fields_for(_phase(phase, editing), plan.get("status")),
         "signs": cf.screen_signs(),
+        "clot_choices": cf.CLOT_CHOICES,
         "sessions": cf.SESSIONS_WORDS,
         "session_kinds": cf.SESSION_KIND_WORDS,
         "values": values,
