@@ -142,3 +142,11 @@ def test_every_page_has_its_json_twin(client: TestClient, clock: Clock) -> None:
         r = client.get(twin)
         assert r.status_code == 200 and r.headers["content-type"] == "application/json", twin
     assert client.get("/api/v1/learn/nothing").status_code == 404
+
+
+def test_the_answers_schemas_are_the_cli_ones(client: TestClient) -> None:
+    from calfcare.contracts.assessment import assessment_answers_schema
+    from calfcare.contracts.checkin import checkin_answers_schema
+
+    assert client.get("/api/v1/schemas/assessment-answers").json() == assessment_answers_schema()
+    assert client.get("/api/v1/schemas/checkin-answers").json() == checkin_answers_schema()

@@ -15,7 +15,8 @@ from starlette.datastructures import State
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
-from calfcare.contracts.assessment import questions
+from calfcare.contracts.assessment import assessment_answers_schema, questions
+from calfcare.contracts.checkin import checkin_answers_schema
 from calfcare.errors import CalfcareError, NotFound
 from calfcare.services.checkins import checkin_on, delete_checkin, submit_checkin
 from calfcare.services.episodes import assess, record_checkin
@@ -33,7 +34,11 @@ Doc = dict[str, Any]
 class AnswersIn(BaseModel):
     """Answers as in the answers file (the contract), and the day they are for (default today)."""
 
-    answers: dict[str, Any] = Field(default_factory=dict)
+    answers: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The answers object: its JSON Schema is at /api/v1/schemas/assessment-answers (triage) or "
+        "/api/v1/schemas/checkin-answers (check-in).",
+    )
     date: dt.date | None = None
 
 
@@ -114,6 +119,14 @@ def create_api(state: State) -> FastAPI:
                 for q in by_key.values()
             ],
         }  # fmt: skip
+
+    @api.get("/schemas/assessment-answers", summary="JSON Schema of the triage answers (calfcare assess --schema)")
+    def get_assessment_schema() -> Doc:
+        return assessment_answers_schema()
+
+    @api.get("/schemas/checkin-answers", summary="JSON Schema of the check-in answers (calfcare checkin --schema)")
+    def get_checkin_schema() -> Doc:
+        return checkin_answers_schema()
 
     @api.get("/triage/draft", summary="The answers given so far in the wizard")
     def get_draft(db: DbDep, runner: RunnerDep) -> Doc:
