@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("calfcare.cli.exports", "A one-to-three-page PDF report for your clinician."),
     "import-backup": ("calfcare.cli.exports", "Restore a backup made by `calfcare export all`."),
     "runner": ("calfcare.cli.exports", "Runners in this database: delete one and everything of theirs."),
+    "serve": ("calfcare.cli.web", "The web app on this computer (or, with --lan, your phone on the same network)."),
     "db": ("calfcare.cli.db", "The database: where it is, and migrating it."),
 }
 

@@ -158,3 +158,67 @@ class CalendarToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- the web app (migration 0004) ---------------------------------------------------------------------------------
+
+
+class ExerciseSets(Base):
+    """Sets of one exercise ticked off on one day of an episode (the web's today page); they count toward adherence."""
+
+    __tablename__ = "exercise_sets"
+    __table_args__ = (UniqueConstraint("episode_id", "day", "exercise_id", name="uq_exercise_sets_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    exercise_id: Mapped[str] = mapped_column(String(80))
+    sets_done: Mapped[int] = mapped_column(Integer, default=0)
+    sets_planned: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AnswersDraft(Base):
+    """Answers a runner has given so far in a multi-screen form (the triage wizard), kept across reloads."""
+
+    __tablename__ = "answers_drafts"
+    __table_args__ = (UniqueConstraint("runner_id", "kind", name="uq_answers_draft_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    answers: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RunnerPrefs(Base):
+    """A runner's own settings (the emergency number their call button dials)."""
+
+    __tablename__ = "runner_prefs"
+
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), primary_key=True)
+    emergency_number: Mapped[str] = mapped_column(String(10), default="112")
+
+
+class SigninToken(Base):
+    """A one-time sign-in link for ``calfcare serve --lan`` (only its hash is stored; used once, then spent)."""
+
+    __tablename__ = "signin_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FormSubmission(Base):
+    """A form's one-time token, claimed when the form is first submitted: a double submit finds it taken."""
+
+    __tablename__ = "form_submissions"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    result: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,114 @@
+"""One stored check-in: read it back (to edit it) and delete it, the plan replayed without it.
+
+Editing is :func:`calfcare.services.episodes.record_checkin` for the same day (a check-in for a day replaces the one
+there); deleting removes the row and rebuilds the plan from the check-ins left, in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from calfcare.errors import NotFound, StorageError
+from calfcare.services.replay import replay
+from calfcare.services.views import checkins_of, episode_dict, find_runner, runs_after_onset, stops_of
+from calfcare.store import Database
+from calfcare.store.models import CheckIn, Episode
+
+__all__ = ["checkin_on", "delete_checkin", "form_notes", "submit_checkin"]
+
+
+def _latest_episode(s: Session, runner_id: int) -> Episode | None:
+    return s.scalar(select(Episode).where(Episode.runner_id == runner_id).order_by(Episode.id.desc()).limit(1))
+
+
+def checkin_on(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
+    """The check-in of the runner's latest episode on ``day`` (answers and result), or None."""
+    with db.session() as s:
+        runner_row = find_runner(s, runner, create=False)
+        ep = _latest_episode(s, runner_row.id) if runner_row is not None else None
+        if ep is None:
+            return None
+        row = s.scalar(select(CheckIn).where(CheckIn.episode_id == ep.id, CheckIn.day == day))
+        if row is None:
+            return None
+        return {"date": day.isoformat(), "answers": dict(row.answers or {}), "result": dict(row.result or {})}
+
+
+def delete_checkin(*, db: Database, runner: str, day: date) -> dict[str, Any]:
+    """Delete the check-in on ``day`` of the runner's latest episode and replay the plan from the others.
+
+    Raises :class:`NotFound` when there is no such check-in (nothing is changed)."""
+    from calfcare.services.episodes import _apply  # the one place a replay is written back
+
+    runs = runs_after_onset(db=db, runner=runner)
+    with db.session() as s:
+        runner_row = find_runner(s, runner, create=False)
+        ep = _latest_episode(s, runner_row.id) if runner_row is not None else None
+        row = (
+            s.scalar(select(CheckIn).where(CheckIn.episode_id == ep.id, CheckIn.day == day)) if ep is not None else None
+        )
+        if ep is None or row is None:
+            raise NotFound(f"date: there is no check-in on {day.isoformat()} to delete")
+        before = {r.day: r.decision for r in checkins_of(s, ep.id)}
+        s.delete(row)
+        s.flush()
+        rows = checkins_of(s, ep.id)
+        _apply(ep, replay(ep, rows, stops_of(s, ep.id), runs))
+        changed = [
+            f"{r.day.isoformat()}: {before[r.day]} → {r.decision}" for r in rows if before.get(r.day) != r.decision
+        ]
+        return {"deleted": day.isoformat(), "changed": changed, "episode": episode_dict(ep, day)}
+
+
+def submit_checkin(
+    *,
+    db: Database,
+    runner: str,
+    answers: Any,
+    day: date,
+    form_token: str,
+    replace: bool,
+    today_is: date | None = None,
+) -> dict[str, Any]:
+    """A check-in sent from a form, at most once per form: ``status`` is ``recorded`` (with the check-in contract),
+    ``duplicate`` (this form was sent before: nothing new is stored) or ``exists`` (a check-in for ``day`` was stored
+    after this form was opened — another tab — and ``replace`` was not asked: nothing is stored)."""
+    from calfcare.services.episodes import record_checkin
+    from calfcare.services.web_state import claim_form, finish_form, release_form
+
+    earlier = claim_form(db=db, runner=runner, token=form_token, kind="checkin")
+    if earlier is not None:
+        return {"status": "duplicate", "date": earlier.get("date", day.isoformat()), "notes": earlier.get("notes", [])}
+    try:
+        if not replace and checkin_on(db=db, runner=runner, day=day) is not None:
+            release_form(db=db, token=form_token)
+            return {"status": "exists", "date": day.isoformat()}
+        try:
+            outcome = record_checkin(db=db, runner=runner, answers=answers, day=day, today_is=today_is)
+        except StorageError as exc:  # another request stored this day's check-in between our read and our write
+            if not isinstance(exc.__cause__, IntegrityError):
+                raise
+            if not replace:
+                release_form(db=db, token=form_token)
+                return {"status": "exists", "date": day.isoformat()}
+            outcome = record_checkin(db=db, runner=runner, answers=answers, day=day, today_is=today_is)
+    except BaseException:
+        release_form(db=db, token=form_token)
+        raise
+    finish_form(db=db, token=form_token, result={"date": day.isoformat(), "notes": list(outcome.notes)})
+    return {"status": "recorded", **outcome.to_contract()}
+
+
+def form_notes(*, db: Database, form_token: str) -> list[str]:
+    """The notes stored with a submitted form (what the check-in changed), for the page shown after it."""
+    from calfcare.store.models import FormSubmission
+
+    with db.session() as s:
+        row = s.get(FormSubmission, form_token) if form_token and len(form_token) <= 64 else None
+        notes = (row.result or {}).get("notes") if row is not None else None
+        return [str(n) for n in notes] if isinstance(notes, list) else []

@@ -1,0 +1,109 @@
+"""Templates: one Jinja2 environment for every page; ``page()`` renders one with the context a view built."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from starlette.responses import Response
+
+from calfcare.web import wizard
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+NAV = (
+    ("/today", "Today"),
+    ("/checkin", "Check-in"),
+    ("/recovery", "My recovery"),
+    ("/training", "My training"),
+    ("/learn", "Learn"),
+    ("/settings", "Settings"),
+)
+PHASES = ("protect", "mobility", "strength", "return_to_run", "full_training")
+#: the front end's own files, linked only when web-art's build has them (pages still work without)
+ASSETS = {
+    "css": "css/app.css",
+    "htmx": "vendor/htmx.min.js",
+    "timer": "js/timer.js",
+    "legpicker": "js/legpicker.js",
+    "charts": "js/charts.js",
+}
+
+
+def _words(value: object) -> str:
+    return wizard.words(str(value)) if value is not None else ""
+
+
+def _phase(value: object) -> str:
+    return str(value or "").replace("_", " ")
+
+
+def _tojson_attr(value: object) -> Markup:
+    return Markup.escape(json.dumps(value, ensure_ascii=False))
+
+
+templates.env.filters["words"] = _words
+templates.env.filters["phase"] = _phase
+templates.env.filters["jsonattr"] = _tojson_attr
+templates.env.globals["NAV"] = NAV
+templates.env.globals["PHASES"] = PHASES
+
+
+def interval_steps(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """A walk-run session as the flat list timer.js walks: warm-up walk, then each repeat's run and walk."""
+    steps: list[dict[str, Any]] = []
+    if run.get("warm_up_min"):
+        steps.append({"kind": "walk", "seconds": int(float(run["warm_up_min"]) * 60), "label": "warm-up walk"})
+    for iv in run.get("intervals") or []:
+        for _ in range(int(iv.get("repeats") or 1)):
+            if iv.get("run_min"):
+                steps.append({"kind": "run", "seconds": int(float(iv["run_min"]) * 60)})
+            if iv.get("walk_min"):
+                steps.append({"kind": "walk", "seconds": int(float(iv["walk_min"]) * 60)})
+    return steps
+
+
+templates.env.globals["interval_steps"] = interval_steps
+
+
+def illustration(name: str | None) -> str | None:
+    """The template of an illustration if web-art has drawn it."""
+    if not name:
+        return None
+    path = f"illustrations/{name}.svg.j2"
+    return path if (HERE / "templates" / path).is_file() else None
+
+
+def exercise_illustration(exercise_id: str) -> str | None:
+    try:
+        from calfcare.web.illustrations import for_exercise  # web-art's map: exercise id -> template
+    except ImportError:
+        return None
+    found = for_exercise(exercise_id)
+    if not found:
+        return None
+    return found if (HERE / "templates" / found).is_file() else illustration(found)
+
+
+templates.env.globals["illustration"] = illustration
+templates.env.globals["exercise_illustration"] = exercise_illustration
+
+
+def assets() -> dict[str, str]:
+    return {k: f"/static/{v}" for k, v in ASSETS.items() if (STATIC / v).is_file()}
+
+
+def new_token() -> str:
+    """A one-time form token (a double submit of the same form is recognised by it)."""
+    return secrets.token_hex(16)
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    base = {"request": request, "assets": assets(), "path": request.url.path}
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)

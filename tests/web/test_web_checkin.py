@@ -1,0 +1,173 @@
+"""The check-in page: today's questions, the decision at once, field errors, a red flag taking over, one check-in per
+form (double submit, a second tab), editing and deleting a check-in with the plan replayed."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from starlette.testclient import TestClient
+from webkit import SOLEUS, Clock, doc
+
+NO_FLAGS = {"screen": "no"}
+
+
+def _start(client: TestClient) -> None:
+    assert client.post("/api/v1/assess", json={"answers": SOLEUS}).status_code == 200
+
+
+def _token(client: TestClient, url: str = "/checkin") -> dict[str, str]:
+    page = doc(client.get(url).text)
+    out = {"form_token": page.xpath("//input[@name='form_token']")[0].get("value")}
+    if page.xpath("//input[@name='replace']"):
+        out["replace"] = "yes"
+    return out
+
+
+def _good(**extra: Any) -> dict[str, Any]:
+    return {
+        **NO_FLAGS,
+        "morning_pain": "1",
+        "morning_stiffness": "1",
+        "pain_rest": "0",
+        "pain_walking": "1",
+        "session": "as_prescribed",
+        "session_kind": "rehab_exercises",
+        "session_minutes": "20",
+        "session_rpe": "3",
+        "pain_during_session": "1",
+        "pain_after_session": "1",
+        **extra,
+    }
+
+
+def test_the_form_asks_what_matters_today_with_words_at_the_ends(client: TestClient) -> None:
+    _start(client)
+    page = doc(client.get("/checkin").text)
+    slider = page.xpath("//input[@name='morning_pain' and @type='range' and @min='0' and @max='10']")
+    assert slider, "pain as a 0-10 slider"
+    ends = [e.text_content() for e in page.xpath("//div[@id='f-morning_pain']//span[@class='slider-end']")]
+    assert ends == ["0 none", "10 worst imaginable"]
+    assert page.xpath("//input[@name='limp' and @type='checkbox' and @role='switch']")
+    assert not page.xpath("//input[@name='single_leg_heel_raises_injured']"), "no heel-raise test in the protect phase"
+    assert not page.xpath("//input[@name='hop_pain']")
+    assert not page.xpath("//input[@name='cleared_by_clinician']")
+    safety = page.xpath("//fieldset[@id='f-screen']")[0]
+    assert [i.get("value") for i in safety.xpath("./div//input[@name='screen']")] == ["no", "yes"]
+    assert len(safety.xpath(".//details//input[@name='flag']")) >= 20, "details on yes: every sign"
+
+
+def test_a_check_in_shows_its_decision_and_reasons_at_once(client: TestClient, clock: Clock) -> None:
+    _start(client)
+    clock.day += timedelta(days=1)
+    r = client.post("/checkin", data={**_token(client), **_good()}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/checkin/result?date=2026-11-03")
+    page = doc(client.get(r.headers["location"]).text)
+    assert page.xpath("//section[contains(@class,'decision')]//h1")
+    assert page.xpath("//ul[@class='reasons']/li")
+    stored = client.get("/api/v1/checkins/2026-11-03").json()
+    assert stored["answers"]["morning_pain"] == 1 and stored["answers"]["breathless_or_chest_pain"] is False
+    assert stored["answers"]["clot_risk_factors"] == []
+
+
+def test_bad_input_gets_its_message_next_to_the_field_and_nothing_is_stored(client: TestClient) -> None:
+    _start(client)
+    r = client.post("/checkin", data={**_token(client), **_good(session_minutes="an hour")})
+    assert r.status_code == 422
+    err = doc(r.text).xpath("//div[@id='f-session_minutes']//p[@class='field-error']")
+    assert err and "expected a number" in err[0].text_content()
+    r = client.post("/checkin", data={**_token(client), **_good(morning_pain="11")})
+    assert r.status_code == 422
+    assert doc(r.text).xpath("//div[@id='f-morning_pain']//p[@class='field-error']")
+    r = client.post("/checkin", data={**_token(client), "screen": "yes"})
+    assert r.status_code == 422
+    assert "tick the signs" in doc(r.text).xpath("//fieldset[@id='f-screen']//p[@class='field-error']")[0].text
+    assert client.get("/api/v1/recovery").json()["checkins"] == []
+
+
+def test_a_double_submit_stores_one_check_in(client: TestClient) -> None:
+    _start(client)
+    form = {**_token(client), **_good()}
+    first = client.post("/checkin", data=form, follow_redirects=False)
+    second = client.post("/checkin", data={**form, "morning_pain": "7"}, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"].startswith("/checkin/result?date=2026-11-02")
+    assert len(client.get("/api/v1/recovery").json()["checkins"]) == 1
+    assert client.get("/api/v1/checkins/2026-11-02").json()["answers"]["morning_pain"] == 1, "the second is ignored"
+
+
+def test_a_second_tab_does_not_silently_replace_the_first_check_in(client: TestClient) -> None:
+    _start(client)
+    tab1, tab2 = _token(client), _token(client)
+    assert client.post("/checkin", data={**tab1, **_good()}, follow_redirects=False).status_code == 303
+    r = client.post("/checkin", data={**tab2, **_good(morning_pain="6")})
+    assert r.status_code == 409
+    assert "saved meanwhile" in r.text
+    assert client.get("/api/v1/checkins/2026-11-02").json()["answers"]["morning_pain"] == 1
+    again = doc(r.text).xpath("//input[@name='replace']")
+    assert again, "sending it again replaces, on purpose"
+    token = doc(r.text).xpath("//input[@name='form_token']")[0].get("value")
+    r = client.post("/checkin", data={"form_token": token, "replace": "yes", **_good(morning_pain="6")})
+    assert r.status_code == 200
+    assert client.get("/api/v1/checkins/2026-11-02").json()["answers"]["morning_pain"] == 6
+    assert len(client.get("/api/v1/recovery").json()["checkins"]) == 1
+
+
+def test_a_red_flag_at_a_check_in_takes_over_the_screen(client: TestClient, clock: Clock) -> None:
+    _start(client)
+    clock.day += timedelta(days=1)
+    form = {**_token(client), **_good(screen="yes"), "flag": ["calf_bigger_than_other", "skin_warm_red_or_dark"]}
+    r = client.post("/checkin", data=form)
+    page = doc(r.text)
+    alert = page.xpath("//section[@role='alert']")[0]
+    assert alert.get("data-flag") == "urgent"
+    assert alert.xpath(".//a[@href='tel:112']")
+    assert page.xpath("//section[contains(@class,'decision-refer')]")
+    today = doc(client.get("/today").text)
+    assert today.xpath("//section[@role='alert']"), "the plan stays stopped"
+    assert doc(client.get("/checkin").text).xpath("//input[@name='cleared_by_clinician']"), "asked once referred"
+
+
+def test_editing_a_check_in_replays_the_plan(client: TestClient, clock: Clock) -> None:
+    _start(client)
+    for _ in range(3):
+        clock.day += timedelta(days=1)
+        client.post("/checkin", data={**_token(client), **_good(morning_pain="0", pain_walking="0")})
+    before = client.get("/api/v1/recovery").json()["checkins"]
+    edit = doc(client.get("/recovery/2026-11-03/edit").text)
+    assert edit.xpath("//form[@action='/recovery/2026-11-03/edit']")
+    assert edit.xpath("//input[@name='morning_pain' and @value='0']"), "the form shows the stored answers"
+    assert edit.xpath("//input[@name='screen' and @value='no' and @checked]"), "and the safety answer"
+    assert edit.xpath("//input[@name='session_minutes' and @value='20']"), "whole numbers without .0"
+    form = {**_token(client, "/recovery/2026-11-03/edit"), **_good(morning_pain="6", pain_rest="6", pain_walking="7")}
+    r = client.post("/recovery/2026-11-03/edit", data=form)
+    assert r.status_code == 200
+    after = client.get("/api/v1/recovery").json()["checkins"]
+    assert len(after) == len(before) == 3
+    assert client.get("/api/v1/checkins/2026-11-03").json()["answers"]["pain_rest"] == 6
+    assert [c["decision"] for c in after] != [c["decision"] for c in before]
+
+
+def test_deleting_a_check_in_replays_the_plan(client: TestClient, clock: Clock) -> None:
+    _start(client)
+    clock.day += timedelta(days=1)
+    client.post("/checkin", data={**_token(client), **_good()})
+    r = client.post("/recovery/2026-11-03/delete", follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert re.search(r"check-in of 2026-11-03 was deleted", page)
+    assert client.get("/api/v1/recovery").json()["checkins"] == []
+    assert client.post("/recovery/2026-11-03/delete").status_code == 404
+
+
+def test_the_recovery_page_lists_check_ins_with_edit_and_delete_and_a_chart(client: TestClient, clock: Clock) -> None:
+    _start(client)
+    clock.day += timedelta(days=1)
+    client.post("/checkin", data={**_token(client), **_good()})
+    page = doc(client.get("/recovery").text)
+    assert page.xpath("//*[@data-chart-src='/api/v1/recovery' and @data-chart-kind='recovery']")
+    assert page.xpath("//table[@class='data']//th[@scope='row' and text()='2026-11-03']"), "the table fallback"
+    row = page.xpath("//li[@id='c-2026-11-03']")[0]
+    assert row.xpath(".//a[@href='/recovery/2026-11-03/edit']")
+    assert row.xpath(".//form[@action='/recovery/2026-11-03/delete']")
