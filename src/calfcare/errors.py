@@ -130,6 +130,11 @@ class PermissionDenied(CalfcareError):
 
 
 class StorageError(CalfcareError):
+    """The database refused or is unreachable. ``original`` keeps the driver's exception (never shown: it may hold
+    SQL and answers) so a caller can tell, e.g., a unique-key clash from other failures."""
+
+    original: BaseException | None = None
+
     exit_code = ExitCode.STORAGE
     http_status = 503
 

@@ -14,7 +14,16 @@ from calfcare.activities.activity import Streams
 from calfcare.activities.streams_codec import ENCODING, pack_streams
 from calfcare.services import assess, record_checkin
 from calfcare.store import Database
-from calfcare.store.models import Activity, ActivityStreams, CalendarToken
+from calfcare.store.models import (
+    Activity,
+    ActivityStreams,
+    AnswersDraft,
+    CalendarToken,
+    Episode,
+    ExerciseSets,
+    FormSubmission,
+    RunnerPrefs,
+)
 
 DAY0 = date(2025, 5, 10)
 
@@ -96,6 +105,14 @@ def seed_runner(db: Database, name: str, *, checkins: int = 8, runs: int = 6) ->
     with db.session() as s:
         s.add(CalendarToken(runner_id=rid, token_sha256=hashlib.sha256(name.encode()).hexdigest(),
                             revoked_at=datetime(2025, 6, 1, tzinfo=UTC)))  # fmt: skip
+        # the web app's tables: ticked sets, a wizard draft, preferences, a used form token
+        episode_id = s.scalar(select(Episode.id).where(Episode.runner_id == rid))
+        if episode_id is not None:
+            s.add(ExerciseSets(runner_id=rid, episode_id=episode_id, day=DAY0, exercise_id="isometric_hold",
+                               sets_done=2, sets_planned=3))  # fmt: skip
+        s.add(AnswersDraft(runner_id=rid, kind="checkin", answers={"pain_rest": 1}))
+        s.add(RunnerPrefs(runner_id=rid, emergency_number="999"))
+        s.add(FormSubmission(token=f"form-{name}", runner_id=rid, kind="checkin", result={"status": "recorded"}))
     return rid
 
 

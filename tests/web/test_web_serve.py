@@ -77,3 +77,11 @@ def test_serve_open_opens_the_browser_on_the_app(tmp_path: Path) -> None:
     finally:
         _stop(proc)
     assert opened.read_text(encoding="utf-8") == f"http://127.0.0.1:{port}/"
+
+
+def test_serve_acts_for_the_runner_given_with_runner_or_the_environment() -> None:
+    from calfcare.web.config import WebSettings
+
+    env = {"CALFCARE_DATABASE_URL": "sqlite:////tmp/x.db", "CALFCARE_RUNNER": "ana"}
+    assert WebSettings.from_env(environ=env).runner == "ana"
+    assert WebSettings.from_env(environ=env, runner="ben").runner == "ben"

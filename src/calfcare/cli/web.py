@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from calfcare.cli.app import app, console
+from calfcare.cli.app import RunnerOpt, app, console
 from calfcare.errors import StorageError
 
 
@@ -45,6 +45,7 @@ def serve(
             "link. Needs CALFCARE_SECRET_KEY.",
         ),
     ] = False,
+    runner: RunnerOpt = None,
 ) -> None:
     """Start the web app: triage, today's plan, check-ins and your training, in a browser (http://127.0.0.1:8000)."""
     import uvicorn
@@ -54,7 +55,9 @@ def serve(
     from calfcare.web.config import WebSettings
 
     address = _lan_address() if lan else "127.0.0.1"
-    settings = WebSettings.from_env(lan=lan, extra_hosts=(address,) if lan else ())  # refuses --lan without a secret
+    settings = WebSettings.from_env(
+        lan=lan, extra_hosts=(address,) if lan else (), runner=runner
+    )  # refuses --lan without a secret
     web_app = create_app(settings)  # migrates the database
     local = f"http://127.0.0.1:{port}/"
     console.print(f"calfcare is running at [bold]{local}[/] (Ctrl+C stops it). Data: {web_app.state.db.safe_url}")

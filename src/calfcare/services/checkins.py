@@ -1,7 +1,7 @@
 """One stored check-in: read it back (to edit it) and delete it, the plan replayed without it.
 
 Editing is :func:`calfcare.services.episodes.record_checkin` for the same day (a check-in for a day replaces the one
-there); deleting removes the row and rebuilds the plan from the check-ins left, in one transaction.
+there); deleting is :func:`calfcare.services.episodes.delete_checkin` (the CLI's ``checkin --delete``).
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from calfcare.errors import NotFound, StorageError
-from calfcare.services.replay import replay
-from calfcare.services.views import checkins_of, episode_dict, find_runner, runs_after_onset, stops_of
+from calfcare.errors import StorageError
+from calfcare.services.views import find_runner
 from calfcare.store import Database
 from calfcare.store.models import CheckIn, Episode
 
-__all__ = ["checkin_on", "delete_checkin", "form_notes", "submit_checkin"]
+__all__ = ["checkin_on", "form_notes", "submit_checkin"]
 
 
 def _latest_episode(s: Session, runner_id: int) -> Episode | None:
@@ -37,32 +36,6 @@ def checkin_on(*, db: Database, runner: str, day: date) -> dict[str, Any] | None
         if row is None:
             return None
         return {"date": day.isoformat(), "answers": dict(row.answers or {}), "result": dict(row.result or {})}
-
-
-def delete_checkin(*, db: Database, runner: str, day: date) -> dict[str, Any]:
-    """Delete the check-in on ``day`` of the runner's latest episode and replay the plan from the others.
-
-    Raises :class:`NotFound` when there is no such check-in (nothing is changed)."""
-    from calfcare.services.episodes import _apply  # the one place a replay is written back
-
-    runs = runs_after_onset(db=db, runner=runner)
-    with db.session() as s:
-        runner_row = find_runner(s, runner, create=False)
-        ep = _latest_episode(s, runner_row.id) if runner_row is not None else None
-        row = (
-            s.scalar(select(CheckIn).where(CheckIn.episode_id == ep.id, CheckIn.day == day)) if ep is not None else None
-        )
-        if ep is None or row is None:
-            raise NotFound(f"date: there is no check-in on {day.isoformat()} to delete")
-        before = {r.day: r.decision for r in checkins_of(s, ep.id)}
-        s.delete(row)
-        s.flush()
-        rows = checkins_of(s, ep.id)
-        _apply(ep, replay(ep, rows, stops_of(s, ep.id), runs))
-        changed = [
-            f"{r.day.isoformat()}: {before[r.day]} → {r.decision}" for r in rows if before.get(r.day) != r.decision
-        ]
-        return {"deleted": day.isoformat(), "changed": changed, "episode": episode_dict(ep, day)}
 
 
 def submit_checkin(
@@ -91,7 +64,7 @@ def submit_checkin(
         try:
             outcome = record_checkin(db=db, runner=runner, answers=answers, day=day, today_is=today_is)
         except StorageError as exc:  # another request stored this day's check-in between our read and our write
-            if not isinstance(exc.__cause__, IntegrityError):
+            if not isinstance(exc.original or exc.__cause__, IntegrityError):
                 raise
             if not replace:
                 release_form(db=db, token=form_token)

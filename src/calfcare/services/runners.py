@@ -31,13 +31,18 @@ from calfcare.store.db import alembic_config, head_revision
 
 RUNNERS = "runners"
 SKIP = frozenset({"alembic_version"})
+#: tables of the deployment, not of any runner: one-time sign-in links of `serve --lan`, sign-in throttling and the
+#: admin's settings. They are in an all-runners backup but never in one runner's, and a runner's deletion leaves them.
+DEPLOYMENT_TABLES = frozenset({"signin_tokens", "sign_in_failures", "app_settings"})
+#: prefixes of tables another library keeps in the same database (procrastinate's job queue): never backed up
+FOREIGN_PREFIXES = ("procrastinate_",)
 
 
 def reflect(conn: Connection) -> MetaData:
     """Every table of the database (but Alembic's own), as it is now."""
     md = MetaData()
     md.reflect(bind=conn)
-    for name in SKIP & set(md.tables):
+    for name in [n for n in md.tables if n in SKIP or n.startswith(FOREIGN_PREFIXES)]:
         md.remove(md.tables[name])
     return md
 
@@ -71,9 +76,9 @@ def _levels(md: MetaData) -> dict[str, int]:
 
 
 def unowned_tables(md: MetaData) -> list[str]:
-    """Tables no foreign-key path ties to a runner."""
+    """Tables no foreign-key path ties to a runner, other than the deployment's own (:data:`DEPLOYMENT_TABLES`)."""
     levels = _levels(md)
-    return sorted(t for t in md.tables if t not in levels)
+    return sorted(t for t in md.tables if t not in levels and t not in DEPLOYMENT_TABLES)
 
 
 def owned_clause(md: MetaData, table: Table, runner_ids: Iterable[int]) -> ColumnElement[bool]:
@@ -159,7 +164,7 @@ def gather_backup(*, db: Database, runner: str | None) -> Backup:
                 names = (runner,)
                 owned = [t for t in md.sorted_tables if t.name in levels]
                 dumps = tuple(_dump(conn, md, t, owned_clause(md, t, ids.values())) for t in owned)
-                left_out = tuple(unowned_tables(md))
+                left_out = tuple(sorted(t for t in md.tables if t not in levels))
     return Backup(
         schema_revision=str(revision),
         scope="all" if runner is None else "runner",

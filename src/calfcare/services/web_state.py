@@ -144,7 +144,7 @@ def claim_form(*, db: Database, runner: str, token: str, kind: str) -> dict[str,
             s.add(FormSubmission(token=token, runner_id=runner_row.id, kind=kind, result={}))
         return None
     except StorageError as exc:
-        if not isinstance(exc.__cause__, IntegrityError):
+        if not isinstance(exc.original or exc.__cause__, IntegrityError):
             raise
         with db.session() as s:  # the token is taken: a double submit
             row = s.get(FormSubmission, token)

@@ -128,7 +128,9 @@ def storage_error(exc: BaseException, where: str, *, url: str | None = None) -> 
         )
     else:
         text = f"the database at {where} refused the change: {why}. Nothing was stored."
-    return StorageError(text)
+    error = StorageError(text)
+    error.original = exc  # for callers that tell a unique-key clash from other failures (never shown)
+    return error
 
 
 def parse_url(url: str) -> Any:

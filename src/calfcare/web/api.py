@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse, Response
 from calfcare.contracts.assessment import assessment_answers_schema, questions
 from calfcare.contracts.checkin import checkin_answers_schema
 from calfcare.errors import CalfcareError, NotFound
-from calfcare.services.checkins import checkin_on, delete_checkin, submit_checkin
-from calfcare.services.episodes import assess, record_checkin
+from calfcare.services.checkins import checkin_on, submit_checkin
+from calfcare.services.episodes import assess, delete_checkin, record_checkin
 from calfcare.services.exercise_log import tick_sets
 from calfcare.services.pages import assessment_page, learn_page, recovery_page, today_page, training_page
 from calfcare.services.web_state import draft_answers, preferences, save_draft, set_preferences
@@ -197,7 +197,7 @@ def create_api(state: State) -> FastAPI:
 
     @api.delete("/checkins/{day}", summary="Delete a check-in (the plan is replayed)")
     def delete_one(day: dt.date, db: DbDep, runner: RunnerDep) -> Doc:
-        return delete_checkin(db=db, runner=runner, day=day)
+        return delete_checkin(db=db, runner=runner, day=day).to_contract()
 
     @api.get("/training", summary="Activities, weekly load, retrospective and adherence")
     def get_training(db: DbDep, runner: RunnerDep, day: TodayDep, weeks: int = 12) -> Doc:

@@ -39,13 +39,18 @@ class WebSettings:
 
     @classmethod
     def from_env(
-        cls, *, lan: bool = False, extra_hosts: tuple[str, ...] = (), environ: dict[str, str] | None = None
+        cls,
+        *,
+        lan: bool = False,
+        extra_hosts: tuple[str, ...] = (),
+        environ: dict[str, str] | None = None,
+        runner: str | None = None,
     ) -> WebSettings:
         env = dict(os.environ if environ is None else environ)
         base = Settings.from_env(env)
         return cls(
             database_url=base.database_url,
-            runner=base.runner,
+            runner=runner or base.runner,
             lan=lan,
             secret_key=env.get("CALFCARE_SECRET_KEY") or None,
             extra_hosts=extra_hosts,

@@ -8,7 +8,8 @@ from datetime import date
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from calfcare.services.checkins import checkin_on, delete_checkin
+from calfcare.services.checkins import checkin_on
+from calfcare.services.episodes import delete_checkin
 from calfcare.services.pages import recovery_page, today_page
 from calfcare.web.deps import DbDep, FormDep, RunnerDep, TodayDep
 from calfcare.web.render import page
