@@ -361,14 +361,7 @@ def adherence_report(
     last = min(today, ep.closed_on or today)
     h = load_history(db, runner, reference=ep.onset, streams_from=ep.onset)
     if prescriptions is None:
-        from calfcare.services import today as today_plan
-
-        prescriptions = {}
-        day = ep.onset
-        while day <= last:
-            plan = today_plan(db=db, runner=runner, day=day)
-            prescriptions[day] = plan.get("prescription") if plan else None
-            day += timedelta(days=1)
+        prescriptions = morning_prescriptions(db=db, runner=runner, first=ep.onset, last=last)
     findings = match_days(prescriptions, [r for r in h.runs if r.day >= ep.onset], first=ep.onset, last=last)
     return {
         "runner": runner,
@@ -376,6 +369,41 @@ def adherence_report(
         "days": [_finding_dict(f) for f in findings],
         "latest": _finding_dict(findings[-1]) if findings else None,
     }
+
+
+def morning_prescriptions(
+    *, db: Database, runner: str, first: date, last: date
+) -> dict[date, Mapping[str, Any] | None]:
+    """The prescription the runner saw on the morning of each day from ``first`` to ``last``: the plan replayed
+    from the check-ins *before* that day (that day's own check-in reports on the day and moves tomorrow's plan),
+    with the stops found by then. ``None`` for a day the plan was stopped (a red flag) or had no episode.
+
+    Built from the stored rows, so the answer is the same whatever order runs were imported and check-ins made."""
+    from calfcare.clinical.today import build_today
+    from calfcare.services.replay import episode_facts, replay
+    from calfcare.services.views import checkins_of, runs_after_onset, stops_of
+
+    runs = runs_after_onset(db=db, runner=runner)
+    rid = _runner_id(db, runner)
+    out: dict[date, Mapping[str, Any] | None] = {}
+    with db.session() as s:
+        ep = s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset.desc())).first()
+        if ep is None:
+            return out
+        rows = checkins_of(s, ep.id)
+        stops = stops_of(s, ep.id)
+        facts = episode_facts(ep)
+        day = max(first, ep.onset)
+        while day <= last:
+            done = replay(ep, [r for r in rows if r.day < day], [st for st in stops if st.day <= day], runs)
+            if done.referral is not None or done.state.stopped:
+                out[day] = None
+            else:
+                plan = build_today(done.state, facts, day=day, last_checkin=done.last_checkin).to_contract()
+                found = plan.get("prescription")
+                out[day] = found if isinstance(found, Mapping) else None
+            day += timedelta(days=1)
+    return out
 
 
 def latest_adherence(*, db: Database, runner: str, today: date) -> AdherenceFinding | None:
