@@ -21,6 +21,7 @@ from calfcare.activities.activity import ActivitySummary, SourceFormat, Sport
 from calfcare.activities.importing import ImportReport, Limits, Outcome, Parsed, Refusal, StoredRun, run_import, walk
 from calfcare.activities.importing.pipeline import ProgressFn
 from calfcare.activities.streams_codec import ENCODING
+from calfcare.analytics.figures import banister_trimp_one
 from calfcare.errors import NotFound, StorageError
 from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams
@@ -78,7 +79,8 @@ class DatabaseSink:
             "name": _text(summary.name),
             "rpe": summary.rpe,
             "record_count": parsed.record_count,
-            "extra": {"warnings": [_text(w) for w in parsed.warnings]} if parsed.warnings else {},
+            "extra": _extra(parsed),
+            **derived_figures(summary, parsed.figures),
         }
         try:
             with self.db.engine.begin() as conn:
@@ -101,6 +103,27 @@ class DatabaseSink:
         except SQLAlchemyError as exc:  # the driver's own message, without the SQL statement and its parameters
             raise StorageError(f"the database refused it: {getattr(exc, 'orig', None) or exc}") from exc
         return new_id
+
+
+def _extra(parsed: Parsed) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if parsed.warnings:
+        extra["warnings"] = [_text(w) for w in parsed.warnings]
+    if parsed.summary is not None and parsed.summary.sport_inferred:
+        extra["sport_inferred"] = _text(parsed.summary.sport_inferred)
+    return extra
+
+
+def derived_figures(summary: ActivitySummary, figures: dict[str, Any] | None) -> dict[str, Any]:
+    """The per-activity figures stored with the row (migration 0002): the stream profile, TRIMP, climb per km."""
+    km = (summary.distance_m or 0.0) / 1000.0
+    gain = summary.elevation_gain_m
+    minutes = (summary.moving_s or summary.elapsed_s or 0.0) / 60.0
+    return {
+        "figures": figures,
+        "trimp": banister_trimp_one(minutes, summary.avg_hr, summary.max_hr),
+        "climb_per_km": round(gain / km, 2) if gain is not None and km > 0 else None,
+    }
 
 
 def _cut_short(extra: Any) -> bool:

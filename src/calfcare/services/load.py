@@ -22,9 +22,8 @@ from calfcare.activities.activity import RUN_SPORTS
 from calfcare.activities.streams_codec import unpack_streams
 from calfcare.analytics.adherence import checkin_questions, match_days
 from calfcare.analytics.baseline import baseline_before
+from calfcare.analytics.figures import activity_figures, fast_at
 from calfcare.analytics.intensity import (
-    analyse_speed,
-    best_sustained_speed,
     format_pace,
     pace_s_per_km,
     threshold_speed,
@@ -52,8 +51,40 @@ CAVEATS = (
 
 
 @dataclass(frozen=True)
+class NotCounted:
+    """An activity the load leaves out: not a run (walk, ride, swim, ``other``), or a run too short to count."""
+
+    day: date
+    sport: str
+    distance_km: float
+    activity_id: int
+
+
+def not_counted_summary(items: Sequence[NotCounted], first: date, last: date) -> dict[str, Any]:
+    """What the report left out between ``first`` and ``last``: a count and distance, by sport."""
+    chosen = [i for i in items if first <= i.day <= last]
+    by_sport: dict[str, dict[str, float]] = {}
+    for i in chosen:
+        entry = by_sport.setdefault(i.sport, {"count": 0, "distance_km": 0.0})
+        entry["count"] += 1
+        entry["distance_km"] = round(entry["distance_km"] + i.distance_km, 2)
+    return {
+        "count": len(chosen),
+        "distance_km": round(sum(i.distance_km for i in chosen), 2),
+        "by_sport": by_sport,
+        "activity_ids": [i.activity_id for i in chosen],
+        "hint": "not counted as running; if one was a run: calfcare activity set-sport ID run" if chosen else None,
+    }
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
 class History:
     runs: list[RunDay]
+    not_counted: list[NotCounted]
     episodes: list[tuple[date, date | None]]
     threshold_speed: float | None
     pain: list[tuple[date, float]]
@@ -112,14 +143,27 @@ def load_history(
         acts = list(s.scalars(query.order_by(Activity.start_utc)))
         eps = list(s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset)))
         checkins = list(s.scalars(select(CheckIn).where(CheckIn.runner_id == rid).order_by(CheckIn.day)))
+    others = [
+        NotCounted(_local_day(a.start_utc, a.utc_offset_s), a.sport, (a.distance_m or 0.0) / 1000.0, a.id)
+        for a in acts
+        if a.sport not in RUN_SPORTS or not _counts_as_run(a)
+    ]
     acts = [a for a in acts if a.sport in RUN_SPORTS and _counts_as_run(a)]
     days = {a.id: _local_day(a.start_utc, a.utc_offset_s) for a in acts}
     if since is not None:
         acts = [a for a in acts if days[a.id] >= since]
+        others = [o for o in others if o.day >= since]
     lo = reference - timedelta(days=THRESHOLD_DAYS)
-    wanted = [a.id for a in acts if days[a.id] >= min(lo, streams_from)]
-    speeds = _speeds(db, wanted)
-    best = [best_sustained_speed(speeds[a.id]) for a in acts if lo <= days[a.id] < reference and a.id in speeds]
+    wanted = {a.id for a in acts if days[a.id] >= min(lo, streams_from)}
+    # figures stored at import (migration 0002); a row written without them (none today) is computed from its streams
+    figures: dict[int, Mapping[str, Any]] = {a.id: a.figures for a in acts if a.id in wanted and a.figures}
+    for aid, speed in _speeds(db, [i for i in wanted if i not in figures]).items():
+        found = activity_figures({"speed": speed})
+        if found is not None:
+            figures[aid] = found
+    best = [
+        _float(figures[a.id].get("best_30min_speed")) for a in acts if lo <= days[a.id] < reference and a.id in figures
+    ]
     averages = [
         (a.distance_m or 0) / (a.moving_s or a.elapsed_s)
         for a in acts
@@ -134,7 +178,9 @@ def load_history(
     threshold = threshold_speed(best, averages, median_run_speed=typical)
     runs = []
     for a in acts:
-        intensity = analyse_speed(speeds[a.id], threshold) if a.id in speeds and days[a.id] >= streams_from else None
+        stored = figures.get(a.id) if days[a.id] >= streams_from else None
+        fast = fast_at(stored, threshold) if stored is not None and threshold is not None else None
+        walk_breaks = stored.get("walk_breaks") if stored is not None else None
         runs.append(
             RunDay(
                 day=days[a.id],
@@ -144,9 +190,10 @@ def load_history(
                 max_hr=a.max_hr,
                 rpe=a.rpe,
                 climb_m=a.elevation_gain_m,
-                fast_min=intensity.fast_min if intensity else None,
-                surges=intensity.surges if intensity else None,
-                walk_breaks=intensity.walk_breaks if intensity else None,
+                fast_min=fast[0] if fast else None,
+                surges=fast[1] if fast else None,
+                walk_breaks=int(walk_breaks) if isinstance(walk_breaks, int | float) else None,
+                downhill_fast_min=fast[2] if fast else None,
                 device=a.device,
                 gear=str((a.extra or {}).get("gear")) if (a.extra or {}).get("gear") else None,
                 activity_id=a.id,
@@ -159,6 +206,7 @@ def load_history(
 
     return History(
         runs=runs,
+        not_counted=others,
         episodes=[(e.onset, e.closed_on) for e in eps],
         threshold_speed=threshold,
         pain=series("morning_pain"),
@@ -223,6 +271,7 @@ def load_report(
             "acwr_note": _acwr_note(daily.injured[0], config),
         },
         "spikes": spikes,
+        "not_counted": not_counted_summary(h.not_counted, first_week, today),
         "threshold_pace": format_pace(pace_s_per_km(h.threshold_speed)),
         "injured_periods": [{"from": o.isoformat(), "to": c.isoformat()} for o, c in injured],
         "warnings": [asdict(w) for w in warns],
@@ -326,6 +375,7 @@ def retro_report(*, db: Database, runner: str, onset: date | None = None) -> dic
         "plan_baseline": stored if isinstance(stored, dict) else None,
         "episode_at_onset": ep is not None,
         "threshold_pace": format_pace(pace),
+        "not_counted": not_counted_summary(h.not_counted, onset - timedelta(weeks=WINDOW_WEEKS), onset),
     }
 
 

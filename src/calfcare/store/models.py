@@ -126,6 +126,11 @@ class Activity(Base):
     record_count: Mapped[int] = mapped_column(Integer, default=0)
     extra: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Derived once at import (calfcare.analytics.figures; migration 0002 back-fills older rows) so load never
+    # decodes streams: the fast-seconds/surges profile over candidate thresholds, TRIMP, climb per km.
+    figures: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    trimp: Mapped[float | None] = mapped_column(Float)
+    climb_per_km: Mapped[float | None] = mapped_column(Float)
 
     streams: Mapped[ActivityStreams | None] = relationship(
         back_populates="activity", cascade="all, delete-orphan", uselist=False

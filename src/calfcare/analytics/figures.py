@@ -1,0 +1,131 @@
+"""Per-activity figures computed once, at import, from the 1 Hz streams, and stored with the activity (the
+``activities.figures`` JSON column, migration 0002), so the load, retro and adherence reports never decode streams.
+
+Speed work depends on the runner's threshold pace, which moves with their history; the figures therefore hold the
+*profile* over a grid of candidate thresholds (2.0 to 7.0 m/s in 0.05 m/s steps): seconds faster than each, and the
+surges above each. The report reads both at the first grid speed at or above the runner's threshold, so it never
+counts more than the exact threshold would (and at most 0.05 m/s of pace fewer).
+
+**Grade-adjusted pace.** Fast minutes and surges are counted on the grade-adjusted speed: the speed times the
+energy cost of running on that gradient over the cost on the flat, from Minetti et al. 2002 ("Energy cost of
+walking and running at extreme uphill and downhill slopes", J Appl Physiol 93:1039–1046):
+Cr(i) = 155.4 i⁵ − 30.4 i⁴ − 43.3 i³ + 46.3 i² + 19.5 i + 3.6 J/kg/m, i the gradient (−0.45..0.45), Cr(0) = 3.6.
+Running 4.5 m/s down a 10 % slope costs what 2.8 m/s costs on the flat, so a downhill stretch of an easy run is
+not speed work. The gradient is the altitude change over the distance covered in a centred 30-second window (no
+gradient where either is missing: the speed is then taken as it is). Raw-speed fast seconds are kept too, so retro
+can say how much of the "fast" running was downhill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from calfcare.analytics.intensity import best_sustained_speed, count_surges, count_walk_breaks, smooth
+
+FloatArray = npt.NDArray[np.float64]
+
+FIGURES_VERSION = 1
+GRID_START, GRID_STEP, GRID_SIZE = 2.0, 0.05, 101  # candidate thresholds 2.0 … 7.0 m/s
+GRADE_WINDOW_S = 30
+MIN_GRADE_DISTANCE_M = 20.0  # below this covered in the window, no gradient (standing, GPS jitter)
+MAX_GRADE = 0.45  # Minetti's measured range
+
+
+def speed_grid() -> FloatArray:
+    return np.round(GRID_START + GRID_STEP * np.arange(GRID_SIZE), 2)
+
+
+def minetti_cost(gradient: npt.ArrayLike) -> FloatArray:
+    """Energy cost of running (J/kg/m) on gradient ``i`` (rise over run), Minetti 2002."""
+    i = np.clip(np.asarray(gradient, dtype=np.float64), -MAX_GRADE, MAX_GRADE)
+    out: FloatArray = 155.4 * i**5 - 30.4 * i**4 - 43.3 * i**3 + 46.3 * i**2 + 19.5 * i + 3.6
+    return out
+
+
+def grade_adjusted_speed(
+    speed: npt.ArrayLike, distance: npt.ArrayLike | None, altitude: npt.ArrayLike | None
+) -> tuple[FloatArray, bool]:
+    """The flat-equivalent speed of each second, and whether any gradient was known."""
+    v = np.asarray(speed, dtype=np.float64)
+    if distance is None or altitude is None:
+        return v, False
+    d = np.asarray(distance, dtype=np.float64)
+    a = smooth(np.asarray(altitude, dtype=np.float64), 5)
+    n, half = len(v), GRADE_WINDOW_S // 2
+    if len(d) != n or len(a) != n or n < 2:
+        return v, False
+    lo = np.clip(np.arange(n) - half, 0, n - 1)
+    hi = np.clip(np.arange(n) + half, 0, n - 1)
+    run = d[hi] - d[lo]
+    rise = a[hi] - a[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grade = np.where(np.isfinite(run) & np.isfinite(rise) & (run >= MIN_GRADE_DISTANCE_M), rise / run, np.nan)
+    known = np.isfinite(grade)
+    if not known.any():
+        return v, False
+    factor = np.where(known, minetti_cost(np.where(known, grade, 0.0)) / 3.6, 1.0)
+    return v * factor, True
+
+
+def _fast_profile(speed: FloatArray, grid: FloatArray) -> list[int]:
+    s = smooth(speed)
+    s = np.sort(s[np.isfinite(s)])
+    counts: list[int] = [int(c) for c in len(s) - np.searchsorted(s, grid, side="right")]
+    return counts
+
+
+def activity_figures(channels: Mapping[str, npt.ArrayLike]) -> dict[str, Any] | None:
+    """The stored figures of one activity from its 1 Hz channels; None without a speed channel."""
+    if "speed" not in channels:
+        return None
+    speed = np.asarray(channels["speed"], dtype=np.float64)
+    if not np.isfinite(speed).any():
+        return None
+    gap, graded = grade_adjusted_speed(speed, channels.get("distance"), channels.get("altitude"))
+    grid = speed_grid()
+    best = best_sustained_speed(speed)
+    return {
+        "v": FIGURES_VERSION,
+        "grid": [GRID_START, GRID_STEP, GRID_SIZE],
+        "fast_s": _fast_profile(gap, grid),
+        "fast_s_raw": _fast_profile(speed, grid) if graded else None,
+        "surges": [count_surges(gap, float(g)) for g in grid],
+        "best_30min_speed": None if best is None else round(best, 4),
+        "walk_breaks": count_walk_breaks(speed),
+        "grade_adjusted": graded,
+    }
+
+
+def _grid_of(figures: Mapping[str, Any]) -> FloatArray:
+    start, step, size = figures.get("grid") or (GRID_START, GRID_STEP, GRID_SIZE)
+    return np.round(float(start) + float(step) * np.arange(int(size)), 2)
+
+
+def fast_at(figures: Mapping[str, Any], threshold: float) -> tuple[float, int, float]:
+    """Minutes faster than ``threshold`` (grade-adjusted), surges above it, and the raw-speed fast minutes that
+    the grade adjustment removed (downhill running), read from the stored profile."""
+    grid = _grid_of(figures)
+    fast = np.asarray(figures.get("fast_s") or [0] * len(grid), dtype=np.float64)
+    raw_list = figures.get("fast_s_raw")
+    raw = np.asarray(raw_list, dtype=np.float64) if raw_list else fast
+    surges = list(figures.get("surges") or [0] * len(grid))
+    k = int(np.searchsorted(grid, threshold - 1e-9, side="left"))
+    if k >= len(grid):
+        return 0.0, 0, 0.0
+    fast_s, raw_s, surge_count = float(fast[k]), float(raw[k]), int(surges[k])
+    return fast_s / 60.0, surge_count, max(0.0, raw_s - fast_s) / 60.0
+
+
+def banister_trimp_one(minutes: float, avg_hr: float | None, max_hr: float | None) -> float | None:
+    """TRIMP of one activity with the default resting (60) and maximum heart rate (the file's, else 190), the mean
+    of the male and female weightings (:func:`calfcare.analytics.load.banister_trimp`); None without heart rate."""
+    from calfcare.analytics.load import DEFAULT_HR_MAX, DEFAULT_HR_REST, banister_trimp
+
+    if avg_hr is None or avg_hr <= 0:
+        return None
+    value = banister_trimp(np.array([minutes]), np.array([avg_hr]), DEFAULT_HR_REST, max_hr or DEFAULT_HR_MAX)
+    return round(float(value[0]), 2)
