@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from calfcare.activities.activity import ActivitySummary, SourceFormat, Sport
 from calfcare.activities.importing import ImportReport, Limits, Outcome, Parsed, Refusal, StoredRun, run_import, walk
+from calfcare.activities.importing.merge import merge_streams, merge_summaries, preferred_first
 from calfcare.activities.importing.pipeline import ProgressFn
-from calfcare.activities.streams_codec import ENCODING
-from calfcare.analytics.figures import banister_trimp_one
+from calfcare.activities.streams_codec import ENCODING, pack_streams, unpack_streams
+from calfcare.analytics.figures import activity_figures, banister_trimp_one
 from calfcare.errors import NotFound, StorageError
 from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams
@@ -103,6 +105,65 @@ class DatabaseSink:
         except SQLAlchemyError as exc:  # the driver's own message, without the SQL statement and its parameters
             raise StorageError(f"the database refused it: {getattr(exc, 'orig', None) or exc}") from exc
         return new_id
+
+    def merge(self, into: int, parsed: Parsed) -> tuple[ActivitySummary, list[str]] | None:
+        new = parsed.summary
+        if new is None:
+            return None
+        cols = Activity.__table__.c
+        try:
+            with self.db.engine.begin() as conn:
+                row = conn.execute(
+                    select(Activity.__table__).where(cols.id == into, cols.runner_id == self.runner_id)
+                ).first()
+                if row is None:
+                    return None
+                extra = dict(row.extra or {})
+                stored = replace(_summary(row), sport_inferred=extra.get("sport_inferred"))
+                by_runner = bool(extra.get("sport_set_by_runner"))
+                merged, brought = merge_summaries(stored, new, stored_set_by_runner=by_runner)
+                blob = conn.execute(
+                    select(ActivityStreams.data).where(ActivityStreams.activity_id == into)
+                ).scalar_one_or_none()
+                old_streams = unpack_streams(blob) if blob is not None else None
+                new_streams = unpack_streams(parsed.streams) if parsed.streams is not None else None
+                pair = (old_streams, new_streams) if preferred_first(stored, new) else (new_streams, old_streams)
+                streams, added = merge_streams(*pair)
+                brought += [f"{c.replace('_', ' ')} stream" for c in added]
+                if streams is not None and streams is not old_streams:
+                    packed = pack_streams(streams)
+                    conn.execute(delete(ActivityStreams).where(ActivityStreams.activity_id == into))
+                    conn.execute(
+                        insert(ActivityStreams).values(
+                            activity_id=into, length=streams.length, encoding=ENCODING, data=packed
+                        )
+                    )
+                figures = activity_figures(streams.channels) if streams is not None else row.figures
+                if merged.sport_inferred:
+                    extra["sport_inferred"] = merged.sport_inferred
+                else:
+                    extra.pop("sport_inferred", None)
+                extra["merged_from"] = [*extra.get("merged_from", []), _text(parsed.label)]
+                offset = merged.start.utcoffset()
+                conn.execute(
+                    update(Activity)
+                    .where(cols.id == into)
+                    .values(
+                        sport=merged.sport,
+                        start_utc=merged.start.astimezone(UTC),
+                        utc_offset_s=int(offset.total_seconds()) if offset is not None else None,
+                        source_format=merged.source_format,
+                        **_metrics(merged),
+                        device=_text(merged.device[:200]) if merged.device else None,
+                        name=_text(merged.name),
+                        rpe=merged.rpe,
+                        extra=extra,
+                        **derived_figures(merged, figures),
+                    )
+                )
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the database refused it: {getattr(exc, 'orig', None) or exc}") from exc
+        return merged, brought
 
 
 def _extra(parsed: Parsed) -> dict[str, Any]:
