@@ -16,7 +16,7 @@ from stored_runs import store_run
 from calfcare.services import assess, record_checkin, today
 from calfcare.services.load import adherence_report
 from calfcare.store import Database
-from calfcare.store.models import Episode
+from calfcare.store.models import CheckIn, Episode
 
 DAY0 = date(2025, 5, 10)
 DAYS = 20
@@ -124,3 +124,20 @@ def test_the_morning_plan_ignores_that_days_own_checkin(db: Database) -> None:
     assert morning[DAY0] is not None and morning[DAY0]["kind"] == "walk_run"
     assert morning[DAY0 + timedelta(days=1)] is not None
     assert morning[DAY0 + timedelta(days=1)]["kind"] == "rehab_exercises"
+
+
+def test_deleting_a_run_replays_the_plan_without_it(db: Database) -> None:
+    from calfcare.services.activities import delete_activity, list_activities
+
+    assess(db=db, runner="ana", answers=SOLEUS, day=DAY0)
+    with db.session() as s:
+        ep = s.scalars(select(Episode)).one()
+        ep.context = {**ep.context, "start_phase": "return_to_run"}
+    store_run(db, db.runner_id("ana"), DAY0, np.full(3600, 2.8, dtype=np.float32), key="long")  # 60 min: too long
+    out = record_checkin(db=db, runner="ana", answers=_checkin("walk_run", 25), day=DAY0)
+    assert out.decision == "hold" and any("recorded run" in r for r in out.result["reasons"])
+    [run] = list_activities(db=db, runner="ana")
+    delete_activity(db=db, runner="ana", activity_id=run["id"])
+    with db.session() as s:
+        row = s.scalars(select(CheckIn)).one()
+        assert not any("recorded run" in r for r in row.result["reasons"])
