@@ -75,7 +75,15 @@ def _fast_profile(speed: FloatArray, grid: FloatArray) -> list[int]:
     s = smooth(speed)
     s = np.sort(s[np.isfinite(s)])
     counts: list[int] = [int(c) for c in len(s) - np.searchsorted(s, grid, side="right")]
-    return counts
+    return _trimmed(counts)
+
+
+def _trimmed(values: list[int]) -> list[int]:
+    """Without the trailing zeros (faster than the runner ever went): the stored JSON stays small."""
+    end = len(values)
+    while end > 0 and values[end - 1] == 0:
+        end -= 1
+    return values[:end]
 
 
 def activity_figures(channels: Mapping[str, npt.ArrayLike]) -> dict[str, Any] | None:
@@ -93,7 +101,7 @@ def activity_figures(channels: Mapping[str, npt.ArrayLike]) -> dict[str, Any] | 
         "grid": [GRID_START, GRID_STEP, GRID_SIZE],
         "fast_s": _fast_profile(gap, grid),
         "fast_s_raw": _fast_profile(speed, grid) if graded else None,
-        "surges": [count_surges(gap, float(g)) for g in grid],
+        "surges": _trimmed([count_surges(gap, float(g)) for g in grid]),
         "best_30min_speed": None if best is None else round(best, 4),
         "walk_breaks": count_walk_breaks(speed),
         "grade_adjusted": graded,
@@ -109,14 +117,14 @@ def fast_at(figures: Mapping[str, Any], threshold: float) -> tuple[float, int, f
     """Minutes faster than ``threshold`` (grade-adjusted), surges above it, and the raw-speed fast minutes that
     the grade adjustment removed (downhill running), read from the stored profile."""
     grid = _grid_of(figures)
-    fast = np.asarray(figures.get("fast_s") or [0] * len(grid), dtype=np.float64)
-    raw_list = figures.get("fast_s_raw")
-    raw = np.asarray(raw_list, dtype=np.float64) if raw_list else fast
-    surges = list(figures.get("surges") or [0] * len(grid))
     k = int(np.searchsorted(grid, threshold - 1e-9, side="left"))
-    if k >= len(grid):
-        return 0.0, 0, 0.0
-    fast_s, raw_s, surge_count = float(fast[k]), float(raw[k]), int(surges[k])
+
+    def at(key: str) -> float:  # the lists stop at their last non-zero value
+        values = figures.get(key)
+        return float(values[k]) if isinstance(values, list) and k < len(values) else 0.0
+
+    fast_s, surge_count = at("fast_s"), int(at("surges"))
+    raw_s = at("fast_s_raw") if figures.get("fast_s_raw") is not None else fast_s
     return fast_s / 60.0, surge_count, max(0.0, raw_s - fast_s) / 60.0
 
 

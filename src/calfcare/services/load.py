@@ -96,7 +96,7 @@ def _local_day(start_utc: datetime, offset_s: int | None) -> date:
     return (aware + timedelta(seconds=offset_s or 0)).date()
 
 
-def _counts_as_run(a: Activity) -> bool:
+def _counts_as_run(a: Any) -> bool:
     """A run with a distance, or one without (a treadmill or a watch without GPS) of at least MIN_UNMEASURED_S: it
     still has minutes and session-RPE (rule 26: Foster's metrics for athletes without GPS), and it is a run for
     adherence; it adds no distance and is never a spike."""
@@ -136,11 +136,17 @@ def load_history(
     runs on or after ``streams_from`` and a threshold pace from the 180 days before ``reference`` (give a
     ``since`` at least that early, or the pace is set from fewer runs)."""
     rid = _runner_id(db, runner)
-    query = select(Activity).where(Activity.runner_id == rid)
+    cols = Activity.__table__.c
+    # scalar columns only: ten years of one runner is a few thousand narrow rows (the JSON columns are read below,
+    # for the window that needs them)
+    query = select(
+        cols.id, cols.sport, cols.start_utc, cols.utc_offset_s, cols.distance_m, cols.moving_s, cols.elapsed_s,
+        cols.avg_hr, cols.max_hr, cols.rpe, cols.elevation_gain_m, cols.device,
+    ).where(cols.runner_id == rid)  # fmt: skip
     if since is not None:  # a day of margin: runs are placed on the runner's local day
-        query = query.where(Activity.start_utc >= datetime.combine(since - timedelta(days=1), time.min, tzinfo=UTC))
+        query = query.where(cols.start_utc >= datetime.combine(since - timedelta(days=1), time.min, tzinfo=UTC))
     with db.session() as s:
-        acts = list(s.scalars(query.order_by(Activity.start_utc)))
+        acts = list(s.execute(query.order_by(cols.start_utc)).all())
         eps = list(s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset)))
         checkins = list(s.scalars(select(CheckIn).where(CheckIn.runner_id == rid).order_by(CheckIn.day)))
     others = [
@@ -154,13 +160,25 @@ def load_history(
         acts = [a for a in acts if days[a.id] >= since]
         others = [o for o in others if o.day >= since]
     lo = reference - timedelta(days=THRESHOLD_DAYS)
-    wanted = {a.id for a in acts if days[a.id] >= min(lo, streams_from)}
+    window = min(lo, streams_from)
+    wanted = {a.id for a in acts if days[a.id] >= window}
     # figures stored at import (migration 0002); a row written without them (none today) is computed from its streams
-    figures: dict[int, Mapping[str, Any]] = {a.id: a.figures for a in acts if a.id in wanted and a.figures}
+    figures: dict[int, Mapping[str, Any]] = {}
+    extras: dict[int, Mapping[str, Any]] = {}
+    if wanted:
+        since_utc = datetime.combine(window - timedelta(days=1), time.min, tzinfo=UTC)
+        with db.session() as s:
+            for aid, found, extra in s.execute(
+                select(cols.id, cols.figures, cols.extra).where(cols.runner_id == rid, cols.start_utc >= since_utc)
+            ):
+                if aid in wanted and found:
+                    figures[aid] = found
+                if aid in wanted and extra:
+                    extras[aid] = extra
     for aid, speed in _speeds(db, [i for i in wanted if i not in figures]).items():
-        found = activity_figures({"speed": speed})
-        if found is not None:
-            figures[aid] = found
+        computed = activity_figures({"speed": speed})
+        if computed is not None:
+            figures[aid] = computed
     best = [
         _float(figures[a.id].get("best_30min_speed")) for a in acts if lo <= days[a.id] < reference and a.id in figures
     ]
@@ -195,7 +213,7 @@ def load_history(
                 walk_breaks=int(walk_breaks) if isinstance(walk_breaks, int | float) else None,
                 downhill_fast_min=fast[2] if fast else None,
                 device=a.device,
-                gear=str((a.extra or {}).get("gear")) if (a.extra or {}).get("gear") else None,
+                gear=str(extras[a.id]["gear"]) if extras.get(a.id, {}).get("gear") else None,
                 activity_id=a.id,
             )
         )
