@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import DateTime, bindparam, select, text
 
 from calfcare.activities.activity import RUN_SPORTS
 from calfcare.activities.streams_codec import unpack_streams
@@ -28,7 +28,15 @@ from calfcare.analytics.intensity import (
     pace_s_per_km,
     threshold_speed,
 )
-from calfcare.analytics.load import SPIKE_LABELS, LoadConfig, RunDay, daily_from_runs, ewma
+from calfcare.analytics.load import (
+    SPIKE_LABELS,
+    LoadConfig,
+    RunDay,
+    daily_from_runs,
+    daily_matrix,
+    ewma,
+    injured_mask,
+)
 from calfcare.analytics.load_weekly import all_metrics, weekly_means
 from calfcare.analytics.retro import BASELINE_WEEKS, WINDOW_WEEKS, retrospective
 from calfcare.analytics.warnings import prevention_warnings
@@ -490,3 +498,72 @@ def _finding_dict(f: AdherenceFinding) -> dict[str, Any]:
         "reasons": list(f.reasons),
         "ask": list(checkin_questions(f)),
     }
+
+
+DASHBOARD_DAYS = 400  # history read for the dashboard: the chronic EWMA forgets what is older (weight < 1e-6)
+
+
+def load_dashboard(*, db: Database, today: date, config: LoadConfig | None = None) -> list[dict[str, Any]]:
+    """Every runner's load today in one pass, what a clinician's dashboard of many runners shows: runs and km in
+    the last 7 days, acute and chronic km/week, the uncoupled ratio and the latest single-run spike of the week.
+
+    One narrow query over the last :data:`DASHBOARD_DAYS` days of run summaries (no JSON, no streams), one over the
+    episodes, then the ``runners × days`` load maths for everyone at once."""
+    config = config or LoadConfig()
+    start = today - timedelta(days=DASHBOARD_DAYS)
+    epoch = "CAST(strftime('%s', a.start_utc) AS INTEGER)" if db.is_sqlite else "EXTRACT(EPOCH FROM a.start_utc)"
+    sports = ", ".join(f"'{s}'" for s in sorted(RUN_SPORTS))
+    sql = (
+        f"SELECT a.runner_id, {epoch} + COALESCE(a.utc_offset_s, 0), COALESCE(a.distance_m, 0), "
+        "COALESCE(a.moving_s, a.elapsed_s), COALESCE(a.avg_hr, -1), COALESCE(a.rpe, -1), "
+        "COALESCE(a.elevation_gain_m, 0) FROM activities a "
+        f"WHERE a.sport IN ({sports}) AND a.start_utc >= :since AND a.start_utc < :until "
+        f"AND (a.distance_m > 0 OR COALESCE(a.moving_s, a.elapsed_s) >= {MIN_UNMEASURED_S})"
+    )
+    since = datetime.combine(start - timedelta(days=1), time.min, tzinfo=UTC)
+    until = datetime.combine(today + timedelta(days=2), time.min, tzinfo=UTC)
+    with db.engine.connect() as conn:
+        query = text(sql).bindparams(
+            bindparam("since", type_=DateTime(timezone=True)), bindparam("until", type_=DateTime(timezone=True))
+        )
+        rows = conn.execute(query, {"since": since, "until": until}).all()
+        names = dict(conn.execute(select(Runner.id, Runner.name)).all())
+        eps = conn.execute(select(Episode.runner_id, Episode.onset, Episode.closed_on)).all()
+    if not rows:
+        return []
+    data = np.asarray(rows, dtype=np.float64)
+    local_day = np.floor(data[:, 1] / 86400.0).astype(np.int64) - (start - date(1970, 1, 1)).days
+    n_days = (today - start).days + 1
+    keep = (local_day >= 0) & (local_day < n_days)
+    data, local_day = data[keep], local_day[keep]
+    ids, runner_index = np.unique(data[:, 0].astype(np.int64), return_inverse=True)
+    position = {int(r): i for i, r in enumerate(ids)}
+    injured = np.zeros((len(ids), n_days), dtype=bool)
+    for rid, onset, closed in eps:
+        if rid in position and onset <= today:
+            injured[position[rid]] |= injured_mask(start, n_days, [(onset, closed)], today)
+    daily = daily_matrix(
+        n_runners=len(ids), start=start, n_days=n_days, runner=runner_index.astype(np.int64), day=local_day,
+        distance_km=data[:, 2] / 1000.0, duration_min=data[:, 3] / 60.0,
+        avg_hr=np.where(data[:, 4] > 0, data[:, 4], np.nan), rpe=np.where(data[:, 5] >= 0, data[:, 5], np.nan),
+        climb_m=data[:, 6], injured=injured, hr_rest=config.hr_rest,
+    )  # fmt: skip
+    m = all_metrics(daily, config)
+    week = slice(n_days - 7, n_days)
+    out = []
+    for i, rid in enumerate(ids.tolist()):
+        bands = m.spike_band[i, week]
+        worst = int(bands.max()) if len(bands) else 0
+        out.append(
+            {
+                "runner": names.get(rid, str(rid)),
+                "runs_7d": int(daily.runs[i, week].sum()),
+                "km_7d": round(float(daily.distance_km[i, week].sum()), 2),
+                "acute_km_per_week": _nan(m.acute["distance_km"][i, -1] * 7),
+                "chronic_km_per_week": _nan(m.chronic["distance_km"][i, -1] * 7),
+                "acwr_uncoupled": _nan(m.acwr["distance_km"][i, -1]),
+                "spike_7d": SPIKE_LABELS[worst] if worst >= 1 else None,
+                "injured_today": bool(injured[i, -1]),
+            }
+        )
+    return sorted(out, key=lambda r: str(r["runner"]))
