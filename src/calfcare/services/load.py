@@ -46,6 +46,7 @@ from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams, CheckIn, Episode, Runner
 
 THRESHOLD_DAYS = 180
+REPORT_HISTORY_DAYS = 407  # load_report reads runs from this long before its first week (400 days + a week)
 MIN_UNMEASURED_S = 5 * 60  # a run without a distance counts from 5 minutes (shorter: a watch started by mistake)
 CAVEATS = (
     "The acute:chronic ratio is descriptive, not a prediction: it is disputed (mathematical coupling, arbitrary "
@@ -256,7 +257,12 @@ def load_report(
     """Weekly load for the last ``weeks`` weeks, today's acute/chronic values, spikes and prevention warnings."""
     config = config or LoadConfig()
     first_week = today - timedelta(weeks=weeks)
-    h = load_history(db, runner, reference=today, streams_from=first_week - timedelta(days=7))
+    # only what the report uses: the shown weeks, the 400 days before them (EWMA and spike windows) and the 180-day
+    # threshold window inside them; ten years of history stay in the database
+    since = first_week - timedelta(days=REPORT_HISTORY_DAYS)
+    h = load_history(db, runner, reference=today, streams_from=first_week - timedelta(days=7), since=since)
+    if not h.runs:  # nothing that recent: the whole history says why
+        h = load_history(db, runner, reference=today, streams_from=first_week - timedelta(days=7))
     if not h.runs:
         raise NotFound(f"{runner!r} has no runs in the store: import some with `calfcare import`")
     if min(r.day for r in h.runs) > today:

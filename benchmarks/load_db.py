@@ -1,0 +1,191 @@
+"""The dashboard path from the database: N runners × Y years of daily runs with their summaries and per-activity
+figures already stored (as an import leaves them), on SQLite and on PostgreSQL.
+
+    python benchmarks/load_db.py [--runners 1000] [--years 10] [--repeat 3] [--postgres URL] [--sqlite FILE]
+
+Timed (the process is already started, the modules imported and the database opened; nothing is cached between
+repeats except what the database itself caches):
+
+* ``all runners``: :func:`calfcare.services.load.load_dashboard` — one query over the last 400 days of every runner's
+  run summaries, the episodes, and every load metric for all runners at once (target < 3 s);
+* ``one runner``: :func:`calfcare.services.load.load_report` for one runner with ten years of runs — the whole
+  ``calfcare load`` report (12 weeks, spikes, warnings, threshold pace from the stored figures) minus process
+  start-up and printing (target < 50 ms).
+
+The data set is generated with bulk inserts (executemany on SQLite, COPY on PostgreSQL): one run a day, a third of
+runners with one injury episode, figures JSON as the importer stores it. PostgreSQL runs in its own schema, dropped
+at the end. docs/benchmarks.md records the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import create_engine, text
+
+from calfcare.services.load import load_dashboard, load_report
+from calfcare.store import Database, open_database
+
+START = date(2016, 1, 4)
+COLUMNS = (
+    "runner_id", "content_sha256", "source_format", "sport", "start_utc", "utc_offset_s", "elapsed_s", "moving_s",
+    "distance_m", "avg_hr", "max_hr", "elevation_gain_m", "record_count", "extra", "figures", "trimp", "climb_per_km",
+)  # fmt: skip
+
+
+def _figures(rng: np.random.Generator, fast: bool) -> str:
+    """A stored figures document like the importer's (profile lists stop at their last non-zero value)."""
+    n = int(rng.integers(20, 45 if fast else 30))
+    counts = np.sort(rng.integers(0, 3600, n))[::-1].tolist()
+    surges = [int(x) for x in rng.integers(0, 8 if fast else 2, n)]
+    return json.dumps(
+        {"v": 1, "grid": [2.0, 0.05, 101], "fast_s": counts, "fast_s_raw": counts, "surges": surges,
+         "best_30min_speed": round(float(rng.normal(3.3, 0.3)), 4), "walk_breaks": 0, "grade_adjusted": True},
+        separators=(",", ":"),
+    )  # fmt: skip
+
+
+def generate(db: Database, runners: int, years: int, seed: int = 7) -> int:
+    """Bulk-insert the data set; returns the number of activities."""
+    rng = np.random.default_rng(seed)
+    n_days = (START.replace(year=START.year + years) - START).days
+    templates = [_figures(rng, k % 4 == 0) for k in range(64)]
+    raw = db.engine.raw_connection()
+    total = 0
+    try:
+        cur = raw.cursor()
+        names = [(i + 1, f"runner{i + 1:04d}") for i in range(runners)]
+        cur.executemany("INSERT INTO runners (id, name) VALUES (%s, %s)" if not db.is_sqlite else
+                        "INSERT INTO runners (id, name) VALUES (?, ?)", names)  # fmt: skip
+        episodes = []
+        for r in range(0, runners, 3):
+            onset = START + timedelta(days=int(rng.integers(60, n_days - 60)))
+            episodes.append((r + 1, onset, onset + timedelta(days=42)))
+        sql = "INSERT INTO episodes (runner_id, status, onset, assessed_on, closed_on, plan_state, context) VALUES "
+        sql += "(?, 'closed', ?, ?, ?, '{}', '{}')" if db.is_sqlite else "(%s, 'closed', %s, %s, %s, '{}', '{}')"
+        cur.executemany(sql, [(r, o.isoformat(), o.isoformat(), c.isoformat()) for r, o, c in episodes])
+        base = datetime(START.year, START.month, START.day, 6, 30, tzinfo=UTC).timestamp()
+        copy = None
+        if not db.is_sqlite:
+            copy = cur.copy(f"COPY activities ({', '.join(COLUMNS)}) FROM STDIN")  # type: ignore[attr-defined]
+            writer = copy.__enter__()
+        marks = ",".join("?" for _ in COLUMNS)
+        for r in range(1, runners + 1):
+            km = np.clip(rng.gamma(4.0, 2.2, n_days), 2.0, 42.0)
+            secs = km * rng.normal(350, 30, n_days)
+            hr = rng.normal(145, 10, n_days)
+            climb = km * rng.gamma(2.0, 4.0, n_days)
+            pick = rng.integers(0, len(templates), n_days)
+            rows = []
+            for d in range(n_days):
+                moment = datetime.fromtimestamp(base + d * 86400 + int(pick[d]) * 60, tz=UTC)
+                minutes = secs[d] / 60
+                reserve = max(0.0, (hr[d] - 60) / 130)
+                trimp = round(minutes * reserve * 0.75 * np.exp(1.8 * reserve), 2)
+                rows.append((
+                    r, f"{r:08d}{d:056d}", "fit", "run",
+                    moment.strftime("%Y-%m-%d %H:%M:%S.000000") if db.is_sqlite else moment,
+                    3600, float(secs[d]), float(secs[d]), float(km[d] * 1000), float(hr[d]), float(hr[d] + 25),
+                    float(climb[d]), int(secs[d]), "{}", templates[pick[d]], float(trimp),
+                    round(float(climb[d] / km[d]), 2),
+                ))  # fmt: skip
+            if db.is_sqlite:
+                cur.executemany(f"INSERT INTO activities ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
+            else:
+                for row in rows:
+                    writer.write_row(row)
+            total += len(rows)
+        if copy is not None:
+            copy.__exit__(None, None, None)
+        raw.commit()
+        if db.is_sqlite:
+            raw.execute("ANALYZE")  # type: ignore[attr-defined]
+        else:
+            cur.execute("ANALYZE activities")
+            raw.commit()
+    finally:
+        raw.close()
+    return total
+
+
+def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, float, float]:
+    """(best wall, best CPU, median wall) seconds over ``repeat`` runs after one warm-up run."""
+    fn()
+    wall, cpu = [], []
+    for _ in range(repeat):
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - w0)
+        cpu.append(time.process_time() - c0)
+    return min(wall), min(cpu), float(np.median(wall))
+
+
+def run(label: str, db: Database, args: argparse.Namespace) -> None:
+    t0 = time.perf_counter()
+    n = generate(db, args.runners, args.years)
+    print(f"[{label}] generated {n:,} activities for {args.runners} runners in {time.perf_counter() - t0:.1f} s")
+    today = START.replace(year=START.year + args.years) - timedelta(days=1)
+    board = load_dashboard(db=db, today=today)
+    assert len(board) == args.runners
+    results = {
+        "all runners (load_dashboard)": best_of(args.repeat, lambda: load_dashboard(db=db, today=today)),
+        "one runner (load_report, 12 weeks)": best_of(
+            args.repeat, lambda: load_report(db=db, runner="runner0002", today=today, weeks=12)
+        ),
+    }
+    for what, (wall, cpu, median) in results.items():
+        print(f"[{label}] {what:<36}: best wall {wall * 1000:8.1f} ms, median {median * 1000:8.1f} ms, "
+              f"CPU {cpu * 1000:8.1f} ms")  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runners", type=int, default=1000)
+    ap.add_argument("--years", type=int, default=10)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--sqlite", type=Path, default=None, help="SQLite file to create (default: a temporary one)")
+    pg_help = "PostgreSQL URL (default: $CALFCARE_TEST_POSTGRES_URL); a schema is used, then dropped"
+    ap.add_argument("--postgres", default=os.environ.get("CALFCARE_TEST_POSTGRES_URL"), help=pg_help)
+    ap.add_argument("--skip-sqlite", action="store_true")
+    args = ap.parse_args()
+    print(f"machine: {platform.machine()} python {platform.python_version()} numpy {np.__version__}, "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = args.sqlite or Path(tmp) / "bench.db"
+            db = open_database(f"sqlite:///{path}")
+            try:
+                run("sqlite", db, args)
+            finally:
+                db.dispose()
+    if args.postgres:
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(args.postgres)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        try:
+            sep = "&" if "?" in args.postgres else "?"
+            db = open_database(f"{args.postgres}{sep}options=-csearch_path%3D{schema}")
+            try:
+                run("postgresql", db, args)
+            finally:
+                db.dispose()
+        finally:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
