@@ -130,3 +130,15 @@ def test_migration_0002_back_fills_the_figures_of_rows_stored_before_it(tmp_path
         assert act.climb_per_km == 5.0 and act.trimp is not None
         assert s.get(ActivityStreams, 1) is not None
     migrated.dispose()
+
+
+def test_the_surge_profile_counts_what_count_surges_counts_at_every_threshold() -> None:
+    from calfcare.analytics.figures import speed_grid, surge_profile
+    from calfcare.analytics.intensity import count_surges
+
+    rng = np.random.default_rng(3)
+    for _ in range(5):  # intervals, strides, dips shorter and longer than the merge gap, noise
+        blocks = [np.full(int(rng.integers(3, 90)), rng.uniform(2.0, 6.5)) for _ in range(40)]
+        speed = np.concatenate(blocks) + rng.normal(0, 0.15, sum(len(b) for b in blocks))
+        grid = speed_grid()
+        assert surge_profile(speed, grid) == [count_surges(speed, float(g)) for g in grid]

@@ -24,7 +24,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from calfcare.analytics.intensity import best_sustained_speed, count_surges, count_walk_breaks, smooth
+from calfcare.analytics.intensity import (
+    SURGE_MERGE_GAP_S,
+    SURGE_MIN_S,
+    best_sustained_speed,
+    count_walk_breaks,
+    smooth,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -86,6 +92,28 @@ def _trimmed(values: list[int]) -> list[int]:
     return values[:end]
 
 
+def surge_profile(
+    speed: npt.ArrayLike, grid: npt.ArrayLike, *, min_s: int = SURGE_MIN_S, merge_gap_s: int = SURGE_MERGE_GAP_S
+) -> list[int]:
+    """:func:`calfcare.analytics.intensity.count_surges` at every threshold of ``grid`` at once (one smoothing, one
+    pass over a thresholds × seconds mask), the same counts."""
+    s = smooth(speed)
+    g = np.asarray(grid, dtype=np.float64)
+    mask = (s[None, :] > g[:, None]).astype(np.int8)
+    edges = np.diff(np.concatenate([np.zeros((len(g), 1), np.int8), mask, np.zeros((len(g), 1), np.int8)], axis=1))
+    row_s, starts = np.nonzero(edges == 1)
+    row_e, ends = np.nonzero(edges == -1)  # the same rows, in the same order (each start has its end)
+    if len(starts) == 0:
+        return [0] * len(g)
+    first = np.concatenate([[True], row_s[1:] != row_s[:-1]])
+    keep = first | np.concatenate([[True], starts[1:] - ends[:-1] >= merge_gap_s])
+    last = np.concatenate([row_e[1:] != row_e[:-1], [True]])
+    keep_end = last | np.concatenate([keep[1:], [True]])
+    lengths = ends[keep_end] - starts[keep]
+    counts = np.bincount(row_s[keep][lengths >= min_s], minlength=len(g))
+    return [int(c) for c in counts]
+
+
 def activity_figures(channels: Mapping[str, npt.ArrayLike]) -> dict[str, Any] | None:
     """The stored figures of one activity from its 1 Hz channels; None without a speed channel."""
     if "speed" not in channels:
@@ -101,7 +129,7 @@ def activity_figures(channels: Mapping[str, npt.ArrayLike]) -> dict[str, Any] | 
         "grid": [GRID_START, GRID_STEP, GRID_SIZE],
         "fast_s": _fast_profile(gap, grid),
         "fast_s_raw": _fast_profile(speed, grid) if graded else None,
-        "surges": _trimmed([count_surges(gap, float(g)) for g in grid]),
+        "surges": _trimmed(surge_profile(gap, grid)),
         "best_30min_speed": None if best is None else round(best, 4),
         "walk_breaks": count_walk_breaks(speed),
         "grade_adjusted": graded,
