@@ -98,19 +98,23 @@ def surge_profile(
     """:func:`calfcare.analytics.intensity.count_surges` at every threshold of ``grid`` at once (one smoothing, one
     pass over a thresholds × seconds mask), the same counts."""
     s = smooth(speed)
-    g = np.asarray(grid, dtype=np.float64)
+    full = np.asarray(grid, dtype=np.float64)
+    top = float(np.nanmax(s)) if np.isfinite(s).any() else -np.inf
+    g = full[full < top]  # no surge above the fastest second: those thresholds count 0
+    if len(g) == 0:
+        return [0] * len(full)
     mask = (s[None, :] > g[:, None]).astype(np.int8)
     edges = np.diff(np.concatenate([np.zeros((len(g), 1), np.int8), mask, np.zeros((len(g), 1), np.int8)], axis=1))
     row_s, starts = np.nonzero(edges == 1)
     row_e, ends = np.nonzero(edges == -1)  # the same rows, in the same order (each start has its end)
     if len(starts) == 0:
-        return [0] * len(g)
+        return [0] * len(full)
     first = np.concatenate([[True], row_s[1:] != row_s[:-1]])
     keep = first | np.concatenate([[True], starts[1:] - ends[:-1] >= merge_gap_s])
     last = np.concatenate([row_e[1:] != row_e[:-1], [True]])
     keep_end = last | np.concatenate([keep[1:], [True]])
     lengths = ends[keep_end] - starts[keep]
-    counts = np.bincount(row_s[keep][lengths >= min_s], minlength=len(g))
+    counts = np.bincount(row_s[keep][lengths >= min_s], minlength=len(full))
     return [int(c) for c in counts]
 
 
