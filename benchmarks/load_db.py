@@ -12,8 +12,9 @@ repeats except what the database itself caches):
   ``calfcare load`` report (12 weeks, spikes, warnings, threshold pace from the stored figures) minus process
   start-up and printing (target < 50 ms).
 
-The data set is generated with bulk inserts (executemany on SQLite, COPY on PostgreSQL): one run a day, a third of
-runners with one injury episode, figures JSON as the importer stores it. PostgreSQL runs in its own schema, dropped
+The data set is generated inside the database (one INSERT … SELECT over runners × days): one run a day, a third of
+runners with one injury episode, figures JSON as the importer stores it, then ANALYZE (VACUUM ANALYZE on PostgreSQL,
+as autovacuum would). PostgreSQL runs in its own schema, dropped
 at the end. docs/benchmarks.md records the figures.
 """
 
@@ -27,7 +28,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,65 +58,56 @@ def _figures(rng: np.random.Generator, fast: bool) -> str:
 
 
 def generate(db: Database, runners: int, years: int, seed: int = 7) -> int:
-    """Bulk-insert the data set; returns the number of activities."""
+    """Generate the data set inside the database (one INSERT … SELECT over runners × days, so it is bounded in time:
+    no row crosses from Python); returns the number of activities."""
     rng = np.random.default_rng(seed)
     n_days = (START.replace(year=START.year + years) - START).days
-    templates = [_figures(rng, k % 4 == 0) for k in range(64)]
-    raw = db.engine.raw_connection()
-    total = 0
-    try:
-        cur = raw.cursor()
-        names = [(i + 1, f"runner{i + 1:04d}") for i in range(runners)]
-        cur.executemany("INSERT INTO runners (id, name) VALUES (%s, %s)" if not db.is_sqlite else
-                        "INSERT INTO runners (id, name) VALUES (?, ?)", names)  # fmt: skip
-        episodes = []
-        for r in range(0, runners, 3):
-            onset = START + timedelta(days=int(rng.integers(60, n_days - 60)))
-            episodes.append((r + 1, onset, onset + timedelta(days=42)))
-        sql = "INSERT INTO episodes (runner_id, status, onset, assessed_on, closed_on, plan_state, context) VALUES "
-        sql += "(?, 'closed', ?, ?, ?, '{}', '{}')" if db.is_sqlite else "(%s, 'closed', %s, %s, %s, '{}', '{}')"
-        cur.executemany(sql, [(r, o.isoformat(), o.isoformat(), c.isoformat()) for r, o, c in episodes])
-        base = datetime(START.year, START.month, START.day, 6, 30, tzinfo=UTC).timestamp()
-        copy = None
-        if not db.is_sqlite:
-            copy = cur.copy(f"COPY activities ({', '.join(COLUMNS)}) FROM STDIN")  # type: ignore[attr-defined]
-            writer = copy.__enter__()
-        marks = ",".join("?" for _ in COLUMNS)
-        for r in range(1, runners + 1):
-            km = np.clip(rng.gamma(4.0, 2.2, n_days), 2.0, 42.0)
-            secs = km * rng.normal(350, 30, n_days)
-            hr = rng.normal(145, 10, n_days)
-            climb = km * rng.gamma(2.0, 4.0, n_days)
-            pick = rng.integers(0, len(templates), n_days)
-            rows = []
-            for d in range(n_days):
-                moment = datetime.fromtimestamp(base + d * 86400 + int(pick[d]) * 60, tz=UTC)
-                minutes = secs[d] / 60
-                reserve = max(0.0, (hr[d] - 60) / 130)
-                trimp = round(minutes * reserve * 0.75 * np.exp(1.8 * reserve), 2)
-                rows.append((
-                    r, f"{r:08d}{d:056d}", "fit", "run",
-                    moment.strftime("%Y-%m-%d %H:%M:%S.000000") if db.is_sqlite else moment,
-                    3600, float(secs[d]), float(secs[d]), float(km[d] * 1000), float(hr[d]), float(hr[d] + 25),
-                    float(climb[d]), int(secs[d]), "{}", templates[pick[d]], float(trimp),
-                    round(float(climb[d] / km[d]), 2),
-                ))  # fmt: skip
-            if db.is_sqlite:
-                cur.executemany(f"INSERT INTO activities ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
-            else:
-                for row in rows:
-                    writer.write_row(row)
-            total += len(rows)
-        if copy is not None:
-            copy.__exit__(None, None, None)
-        raw.commit()
-        if db.is_sqlite:
-            raw.execute("ANALYZE")  # type: ignore[attr-defined]
+    templates = [_figures(rng, k % 4 == 0) for k in range(16)]
+    sqlite = db.is_sqlite
+    rand = "(abs(random()) % 1000000) / 1000000.0" if sqlite else "random()"
+    with db.engine.begin() as conn:
+        conn.execute(text("CREATE TEMPORARY TABLE bench_fig (k INTEGER PRIMARY KEY, doc TEXT)"))
+        conn.execute(text("INSERT INTO bench_fig (k, doc) VALUES (:k, :d)"),
+                     [{"k": k, "d": doc} for k, doc in enumerate(templates)])  # fmt: skip
+        if sqlite:
+            seq = "WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < :top) "
+            runners_sql, days_sql = "SELECT i + 1 AS r FROM seq WHERE i < :runners", "SELECT i AS d FROM seq"
+            start_sql = (
+                "strftime('%Y-%m-%d %H:%M:%S.000000', :base, '+' || d || ' days', '+' || (r % 90) || ' minutes')"
+            )
+            sha = "printf('%08d%056d', r, d)"
         else:
-            cur.execute("ANALYZE activities")
-            raw.commit()
-    finally:
-        raw.close()
+            seq = ""
+            runners_sql, days_sql = "SELECT generate_series(1, :runners) AS r", "SELECT generate_series(0, :top) AS d"
+            start_sql = "CAST(:base AS timestamptz) + d * interval '1 day' + (r % 90) * interval '1 minute'"
+            sha = "lpad(r::text, 8, '0') || lpad(d::text, 56, '0')"
+        name = "printf('runner%04d', r)" if sqlite else "'runner' || lpad(r::text, 4, '0')"
+        conn.execute(
+            text(f"{seq}INSERT INTO runners (id, name) SELECT r, {name} FROM ({runners_sql}) AS rs"),
+            {"runners": runners, "top": max(runners, n_days)},
+        )
+        doc = "f.doc" if sqlite else "CAST(f.doc AS json)"
+        # km 2–26, 5:30–6:50 min/km, heart rate 125–165, climb 0–20 m/km; figures from the templates
+        conn.execute(text(
+            f"{seq}INSERT INTO activities ({', '.join(COLUMNS)}) "
+            f"SELECT r, {sha}, 'fit', 'run', {start_sql}, 3600, km * pace, km * pace, km * 1000, hr, hr + 25, "
+            f"km * climb, CAST(km * pace AS INTEGER), '{{}}', {doc}, km * pace / 60 * 0.6, climb "
+            f"FROM (SELECT r, d, 2 + 24 * {rand} AS km, 330 + 80 * {rand} AS pace, 125 + 40 * {rand} AS hr, "
+            f"20 * {rand} AS climb, (r * 7 + d) % 16 AS k FROM ({runners_sql}) AS rs CROSS JOIN "
+            f"(SELECT * FROM ({days_sql}) AS ds WHERE d < :days) AS dd) AS g JOIN bench_fig f ON f.k = g.k"
+        ), {"runners": runners, "top": max(runners, n_days), "days": n_days, "base": f"{START} 06:00:00"})  # fmt: skip
+        episodes = []
+        for r in range(1, runners + 1, 3):
+            onset = START + timedelta(days=int(rng.integers(60, n_days - 60)))
+            episodes.append({"r": r, "o": onset, "c": onset + timedelta(days=42)})
+        conn.execute(text("INSERT INTO episodes (runner_id, status, onset, assessed_on, closed_on, plan_state, "
+                          "context) VALUES (:r, 'closed', :o, :o, :c, '{}', '{}')"), episodes)  # fmt: skip
+        total = int(conn.execute(text("SELECT count(*) FROM activities")).scalar_one())
+    with db.engine.connect() as conn:  # statistics (and PostgreSQL's visibility map, for index-only scans)
+        if sqlite:
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE activities")
     return total
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -537,7 +538,9 @@ def load_dashboard(*, db: Database, today: date, config: LoadConfig | None = Non
         eps = conn.execute(select(Episode.runner_id, Episode.onset, Episode.closed_on)).all()
     if not rows:
         return []
-    data = np.asarray(rows, dtype=np.float64)
+    # Row objects straight into one float array (np.asarray on Rows probes each for array attributes: 10× slower)
+    width = len(rows[0])
+    data = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * width).reshape(-1, width)
     local_day = np.floor(data[:, 1] / 86400.0).astype(np.int64) - (start - date(1970, 1, 1)).days
     n_days = (today - start).days + 1
     keep = (local_day >= 0) & (local_day < n_days)

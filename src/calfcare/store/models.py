@@ -103,6 +103,21 @@ class Activity(Base):
     __table_args__ = (
         UniqueConstraint("runner_id", "content_sha256", name="uq_activity_runner_content"),
         Index("ix_activity_runner_start", "runner_id", "start_utc"),
+        # covering index of the dashboard query (services.load.load_dashboard): a date range over every runner is
+        # read from the index alone, never from the wide rows (migration 0002)
+        Index(
+            "ix_activity_load",
+            "start_utc",
+            "runner_id",
+            "sport",
+            "utc_offset_s",
+            "distance_m",
+            "moving_s",
+            "elapsed_s",
+            "avg_hr",
+            "rpe",
+            "elevation_gain_m",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
