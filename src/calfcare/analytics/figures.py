@@ -48,7 +48,7 @@ def speed_grid() -> FloatArray:
 def minetti_cost(gradient: npt.ArrayLike) -> FloatArray:
     """Energy cost of running (J/kg/m) on gradient ``i`` (rise over run), Minetti 2002."""
     i = np.clip(np.asarray(gradient, dtype=np.float64), -MAX_GRADE, MAX_GRADE)
-    out: FloatArray = 155.4 * i**5 - 30.4 * i**4 - 43.3 * i**3 + 46.3 * i**2 + 19.5 * i + 3.6
+    out: FloatArray = ((((155.4 * i - 30.4) * i - 43.3) * i + 46.3) * i + 19.5) * i + 3.6  # Horner: no powers
     return out
 
 
@@ -77,9 +77,8 @@ def grade_adjusted_speed(
     return v * factor, True
 
 
-def _fast_profile(speed: FloatArray, grid: FloatArray) -> list[int]:
-    s = smooth(speed)
-    s = np.sort(s[np.isfinite(s)])
+def _fast_profile(smoothed: FloatArray, grid: FloatArray) -> list[int]:
+    s = np.sort(smoothed[np.isfinite(smoothed)])
     counts: list[int] = [int(c) for c in len(s) - np.searchsorted(s, grid, side="right")]
     return _trimmed(counts)
 
@@ -97,7 +96,10 @@ def surge_profile(
 ) -> list[int]:
     """:func:`calfcare.analytics.intensity.count_surges` at every threshold of ``grid`` at once (one smoothing, one
     pass over a thresholds × seconds mask), the same counts."""
-    s = smooth(speed)
+    return _surges_smoothed(smooth(speed), grid, min_s=min_s, merge_gap_s=merge_gap_s)
+
+
+def _surges_smoothed(s: FloatArray, grid: npt.ArrayLike, *, min_s: int, merge_gap_s: int) -> list[int]:
     full = np.asarray(grid, dtype=np.float64)
     top = float(np.nanmax(s)) if np.isfinite(s).any() else -np.inf
     g = full[full < top]  # no surge above the fastest second: those thresholds count 0
@@ -128,12 +130,13 @@ def activity_figures(channels: Mapping[str, npt.ArrayLike]) -> dict[str, Any] | 
     gap, graded = grade_adjusted_speed(speed, channels.get("distance"), channels.get("altitude"))
     grid = speed_grid()
     best = best_sustained_speed(speed)
+    smoothed = smooth(gap)
     return {
         "v": FIGURES_VERSION,
         "grid": [GRID_START, GRID_STEP, GRID_SIZE],
-        "fast_s": _fast_profile(gap, grid),
-        "fast_s_raw": _fast_profile(speed, grid) if graded else None,
-        "surges": _trimmed(surge_profile(gap, grid)),
+        "fast_s": _fast_profile(smoothed, grid),
+        "fast_s_raw": _fast_profile(smooth(speed), grid) if graded else None,
+        "surges": _trimmed(_surges_smoothed(smoothed, grid, min_s=SURGE_MIN_S, merge_gap_s=SURGE_MERGE_GAP_S)),
         "best_30min_speed": None if best is None else round(best, 4),
         "walk_breaks": count_walk_breaks(speed),
         "grade_adjusted": graded,
