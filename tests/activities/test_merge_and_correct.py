@@ -19,7 +19,7 @@ from calfcare.activities.streams_codec import unpack_streams
 from calfcare.cli import app
 from calfcare.services.activities import delete_activity, list_activities, set_sport
 from calfcare.services.importing import import_paths
-from calfcare.services.load import load_report
+from calfcare.services.load import load_report, retro_report
 from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams
 
@@ -116,6 +116,8 @@ def test_load_lists_what_it_did_not_count(db: Database, tmp_path: Path) -> None:
     assert left["count"] == 2 and left["by_sport"]["other"]["count"] == 1 and left["by_sport"]["ride"]["count"] == 1
     assert left["distance_km"] == pytest.approx(1.801 * SLOW + 1.801 * 7.0, abs=0.1)
     assert sum(w["runs"] for w in report["weeks"]) == 3
+    retro = retro_report(db=db, runner="ana", onset=(START + timedelta(days=7)).date())
+    assert retro["not_counted"]["count"] == 2 and set(retro["not_counted"]["by_sport"]) == {"other", "ride"}
 
 
 def test_the_activity_commands(cli_env: str, tmp_path: Path) -> None:
