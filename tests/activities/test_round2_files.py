@@ -5,6 +5,7 @@ gap, swims without climb, TCX heart rate from the laps, and XML errors that name
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -190,3 +191,20 @@ def test_tcx_heart_rate_comes_from_the_laps() -> None:
 def test_every_xml_error_names_a_line(data: bytes) -> None:
     with pytest.raises((CorruptFile, UnsupportedFormat), match=r"line \d+"):
         parse_raw_all(data, name="broken.tcx")
+
+
+# --- the same on the shared corpus (skipped when it is absent) ----------------------------------------------------
+
+
+@pytest.mark.corpus
+def test_corpus_untyped_runs_count_and_implausible_tracks_are_refused(corpus: Path) -> None:
+    def summary(rel: str) -> object:
+        data = (corpus / rel).read_bytes()
+        (raw,) = parse_raw_all(data, name=rel)[:1]
+        return build_activity(raw).summary
+
+    # untyped GPX of runs: a run by the name or the pace (they were "other", and left out of the load)
+    for rel in ("gpx/Runalyze/strava-export.gpx", "gpx/Runalyze/standard.gpx", "gpx/togeojson/run.gpx"):
+        assert summary(rel).sport == "run", rel  # type: ignore[attr-defined]
+    with pytest.raises(CorruptFile, match="before 1990"):
+        summary("gpx/gpxpy/Mojstrovka.gpx")  # dated 1901
