@@ -476,9 +476,15 @@ def morning_prescriptions(
         rows = checkins_of(s, ep.id)
         stops = stops_of(s, ep.id)
         facts = episode_facts(ep)
+        replays: dict[tuple[int, int], Any] = {}  # days between two check-ins share one replay
         day = max(first, ep.onset)
         while day <= last:
-            done = replay(ep, [r for r in rows if r.day < day], [st for st in stops if st.day <= day], runs)
+            before = [r for r in rows if r.day < day]
+            stopped = [st for st in stops if st.day <= day]
+            key = (len(before), len(stopped))
+            if key not in replays:
+                replays[key] = replay(ep, before, stopped, runs)
+            done = replays[key]
             if done.referral is not None or done.state.stopped:
                 out[day] = None
             else:
