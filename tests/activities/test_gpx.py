@@ -6,6 +6,7 @@ import csv
 import itertools
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -319,6 +320,9 @@ def _gpxpy_part(tracks: list[Any], lo: float, hi: float) -> dict[str, float] | N
     return {"points": float(len(flat)), "elapsed": hi - lo, "distance": length}
 
 
+IMPLAUSIBLE = re.compile(r"before 1990|in the future|lasts 0 s|is impossible for")
+
+
 @pytest.mark.parametrize("path", manifest_paths("gpx"))
 def test_every_corpus_gpx_parses_and_agrees_with_gpxpy(corpus: Path, path: str) -> None:
     gpxpy = pytest.importorskip("gpxpy")
@@ -333,6 +337,8 @@ def test_every_corpus_gpx_parses_and_agrees_with_gpxpy(corpus: Path, path: str) 
         assert reference is None, "gpxpy finds timed track points, we skipped the file"
         return
     except TrainingFileError as exc:
+        if IMPLAUSIBLE.search(str(exc)):  # refused on purpose: an unset clock, one point, an impossible speed
+            return
         pytest.fail(f"expected to parse: {exc}")
     if reference is None:
         return

@@ -65,14 +65,16 @@ def test_a_multi_lap_run_sums_its_laps_and_reads_every_channel() -> None:
     raw = parse_tcx(data, name="run.tcx")
     assert raw.sport == "run" and raw.device == "Forerunner 945"
     assert raw.record_count == 100
-    assert raw.reported == {"timer_s": 100.0, "distance_m": 300.0, "start_epoch": START.timestamp()}
+    # the laps' figures, heart rate included (docs/formats.md: "totals the file reports win")
+    assert raw.reported == {"timer_s": 100.0, "distance_m": 300.0, "start_epoch": START.timestamp(), "avg_hr": 150.0}
     assert raw.channels["heart_rate"].tolist() == [140.0] * 100  # the lap averages (150) are not samples
     assert np.all(raw.channels["cadence"] == 170.0)
     assert raw.channels["distance"][99] == pytest.approx(297.0)
     assert raw.pauses == []
     summary = build_activity(raw).summary
+    # the laps' average heart rate, not the points'
     assert (summary.distance_m, summary.moving_s, summary.elapsed_s) == (300.0, 99.0, 99.0)
-    assert summary.avg_cadence_spm == 170.0
+    assert summary.avg_cadence_spm == 170.0 and summary.avg_hr == 150.0
 
 
 def test_the_lap_level_extension_values_never_become_samples() -> None:

@@ -46,6 +46,11 @@ class RawTrack:
     pauses: list[tuple[float, float]] = field(default_factory=list)  # (start, end) epoch s, timer stopped
     record_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    # The file's own words about the activity (GPX <name>/<desc>, TCX <Notes>): the name shown, and the clues
+    # the sport of an untyped file is inferred from (calfcare.activities.infer).
+    title: str | None = None
+    description: str | None = None
+    mixed_sports: bool = False  # parts of several sports (a triathlon): no sport is inferred, no leg is cut
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,8 @@ class ActivitySummary:
     device: str | None
     name: str | None = None
     rpe: float | None = None
+    # How the sport was decided when the file did not say: "from the name 'Afternoon Run' (confidence 0.9)".
+    sport_inferred: str | None = None
 
 
 @dataclass(frozen=True)

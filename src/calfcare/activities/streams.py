@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +44,7 @@ from calfcare.activities.activity import (
     RawTrack,
     Streams,
 )
+from calfcare.activities.infer import cadence_factor, infer_sport
 from calfcare.activities.summary import start_datetime, summary_from_fields, with_fallbacks
 from calfcare.errors import CorruptFile, NotAnActivity
 
@@ -55,6 +57,18 @@ STRETCH_GAP_S = 6 * 3600.0  # an activity over a day long is cut at gaps this lo
 MAX_SPAN_S = 7 * DAY_S  # refuse a "single activity" longer than this, even without such gaps
 EARTH_RADIUS_M = 6_371_008.8
 MAX_HEART_RATE = 250.0  # above any human heart rate: such samples are sensor glitches or "invalid" markers (255)
+EARLIEST_YEAR = 1990  # no consumer GPS watch recorded before this: an earlier date is an unset clock
+FUTURE_TOLERANCE = timedelta(days=1)  # a start later than now + this is refused (a wrong clock)
+START_FROM_REPORTED_S = 3600.0  # the file's own start (FIT session, TCX first lap) wins when this close to the samples
+VEHICLE_MS = 10.0  # 36 km/h held for VEHICLE_WINDOW_S: faster than anyone on foot (the 300 m record is ~9.7 m/s)
+VEHICLE_WINDOW_S = 30.0
+VEHICLE_LEG_S = 300.0  # a leg at vehicle speed lasts this long and covers VEHICLE_LEG_M (GPS jumps are shorter)
+VEHICLE_LEG_M = 2000.0
+IMPOSSIBLE_MIN_M = 500.0  # shorter distances are not refused for their speed (GPS jitter over a few seconds)
+# Average speed above which an activity is impossible (distance / elapsed time), by sport (m/s).
+MAX_AVG_SPEED: dict[str, float] = {
+    "run": 12.5, "trail_run": 12.5, "treadmill": 12.5, "walk": 12.5, "swim": 5.0, "ride": 35.0, "other": 100.0,
+}  # fmt: skip
 
 
 __all__ = [
@@ -360,14 +374,145 @@ def _moving_seconds(grid: dict[str, FloatArray], n: int, gaps: npt.NDArray[np.bo
     return float(np.count_nonzero(covered))
 
 
-def build_activity(raw: RawTrack, *, name: str | None = None, rpe: float | None = None) -> ParsedActivity:
-    """Resample ``raw`` to 1 Hz and summarise it (see the module docstring for every rule)."""
+def _fmt_utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _span_km(d: FloatArray | None, lo: int, hi: int) -> float:
+    if d is None:
+        return 0.0
+    part = d[lo:hi]
+    part = part[np.isfinite(part)]
+    return float(part.max() - part.min()) / 1000.0 if len(part) else 0.0
+
+
+def _vehicle_samples(time: FloatArray, ch: dict[str, FloatArray], sport: str) -> npt.NDArray[np.bool_]:
+    """Samples inside a stretch covered at :data:`VEHICLE_MS` or more over at least :data:`VEHICLE_WINDOW_S`
+    (a car, a train): never for rides and swims, whose own speeds or pools make no such stretch on foot."""
+    out = np.zeros(len(time), dtype=bool)
+    d = ch.get("distance")
+    if sport in ("ride", "swim") or d is None or len(time) < 2:
+        return out
+    ok = np.flatnonzero(np.isfinite(d))
+    if len(ok) < 2:
+        return out
+    t, dist = time[ok], d[ok]
+    j = np.minimum(np.searchsorted(t, t + VEHICLE_WINDOW_S, side="left"), len(t) - 1)
+    dt = t[j] - t
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fast = (dt >= VEHICLE_WINDOW_S) & (dt <= 4 * VEHICLE_WINDOW_S) & ((dist[j] - dist) / dt >= VEHICLE_MS)
+    marks = np.zeros(len(t) + 1, dtype=np.int64)
+    np.add.at(marks, np.flatnonzero(fast), 1)
+    np.add.at(marks, j[fast] + 1, -1)
+    on = np.cumsum(marks)[: len(t)] > 0
+    starts, ends = _runs_of(on)
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        if t[b - 1] - t[a] < VEHICLE_LEG_S or dist[b - 1] - dist[a] < VEHICLE_LEG_M:
+            on[a:b] = False
+    out[ok] = on
+    return out
+
+
+def _runs_of(mask: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _split(
+    time: FloatArray, ch: dict[str, FloatArray], sport: str, warnings: list[str]
+) -> tuple[FloatArray, dict[str, FloatArray], bool]:
+    """Cut a track at gaps over :data:`STRETCH_GAP_S` and around legs at vehicle speed; keep the longest part on
+    foot (the runner's) and report the rest in a warning. Returns the kept samples and whether anything was cut."""
+    vehicle = _vehicle_samples(time, ch, sport)
+    gap = np.concatenate(([False], np.diff(time) > STRETCH_GAP_S))
+    if not vehicle.any() and not gap.any():
+        return time, ch, False
+    change = gap | np.concatenate(([False], vehicle[1:] != vehicle[:-1]))
+    piece = np.cumsum(change)
+    starts = np.flatnonzero(np.concatenate(([True], piece[1:] != piece[:-1])))
+    ends = np.concatenate((starts[1:], [len(time)]))
+    foot = [(int(a), int(b)) for a, b in zip(starts, ends, strict=True) if not vehicle[a]]
+    if not foot:
+        raise CorruptFile("every part of the track moves at vehicle speed (over 36 km/h): not a run, walk or hike")
+    lo, hi = max(foot, key=lambda ab: (time[ab[1] - 1] - time[ab[0]], ab[1] - ab[0]))
+    d = ch.get("distance")
+    left: list[str] = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        if (a, b) == (lo, hi):
+            continue
+        km, when = _span_km(d, a, b), f"{_fmt_utc(time[a])} to {_fmt_utc(time[b - 1])}"
+        left.append(f"{km:.1f} km at vehicle speed ({when})" if vehicle[a] else f"{km:.1f} km ({when})")
+    if len(left) > 4:
+        left = [*left[:3], f"{len(left) - 3} more parts"]
+    warnings.append(
+        f"the track was split at a leg at vehicle speed or a gap over {STRETCH_GAP_S / 3600:g} h: kept "
+        f"{_span_km(d, lo, hi):.1f} km from {_fmt_utc(time[lo])} to {_fmt_utc(time[hi - 1])}; left out "
+        + "; ".join(left)
+    )
+    kept = {k: v[lo:hi] for k, v in ch.items()}
+    if d is not None and "distance" in kept and np.isfinite(kept["distance"]).any():
+        kept["distance"] = kept["distance"] - np.nanmin(kept["distance"])
+    return time[lo:hi], kept, True
+
+
+def _plausible(summary: ActivitySummary, now: datetime | None, duration_s: float | None = None) -> None:
+    """Refuse what cannot be a real recording: a date before 1990 or in the future, 0 s, an impossible speed."""
+    now = now or datetime.now(UTC)
+    start = summary.start
+    if start.year < EARLIEST_YEAR:
+        raise CorruptFile(f"dated {start:%Y-%m-%d}, before {EARLIEST_YEAR}: the recording clock was not set")
+    if start > now + FUTURE_TOLERANCE:
+        raise CorruptFile(f"dated {start:%Y-%m-%d}, in the future: the recording clock was wrong")
+    duration = max(summary.elapsed_s, duration_s or 0.0)
+    if duration <= 0:
+        raise CorruptFile("lasts 0 s: nothing was recorded")
+    limit = MAX_AVG_SPEED.get(summary.sport, MAX_AVG_SPEED["other"])
+    speed = (summary.distance_m or 0.0) / duration
+    if speed > limit and (summary.distance_m or 0.0) >= IMPOSSIBLE_MIN_M:
+        raise CorruptFile(
+            f"{(summary.distance_m or 0) / 1000:.2f} km in {duration:.0f} s ({speed * 3.6:.0f} km/h) "
+            f"is impossible for a {summary.sport.replace('_', ' ')} (limit {limit * 3.6:.0f} km/h)"
+        )
+
+
+def _positive(rep: dict[str, float], key: str) -> float | None:
+    """A reported heart rate or cadence; 0 (or less) is the device's "none", not a value."""
+    value = rep.get(key)
+    return value if value is not None and value > 0 else None
+
+
+def build_activity(
+    raw: RawTrack, *, name: str | None = None, rpe: float | None = None, now: datetime | None = None
+) -> ParsedActivity:
+    """Resample ``raw`` to 1 Hz and summarise it (see the module docstring for every rule). ``now`` (default: the
+    clock) is the limit for a start in the future."""
     warnings = list(raw.warnings)
+    name = name or raw.title
     if not np.isfinite(np.asarray(raw.time, dtype=np.float64)).any():
-        return _without_samples(raw, warnings, name, rpe)
+        return _without_samples(raw, warnings, name, rpe, now)
     time, ch = _clean(raw, warnings)
+    time, ch, cut = _split(time, ch, "ride" if raw.mixed_sports else raw.sport, warnings)
     start, grid, n = _grid_streams(raw, time, ch)
-    rep = raw.reported
+    rep = dict(raw.reported)
+    if cut:  # the file's totals describe the whole track, vehicle leg included
+        rep = {k: v for k, v in rep.items() if k in ("avg_hr", "max_hr", "avg_cadence_spm")}
+    sport, inferred = raw.sport, None
+    if sport == "other" and not raw.mixed_sports:
+        guess = infer_sport(
+            title=raw.title, description=raw.description, speed=grid.get("speed"), cadence=grid.get("cadence")
+        )
+        if guess is not None:
+            sport, inferred = guess.sport, guess.describe()
+            warnings.append(f"the file names no sport: {sport.replace('_', ' ')}, {inferred}")
+    cadence_avg = _positive(rep, "avg_cadence_spm")
+    if "cadence" in grid or cadence_avg is not None:
+        factor = cadence_factor(_median_positive(grid.get("cadence")) or cadence_avg, sport)
+        if factor != 1.0:
+            if "cadence" in grid:
+                grid["cadence"] = grid["cadence"] * factor
+            cadence_avg = cadence_avg * factor if cadence_avg is not None else None
+            how = "doubled (the file counts one foot)" if factor > 1 else "halved (the file counted it twice)"
+            warnings.append(f"cadence {how} to a plausible {sport.replace('_', ' ')} cadence in steps per minute")
     elapsed = rep.get("elapsed_s", float(time[-1] - time[0]))
     if "timer_s" in rep:
         moving = rep["timer_s"]
@@ -377,21 +522,30 @@ def build_activity(raw: RawTrack, *, name: str | None = None, rpe: float | None 
     gain = rep.get("elevation_gain_m")
     if gain is None and "altitude" in grid:
         gain = elevation_gain(grid["altitude"])
+    if sport == "swim" and gain:  # a pool or open water has no climb: barometer noise from the water and the wall
+        gain = 0.0
+    first = float(time[0])
+    reported_start = rep.get("start_epoch")
+    if reported_start is not None and abs(reported_start - first) <= START_FROM_REPORTED_S:
+        first = reported_start  # the session's start (the first record may come minutes later: pool swims)
     summary = ActivitySummary(
-        sport=raw.sport,
-        start=start_datetime(float(time[0]), raw.utc_offset_s),
+        sport=sport,
+        start=start_datetime(first, raw.utc_offset_s),
         elapsed_s=round(float(elapsed), 3),
         moving_s=round(float(moving), 3),
         distance_m=rep.get("distance_m", _total_distance(ch)),
-        avg_hr=rep.get("avg_hr", _mean_positive(grid.get("heart_rate"))),
-        max_hr=rep.get("max_hr", _max_positive(grid.get("heart_rate"))),
-        avg_cadence_spm=rep.get("avg_cadence_spm", _mean_positive(grid.get("cadence"))),
+        avg_hr=_positive(rep, "avg_hr") or _mean_positive(grid.get("heart_rate")),
+        max_hr=_positive(rep, "max_hr") or _max_positive(grid.get("heart_rate")),
+        avg_cadence_spm=cadence_avg if cadence_avg is not None else _mean_positive(grid.get("cadence")),
         elevation_gain_m=gain,
         source_format=raw.source_format,
         device=raw.device,
         name=name,
         rpe=rpe,
+        sport_inferred=inferred,
     )
+    # a file whose few samples span less than its laps' timer time (sparse TCX) lasted the timer time
+    _plausible(summary, now, duration_s=max(float(elapsed), rep.get("timer_s", 0.0)))
     with np.errstate(over="ignore"):  # garbage beyond float32's range becomes inf, then "no data"
         stored: dict[str, npt.NDArray[np.floating]] = {
             k: grid[k].astype(np.float64 if k in ("lat", "lon") else np.float32) for k in CHANNELS if k in grid
@@ -406,7 +560,16 @@ def build_activity(raw: RawTrack, *, name: str | None = None, rpe: float | None 
     )
 
 
-def _without_samples(raw: RawTrack, warnings: list[str], name: str | None, rpe: float | None) -> ParsedActivity:
+def _median_positive(x: FloatArray | None) -> float | None:
+    if x is None:
+        return None
+    x = x[np.isfinite(x) & (x > 0)]
+    return float(np.median(x)) if len(x) else None
+
+
+def _without_samples(
+    raw: RawTrack, warnings: list[str], name: str | None, rpe: float | None, now: datetime | None
+) -> ParsedActivity:
     """No sample has a time: a summary from the reported totals when the file gives a start (e.g. FIT pool
     swims: ``reported["start_epoch"]``), else nothing to import."""
     rep = raw.reported
@@ -418,10 +581,10 @@ def _without_samples(raw: RawTrack, warnings: list[str], name: str | None, rpe: 
         elapsed_s=rep.get("elapsed_s", rep.get("timer_s", 0.0)),
         moving_s=rep.get("timer_s"),
         distance_m=rep.get("distance_m"),
-        avg_hr=rep.get("avg_hr"),
-        max_hr=rep.get("max_hr"),
-        avg_cadence_spm=rep.get("avg_cadence_spm"),
-        elevation_gain_m=rep.get("elevation_gain_m"),
+        avg_hr=_positive(rep, "avg_hr"),
+        max_hr=_positive(rep, "max_hr"),
+        avg_cadence_spm=_positive(rep, "avg_cadence_spm"),
+        elevation_gain_m=0.0 if raw.sport == "swim" and rep.get("elevation_gain_m") else rep.get("elevation_gain_m"),
         source_format=raw.source_format,
         device=raw.device,
         name=name,
@@ -429,4 +592,5 @@ def _without_samples(raw: RawTrack, warnings: list[str], name: str | None, rpe: 
         lenient=True,
     )
     warnings.append("no sample has a time: summary only, from the totals the file reports")
+    _plausible(parsed.summary, now)
     return replace(parsed, record_count=raw.record_count or len(raw.time), warnings=tuple(warnings))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from calfcare.activities.activity import ActivitySummary, ParsedActivity, SourceFormat, Sport
 from calfcare.errors import CorruptFile
@@ -74,7 +75,10 @@ _FALLBACK_FIELDS = ("moving_s", "distance_m", "avg_hr", "max_hr", "avg_cadence_s
 def with_fallbacks(parsed: ParsedActivity, fallback: ActivitySummary) -> ParsedActivity:
     """Fill the fields ``parsed`` lacks (None) from ``fallback`` (e.g. Strava's CSV row); the file wins."""
     current = parsed.summary
-    updates = {f: getattr(fallback, f) for f in _FALLBACK_FIELDS if getattr(current, f) is None}
-    if current.sport == "other" and fallback.sport != "other":
-        updates["sport"] = fallback.sport
+    updates: dict[str, Any] = {f: getattr(fallback, f) for f in _FALLBACK_FIELDS if getattr(current, f) is None}
+    if fallback.name:  # the name the runner gave it on Strava, over the file's own title
+        updates["name"] = fallback.name
+    if (current.sport == "other" or current.sport_inferred is not None) and fallback.sport != "other":
+        updates["sport"] = fallback.sport  # Strava's type is the runner's word: it beats an inference
+        updates["sport_inferred"] = None
     return replace(parsed, summary=replace(current, **updates)) if updates else parsed

@@ -57,6 +57,7 @@ class RunDay:
     device: str | None = None
     gear: str | None = None
     activity_id: int | None = None
+    downhill_fast_min: float | None = None  # raw-speed fast minutes the grade adjustment removed (downhill)
 
 
 @dataclass(frozen=True)

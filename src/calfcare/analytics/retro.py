@@ -142,7 +142,9 @@ def _speed(weeks: list[WeekRow], runs: Sequence[RunDay], onset: date, pace: floa
         return None
     base_min = sum(w.fast_min for w in base) * WINDOW_WEEKS / len(base)
     now_min = sum(w.fast_min for w in now) * WINDOW_WEEKS / len(now)
-    sessions = sum(1 for r in window if (r.fast_min or 0) >= 5 or (r.surges or 0) >= 3)
+    interval_days = sum(1 for r in window if (r.surges or 0) >= 3)
+    tempo_days = sum(1 for r in window if (r.fast_min or 0) >= 5 and (r.surges or 0) < 3)
+    downhill = sum(r.downhill_fast_min or 0.0 for r in window)
     marker = f"faster than your threshold pace ({format_pace(pace)})" if pace else "faster than your threshold pace"
     if base_min < SPEED_NONE_MIN and now_min >= SPEED_NEW_MIN:
         strength = 0.7
@@ -152,10 +154,10 @@ def _speed(weeks: list[WeekRow], runs: Sequence[RunDay], onset: date, pace: floa
         text = f"More speed work: {now_min:.0f} minutes {marker} in the six weeks before onset"
     else:
         return None
-    text += (
-        f" ({sessions} session{'s' if sessions != 1 else ''} with intervals or surges), against {base_min:.0f} "
-        f"minutes in the six weeks before that. {GASTROC_LOAD}."
-    )
+    kinds = f"{interval_days} with intervals or surges, {tempo_days} with sustained fast running"
+    flat = " (grade-adjusted pace, Minetti 2002"
+    flat += f": {downhill:.0f} fast minutes downhill left out)" if downhill >= 0.5 else ": no downhill running counted)"
+    text += f"{flat}; sessions: {kinds}; against {base_min:.0f} minutes in the six weeks before that. {GASTROC_LOAD}."
     return TrainingEvidence("speedwork_increase", "gastrocnemius", strength, text, ("green2022", "dixon2009"))
 
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "load": ("calfcare.cli.load", "Weekly load, spikes, acute and chronic load, warnings; optional plot."),
     "retro": ("calfcare.cli.load", "What changed in the six weeks before the injury."),
     "adherence": ("calfcare.cli.load", "Each run since the injury against that day's prescription."),
+    "activity": ("calfcare.cli.activity", "Your imported activities: list them, correct a sport, delete one."),
     "episode": ("calfcare.cli.episode", "Your injury episodes: list, show, close or reopen one."),
     "export": ("calfcare.cli.exports", "Take your records anywhere: calendar (iCalendar), FHIR, full backup."),
     "report": ("calfcare.cli.exports", "A one-to-three-page PDF report for your clinician."),

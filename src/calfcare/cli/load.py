@@ -45,6 +45,20 @@ def _fmt(value: Any, spec: str = ".1f", suffix: str = "") -> str:
     return "–" if value is None else f"{value:{spec}}{suffix}"
 
 
+def _not_counted(left: dict[str, Any], where: str) -> None:
+    """One line for what the report left out (nothing is dropped silently)."""
+    if not left["count"]:
+        return
+    parts = ", ".join(
+        f"{v['count']} {k.replace('_', ' ')} ({v['distance_km']:.1f} km)" for k, v in left["by_sport"].items()
+    )
+    console.print(
+        f"[yellow]Not counted {where}:[/] {left['count']} activities, {left['distance_km']:.1f} km — {escape(parts)}. "
+        f"{escape(left['hint'] or '')} (ids: {', '.join(map(str, left['activity_ids']))})",
+        soft_wrap=True,
+    )
+
+
 @app.command("load")
 def load_command(
     weeks: WeeksOpt = 12,
@@ -79,6 +93,7 @@ def load_command(
             _fmt(w["monotony"], ".2f"), w["max_spike"] or "", f"{w['injured_days']} d" if w["injured_days"] else "",
         )  # fmt: skip
     print_table(table)
+    _not_counted(report["not_counted"], "as running in these weeks")
     cur = report["current"]
     console.print(
         f"Acute load {_fmt(cur['acute_km_per_week'])} km/week, chronic {_fmt(cur['chronic_km_per_week'])} km/week, "
@@ -109,6 +124,7 @@ def retro_command(
         print_json(report)
         return
     console.print(f"[bold]Before the injury of {report['onset']}[/]")
+    _not_counted(report["not_counted"], "as running in the six weeks before")
     for line in report["lines"]:
         console.print(f"• {escape(line)}", soft_wrap=True)
     b, used = report["baseline"], report["plan_baseline"]

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from calfcare.activities.activity import ActivitySummary, SourceFormat, Sport
 from calfcare.activities.importing import ImportReport, Limits, Outcome, Parsed, Refusal, StoredRun, run_import, walk
+from calfcare.activities.importing.merge import merge_streams, merge_summaries, preferred_first
 from calfcare.activities.importing.pipeline import ProgressFn
-from calfcare.activities.streams_codec import ENCODING
+from calfcare.activities.streams_codec import ENCODING, pack_streams, unpack_streams
+from calfcare.analytics.figures import activity_figures, banister_trimp_one
 from calfcare.errors import NotFound, StorageError
 from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams
@@ -78,7 +81,8 @@ class DatabaseSink:
             "name": _text(summary.name),
             "rpe": summary.rpe,
             "record_count": parsed.record_count,
-            "extra": {"warnings": [_text(w) for w in parsed.warnings]} if parsed.warnings else {},
+            "extra": _extra(parsed),
+            **derived_figures(summary, parsed.figures),
         }
         try:
             with self.db.engine.begin() as conn:
@@ -101,6 +105,86 @@ class DatabaseSink:
         except SQLAlchemyError as exc:  # the driver's own message, without the SQL statement and its parameters
             raise StorageError(f"the database refused it: {getattr(exc, 'orig', None) or exc}") from exc
         return new_id
+
+    def merge(self, into: int, parsed: Parsed) -> tuple[ActivitySummary, list[str]] | None:
+        new = parsed.summary
+        if new is None:
+            return None
+        cols = Activity.__table__.c
+        try:
+            with self.db.engine.begin() as conn:
+                row = conn.execute(
+                    select(Activity.__table__).where(cols.id == into, cols.runner_id == self.runner_id)
+                ).first()
+                if row is None:
+                    return None
+                extra = dict(row.extra or {})
+                stored = replace(_summary(row), sport_inferred=extra.get("sport_inferred"))
+                by_runner = bool(extra.get("sport_set_by_runner"))
+                merged, brought = merge_summaries(stored, new, stored_set_by_runner=by_runner)
+                blob = conn.execute(
+                    select(ActivityStreams.data).where(ActivityStreams.activity_id == into)
+                ).scalar_one_or_none()
+                old_streams = unpack_streams(blob) if blob is not None else None
+                new_streams = unpack_streams(parsed.streams) if parsed.streams is not None else None
+                pair = (old_streams, new_streams) if preferred_first(stored, new) else (new_streams, old_streams)
+                streams, added = merge_streams(*pair)
+                brought += [f"{c.replace('_', ' ')} stream" for c in added]
+                if streams is not None and streams is not old_streams:
+                    packed = pack_streams(streams)
+                    conn.execute(delete(ActivityStreams).where(ActivityStreams.activity_id == into))
+                    conn.execute(
+                        insert(ActivityStreams).values(
+                            activity_id=into, length=streams.length, encoding=ENCODING, data=packed
+                        )
+                    )
+                figures = activity_figures(streams.channels) if streams is not None else row.figures
+                if merged.sport_inferred:
+                    extra["sport_inferred"] = merged.sport_inferred
+                else:
+                    extra.pop("sport_inferred", None)
+                extra["merged_from"] = [*extra.get("merged_from", []), _text(parsed.label)]
+                offset = merged.start.utcoffset()
+                conn.execute(
+                    update(Activity)
+                    .where(cols.id == into)
+                    .values(
+                        sport=merged.sport,
+                        start_utc=merged.start.astimezone(UTC),
+                        utc_offset_s=int(offset.total_seconds()) if offset is not None else None,
+                        source_format=merged.source_format,
+                        **_metrics(merged),
+                        device=_text(merged.device[:200]) if merged.device else None,
+                        name=_text(merged.name),
+                        rpe=merged.rpe,
+                        extra=extra,
+                        **derived_figures(merged, figures),
+                    )
+                )
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the database refused it: {getattr(exc, 'orig', None) or exc}") from exc
+        return merged, brought
+
+
+def _extra(parsed: Parsed) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if parsed.warnings:
+        extra["warnings"] = [_text(w) for w in parsed.warnings]
+    if parsed.summary is not None and parsed.summary.sport_inferred:
+        extra["sport_inferred"] = _text(parsed.summary.sport_inferred)
+    return extra
+
+
+def derived_figures(summary: ActivitySummary, figures: dict[str, Any] | None) -> dict[str, Any]:
+    """The per-activity figures stored with the row (migration 0002): the stream profile, TRIMP, climb per km."""
+    km = (summary.distance_m or 0.0) / 1000.0
+    gain = summary.elevation_gain_m
+    minutes = (summary.moving_s or summary.elapsed_s or 0.0) / 60.0
+    return {
+        "figures": figures,
+        "trimp": banister_trimp_one(minutes, summary.avg_hr, summary.max_hr),
+        "climb_per_km": round(gain / km, 2) if gain is not None and km > 0 else None,
+    }
 
 
 def _cut_short(extra: Any) -> bool:

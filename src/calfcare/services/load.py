@@ -12,24 +12,32 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import DateTime, bindparam, select, text
 
 from calfcare.activities.activity import RUN_SPORTS
 from calfcare.activities.streams_codec import unpack_streams
 from calfcare.analytics.adherence import checkin_questions, match_days
 from calfcare.analytics.baseline import baseline_before
+from calfcare.analytics.figures import activity_figures, fast_at
 from calfcare.analytics.intensity import (
-    analyse_speed,
-    best_sustained_speed,
     format_pace,
     pace_s_per_km,
     threshold_speed,
 )
-from calfcare.analytics.load import SPIKE_LABELS, LoadConfig, RunDay, daily_from_runs, ewma
+from calfcare.analytics.load import (
+    SPIKE_LABELS,
+    LoadConfig,
+    RunDay,
+    daily_from_runs,
+    daily_matrix,
+    ewma,
+    injured_mask,
+)
 from calfcare.analytics.load_weekly import all_metrics, weekly_means
 from calfcare.analytics.retro import BASELINE_WEEKS, WINDOW_WEEKS, retrospective
 from calfcare.analytics.warnings import prevention_warnings
@@ -39,6 +47,7 @@ from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams, CheckIn, Episode, Runner
 
 THRESHOLD_DAYS = 180
+REPORT_HISTORY_DAYS = 407  # load_report reads runs from this long before its first week (400 days + a week)
 MIN_UNMEASURED_S = 5 * 60  # a run without a distance counts from 5 minutes (shorter: a watch started by mistake)
 CAVEATS = (
     "The acute:chronic ratio is descriptive, not a prediction: it is disputed (mathematical coupling, arbitrary "
@@ -52,8 +61,40 @@ CAVEATS = (
 
 
 @dataclass(frozen=True)
+class NotCounted:
+    """An activity the load leaves out: not a run (walk, ride, swim, ``other``), or a run too short to count."""
+
+    day: date
+    sport: str
+    distance_km: float
+    activity_id: int
+
+
+def not_counted_summary(items: Sequence[NotCounted], first: date, last: date) -> dict[str, Any]:
+    """What the report left out between ``first`` and ``last``: a count and distance, by sport."""
+    chosen = [i for i in items if first <= i.day <= last]
+    by_sport: dict[str, dict[str, float]] = {}
+    for i in chosen:
+        entry = by_sport.setdefault(i.sport, {"count": 0, "distance_km": 0.0})
+        entry["count"] += 1
+        entry["distance_km"] = round(entry["distance_km"] + i.distance_km, 2)
+    return {
+        "count": len(chosen),
+        "distance_km": round(sum(i.distance_km for i in chosen), 2),
+        "by_sport": by_sport,
+        "activity_ids": [i.activity_id for i in chosen],
+        "hint": "not counted as running; if one was a run: calfcare activity set-sport ID run" if chosen else None,
+    }
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
 class History:
     runs: list[RunDay]
+    not_counted: list[NotCounted]
     episodes: list[tuple[date, date | None]]
     threshold_speed: float | None
     pain: list[tuple[date, float]]
@@ -65,7 +106,7 @@ def _local_day(start_utc: datetime, offset_s: int | None) -> date:
     return (aware + timedelta(seconds=offset_s or 0)).date()
 
 
-def _counts_as_run(a: Activity) -> bool:
+def _counts_as_run(a: Any) -> bool:
     """A run with a distance, or one without (a treadmill or a watch without GPS) of at least MIN_UNMEASURED_S: it
     still has minutes and session-RPE (rule 26: Foster's metrics for athletes without GPS), and it is a run for
     adherence; it adds no distance and is never a spike."""
@@ -105,21 +146,52 @@ def load_history(
     runs on or after ``streams_from`` and a threshold pace from the 180 days before ``reference`` (give a
     ``since`` at least that early, or the pace is set from fewer runs)."""
     rid = _runner_id(db, runner)
-    query = select(Activity).where(Activity.runner_id == rid)
+    cols = Activity.__table__.c
+    # scalar columns only: ten years of one runner is a few thousand narrow rows (the JSON columns are read below,
+    # for the window that needs them)
+    query = select(
+        cols.id, cols.sport, cols.start_utc, cols.utc_offset_s, cols.distance_m, cols.moving_s, cols.elapsed_s,
+        cols.avg_hr, cols.max_hr, cols.rpe, cols.elevation_gain_m, cols.device,
+    ).where(cols.runner_id == rid)  # fmt: skip
     if since is not None:  # a day of margin: runs are placed on the runner's local day
-        query = query.where(Activity.start_utc >= datetime.combine(since - timedelta(days=1), time.min, tzinfo=UTC))
+        query = query.where(cols.start_utc >= datetime.combine(since - timedelta(days=1), time.min, tzinfo=UTC))
     with db.session() as s:
-        acts = list(s.scalars(query.order_by(Activity.start_utc)))
+        acts = list(s.execute(query.order_by(cols.start_utc)).all())
         eps = list(s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset)))
         checkins = list(s.scalars(select(CheckIn).where(CheckIn.runner_id == rid).order_by(CheckIn.day)))
+    others = [
+        NotCounted(_local_day(a.start_utc, a.utc_offset_s), a.sport, (a.distance_m or 0.0) / 1000.0, a.id)
+        for a in acts
+        if a.sport not in RUN_SPORTS or not _counts_as_run(a)
+    ]
     acts = [a for a in acts if a.sport in RUN_SPORTS and _counts_as_run(a)]
     days = {a.id: _local_day(a.start_utc, a.utc_offset_s) for a in acts}
     if since is not None:
         acts = [a for a in acts if days[a.id] >= since]
+        others = [o for o in others if o.day >= since]
     lo = reference - timedelta(days=THRESHOLD_DAYS)
-    wanted = [a.id for a in acts if days[a.id] >= min(lo, streams_from)]
-    speeds = _speeds(db, wanted)
-    best = [best_sustained_speed(speeds[a.id]) for a in acts if lo <= days[a.id] < reference and a.id in speeds]
+    window = min(lo, streams_from)
+    wanted = {a.id for a in acts if days[a.id] >= window}
+    # figures stored at import (migration 0002); a row written without them (none today) is computed from its streams
+    figures: dict[int, Mapping[str, Any]] = {}
+    extras: dict[int, Mapping[str, Any]] = {}
+    if wanted:
+        since_utc = datetime.combine(window - timedelta(days=1), time.min, tzinfo=UTC)
+        with db.session() as s:
+            for aid, found, extra in s.execute(
+                select(cols.id, cols.figures, cols.extra).where(cols.runner_id == rid, cols.start_utc >= since_utc)
+            ):
+                if aid in wanted and found:
+                    figures[aid] = found
+                if aid in wanted and extra:
+                    extras[aid] = extra
+    for aid, speed in _speeds(db, [i for i in wanted if i not in figures]).items():
+        computed = activity_figures({"speed": speed})
+        if computed is not None:
+            figures[aid] = computed
+    best = [
+        _float(figures[a.id].get("best_30min_speed")) for a in acts if lo <= days[a.id] < reference and a.id in figures
+    ]
     averages = [
         (a.distance_m or 0) / (a.moving_s or a.elapsed_s)
         for a in acts
@@ -134,7 +206,9 @@ def load_history(
     threshold = threshold_speed(best, averages, median_run_speed=typical)
     runs = []
     for a in acts:
-        intensity = analyse_speed(speeds[a.id], threshold) if a.id in speeds and days[a.id] >= streams_from else None
+        stored = figures.get(a.id) if days[a.id] >= streams_from else None
+        fast = fast_at(stored, threshold) if stored is not None and threshold is not None else None
+        walk_breaks = stored.get("walk_breaks") if stored is not None else None
         runs.append(
             RunDay(
                 day=days[a.id],
@@ -144,11 +218,12 @@ def load_history(
                 max_hr=a.max_hr,
                 rpe=a.rpe,
                 climb_m=a.elevation_gain_m,
-                fast_min=intensity.fast_min if intensity else None,
-                surges=intensity.surges if intensity else None,
-                walk_breaks=intensity.walk_breaks if intensity else None,
+                fast_min=fast[0] if fast else None,
+                surges=fast[1] if fast else None,
+                walk_breaks=int(walk_breaks) if isinstance(walk_breaks, int | float) else None,
+                downhill_fast_min=fast[2] if fast else None,
                 device=a.device,
-                gear=str((a.extra or {}).get("gear")) if (a.extra or {}).get("gear") else None,
+                gear=str(extras[a.id]["gear"]) if extras.get(a.id, {}).get("gear") else None,
                 activity_id=a.id,
             )
         )
@@ -159,6 +234,7 @@ def load_history(
 
     return History(
         runs=runs,
+        not_counted=others,
         episodes=[(e.onset, e.closed_on) for e in eps],
         threshold_speed=threshold,
         pain=series("morning_pain"),
@@ -182,7 +258,12 @@ def load_report(
     """Weekly load for the last ``weeks`` weeks, today's acute/chronic values, spikes and prevention warnings."""
     config = config or LoadConfig()
     first_week = today - timedelta(weeks=weeks)
-    h = load_history(db, runner, reference=today, streams_from=first_week - timedelta(days=7))
+    # only what the report uses: the shown weeks, the 400 days before them (EWMA and spike windows) and the 180-day
+    # threshold window inside them; ten years of history stay in the database
+    since = first_week - timedelta(days=REPORT_HISTORY_DAYS)
+    h = load_history(db, runner, reference=today, streams_from=first_week - timedelta(days=7), since=since)
+    if not h.runs:  # nothing that recent: the whole history says why
+        h = load_history(db, runner, reference=today, streams_from=first_week - timedelta(days=7))
     if not h.runs:
         raise NotFound(f"{runner!r} has no runs in the store: import some with `calfcare import`")
     if min(r.day for r in h.runs) > today:
@@ -223,6 +304,7 @@ def load_report(
             "acwr_note": _acwr_note(daily.injured[0], config),
         },
         "spikes": spikes,
+        "not_counted": not_counted_summary(h.not_counted, first_week, today),
         "threshold_pace": format_pace(pace_s_per_km(h.threshold_speed)),
         "injured_periods": [{"from": o.isoformat(), "to": c.isoformat()} for o, c in injured],
         "warnings": [asdict(w) for w in warns],
@@ -326,6 +408,7 @@ def retro_report(*, db: Database, runner: str, onset: date | None = None) -> dic
         "plan_baseline": stored if isinstance(stored, dict) else None,
         "episode_at_onset": ep is not None,
         "threshold_pace": format_pace(pace),
+        "not_counted": not_counted_summary(h.not_counted, onset - timedelta(weeks=WINDOW_WEEKS), onset),
     }
 
 
@@ -361,14 +444,7 @@ def adherence_report(
     last = min(today, ep.closed_on or today)
     h = load_history(db, runner, reference=ep.onset, streams_from=ep.onset)
     if prescriptions is None:
-        from calfcare.services import today as today_plan
-
-        prescriptions = {}
-        day = ep.onset
-        while day <= last:
-            plan = today_plan(db=db, runner=runner, day=day)
-            prescriptions[day] = plan.get("prescription") if plan else None
-            day += timedelta(days=1)
+        prescriptions = morning_prescriptions(db=db, runner=runner, first=ep.onset, last=last)
     findings = match_days(prescriptions, [r for r in h.runs if r.day >= ep.onset], first=ep.onset, last=last)
     return {
         "runner": runner,
@@ -376,6 +452,47 @@ def adherence_report(
         "days": [_finding_dict(f) for f in findings],
         "latest": _finding_dict(findings[-1]) if findings else None,
     }
+
+
+def morning_prescriptions(
+    *, db: Database, runner: str, first: date, last: date
+) -> dict[date, Mapping[str, Any] | None]:
+    """The prescription the runner saw on the morning of each day from ``first`` to ``last``: the plan replayed
+    from the check-ins *before* that day (that day's own check-in reports on the day and moves tomorrow's plan),
+    with the stops found by then. ``None`` for a day the plan was stopped (a red flag) or had no episode.
+
+    Built from the stored rows, so the answer is the same whatever order runs were imported and check-ins made."""
+    from calfcare.clinical.today import build_today
+    from calfcare.services.replay import episode_facts, replay
+    from calfcare.services.views import checkins_of, runs_after_onset, stops_of
+
+    runs = runs_after_onset(db=db, runner=runner)
+    rid = _runner_id(db, runner)
+    out: dict[date, Mapping[str, Any] | None] = {}
+    with db.session() as s:
+        ep = s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset.desc())).first()
+        if ep is None:
+            return out
+        rows = checkins_of(s, ep.id)
+        stops = stops_of(s, ep.id)
+        facts = episode_facts(ep)
+        replays: dict[tuple[int, int], Any] = {}  # days between two check-ins share one replay
+        day = max(first, ep.onset)
+        while day <= last:
+            before = [r for r in rows if r.day < day]
+            stopped = [st for st in stops if st.day <= day]
+            key = (len(before), len(stopped))
+            if key not in replays:
+                replays[key] = replay(ep, before, stopped, runs)
+            done = replays[key]
+            if done.referral is not None or done.state.stopped:
+                out[day] = None
+            else:
+                plan = build_today(done.state, facts, day=day, last_checkin=done.last_checkin).to_contract()
+                found = plan.get("prescription")
+                out[day] = found if isinstance(found, Mapping) else None
+            day += timedelta(days=1)
+    return out
 
 
 def latest_adherence(*, db: Database, runner: str, today: date) -> AdherenceFinding | None:
@@ -394,3 +511,74 @@ def _finding_dict(f: AdherenceFinding) -> dict[str, Any]:
         "reasons": list(f.reasons),
         "ask": list(checkin_questions(f)),
     }
+
+
+DASHBOARD_DAYS = 400  # history read for the dashboard: the chronic EWMA forgets what is older (weight < 1e-6)
+
+
+def load_dashboard(*, db: Database, today: date, config: LoadConfig | None = None) -> list[dict[str, Any]]:
+    """Every runner's load today in one pass, what a clinician's dashboard of many runners shows: runs and km in
+    the last 7 days, acute and chronic km/week, the uncoupled ratio and the latest single-run spike of the week.
+
+    One narrow query over the last :data:`DASHBOARD_DAYS` days of run summaries (no JSON, no streams), one over the
+    episodes, then the ``runners × days`` load maths for everyone at once."""
+    config = config or LoadConfig()
+    start = today - timedelta(days=DASHBOARD_DAYS)
+    epoch = "CAST(strftime('%s', a.start_utc) AS INTEGER)" if db.is_sqlite else "EXTRACT(EPOCH FROM a.start_utc)"
+    sports = ", ".join(f"'{s}'" for s in sorted(RUN_SPORTS))
+    sql = (
+        f"SELECT a.runner_id, {epoch} + COALESCE(a.utc_offset_s, 0), COALESCE(a.distance_m, 0), "
+        "COALESCE(a.moving_s, a.elapsed_s), COALESCE(a.avg_hr, -1), COALESCE(a.rpe, -1), "
+        "COALESCE(a.elevation_gain_m, 0) FROM activities a "
+        f"WHERE a.sport IN ({sports}) AND a.start_utc >= :since AND a.start_utc < :until "
+        f"AND (a.distance_m > 0 OR COALESCE(a.moving_s, a.elapsed_s) >= {MIN_UNMEASURED_S})"
+    )
+    since = datetime.combine(start - timedelta(days=1), time.min, tzinfo=UTC)
+    until = datetime.combine(today + timedelta(days=2), time.min, tzinfo=UTC)
+    with db.engine.connect() as conn:
+        query = text(sql).bindparams(
+            bindparam("since", type_=DateTime(timezone=True)), bindparam("until", type_=DateTime(timezone=True))
+        )
+        rows = conn.execute(query, {"since": since, "until": until}).all()
+        names = dict(conn.execute(select(Runner.id, Runner.name)).all())
+        eps = conn.execute(select(Episode.runner_id, Episode.onset, Episode.closed_on)).all()
+    if not rows:
+        return []
+    # Row objects straight into one float array (np.asarray on Rows probes each for array attributes: 10× slower)
+    width = len(rows[0])
+    data = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * width).reshape(-1, width)
+    local_day = np.floor(data[:, 1] / 86400.0).astype(np.int64) - (start - date(1970, 1, 1)).days
+    n_days = (today - start).days + 1
+    keep = (local_day >= 0) & (local_day < n_days)
+    data, local_day = data[keep], local_day[keep]
+    ids, runner_index = np.unique(data[:, 0].astype(np.int64), return_inverse=True)
+    position = {int(r): i for i, r in enumerate(ids)}
+    injured = np.zeros((len(ids), n_days), dtype=bool)
+    for rid, onset, closed in eps:
+        if rid in position and onset <= today:
+            injured[position[rid]] |= injured_mask(start, n_days, [(onset, closed)], today)
+    daily = daily_matrix(
+        n_runners=len(ids), start=start, n_days=n_days, runner=runner_index.astype(np.int64), day=local_day,
+        distance_km=data[:, 2] / 1000.0, duration_min=data[:, 3] / 60.0,
+        avg_hr=np.where(data[:, 4] > 0, data[:, 4], np.nan), rpe=np.where(data[:, 5] >= 0, data[:, 5], np.nan),
+        climb_m=data[:, 6], injured=injured, hr_rest=config.hr_rest,
+    )  # fmt: skip
+    m = all_metrics(daily, config)
+    week = slice(n_days - 7, n_days)
+    out = []
+    for i, rid in enumerate(ids.tolist()):
+        bands = m.spike_band[i, week]
+        worst = int(bands.max()) if len(bands) else 0
+        out.append(
+            {
+                "runner": names.get(rid, str(rid)),
+                "runs_7d": int(daily.runs[i, week].sum()),
+                "km_7d": round(float(daily.distance_km[i, week].sum()), 2),
+                "acute_km_per_week": _nan(m.acute["distance_km"][i, -1] * 7),
+                "chronic_km_per_week": _nan(m.chronic["distance_km"][i, -1] * 7),
+                "acwr_uncoupled": _nan(m.acwr["distance_km"][i, -1]),
+                "spike_7d": SPIKE_LABELS[worst] if worst >= 1 else None,
+                "injured_today": bool(injured[i, -1]),
+            }
+        )
+    return sorted(out, key=lambda r: str(r["runner"]))

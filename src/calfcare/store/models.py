@@ -105,6 +105,21 @@ class Activity(Base):
     __table_args__ = (
         UniqueConstraint("runner_id", "content_sha256", name="uq_activity_runner_content"),
         Index("ix_activity_runner_start", "runner_id", "start_utc"),
+        # covering index of the dashboard query (services.load.load_dashboard): a date range over every runner is
+        # read from the index alone, never from the wide rows (migration 0002)
+        Index(
+            "ix_activity_load",
+            "start_utc",
+            "runner_id",
+            "sport",
+            "utc_offset_s",
+            "distance_m",
+            "moving_s",
+            "elapsed_s",
+            "avg_hr",
+            "rpe",
+            "elevation_gain_m",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -128,6 +143,11 @@ class Activity(Base):
     record_count: Mapped[int] = mapped_column(Integer, default=0)
     extra: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Derived once at import (calfcare.analytics.figures; migration 0002 back-fills older rows) so load never
+    # decodes streams: the fast-seconds/surges profile over candidate thresholds, TRIMP, climb per km.
+    figures: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    trimp: Mapped[float | None] = mapped_column(Float)
+    climb_per_km: Mapped[float | None] = mapped_column(Float)
 
     streams: Mapped[ActivityStreams | None] = relationship(
         back_populates="activity", cascade="all, delete-orphan", uselist=False

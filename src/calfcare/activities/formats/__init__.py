@@ -77,6 +77,22 @@ def _content_format(head: bytes) -> FileFormat | None:
     return _XML_ROOTS.get(match.group(1).lower()) if match else None
 
 
+def _xml_error(ext: str, head: bytes) -> None:
+    """A file named .gpx / .tcx that looks like XML but whose root was not found: parse it to say at which line
+    it goes wrong (raises :class:`CorruptFile`), or which root element it has instead."""
+    from lxml import etree
+
+    from calfcare.activities.formats.xmlsafe import local_name, parse_xml
+
+    root = parse_xml(head, ext.upper(), [])  # raises CorruptFile naming the line when the XML is broken
+    expected = "gpx" if ext == "gpx" else "TrainingCenterDatabase"
+    line = root.sourceline if isinstance(root, etree._Element) and root.sourceline else 1
+    raise UnsupportedFormat(
+        f"unknown format: named .{ext} but the content is not {ext.upper()} (the root element at line {line} is "
+        f"<{local_name(root.tag)}>, not <{expected}>)"
+    )
+
+
 def detect_format(name: str, head: bytes) -> FileFormat:
     """The format of a file from its (already expanded) first bytes and its name; refuses mismatches.
 
@@ -93,6 +109,8 @@ def detect_format(name: str, head: bytes) -> FileFormat:
                 raise UnsupportedFormat(f"unknown format: the content is {what}")
         if ext == "fit" and len(head) < 12:
             raise CorruptFile(f"truncated FIT file: {len(head)} bytes, shorter than the 12-byte header")
+        if ext in ("gpx", "tcx") and _xml_text(head) is not None:
+            _xml_error(ext, head)
         if ext in FORMATS:
             raise UnsupportedFormat(f"unknown format: named .{ext} but the content is not {ext.upper()}")
         raise UnsupportedFormat("unknown format: not a FIT, GPX or TCX file")

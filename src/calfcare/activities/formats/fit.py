@@ -83,17 +83,20 @@ def _int(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _sport(messages: FitMessages) -> tuple[str, str | None]:
+def _sport(messages: FitMessages) -> tuple[str, str | None, bool]:
+    """The sport, the one sub-sport (if one), and whether the sessions are of several sports (a triathlon)."""
     sessions = messages.messages.get(fp.SESSION, [])
     pairs = [(_int(_first([s], "sport")), _int(_first([s], "sub_sport"))) for s in sessions]
     if not any(sport is not None for sport, _ in pairs):
         rows = messages.messages.get(fp.SPORT, [])
         pairs = [(_int(_first(rows, "sport")), _int(_first(rows, "sub_sport")))]
-    sport = combine_sports([sport_from_fit(s, sub) for s, sub in pairs]) if pairs else "other"
+    each = [sport_from_fit(s, sub) for s, sub in pairs]
+    sport = combine_sports(each) if pairs else "other"
     subs = {sub for _, sub in pairs if sub is not None}
     only = next(iter(subs)) if len(subs) == 1 else None
     sub_sport = (fp.enum_name("sub_sport", only) or str(only)) if only is not None else None
-    return sport, sub_sport
+    multisport = fp.FIT_MULTISPORT in {s for s, _ in pairs}
+    return sport, sub_sport, len(set(each)) > 1 or multisport
 
 
 def _device(messages: FitMessages) -> str | None:
@@ -213,6 +216,7 @@ def _reported(messages: FitMessages) -> dict[str, float]:
     sessions = messages.messages.get(fp.SESSION, [])
     out = _sums(sessions)
     maxima = [float(s["max_heart_rate"]) for s in sessions if isinstance(s.get("max_heart_rate"), float | int)]
+    maxima = [m for m in maxima if m > 0]  # 0: no heart-rate sensor
     if maxima:
         out["max_hr"] = max(maxima)
     sports = {(s.get("sport"), s.get("sub_sport")) for s in sessions}
@@ -231,7 +235,7 @@ def _reported(messages: FitMessages) -> dict[str, float]:
 
 def _session_hr(session: dict[str, float | str]) -> float | None:
     value = session.get("avg_heart_rate")
-    return float(value) if isinstance(value, float | int) else None
+    return float(value) if isinstance(value, float | int) and value > 0 else None  # 0: no heart-rate sensor
 
 
 def _session_cadence(session: dict[str, float | str]) -> float | None:
@@ -284,7 +288,7 @@ def _anchor_relative(messages: FitMessages, time: np.ndarray, warnings: list[str
 def build_track(messages: FitMessages) -> RawTrack:
     """FitMessages (from either decoder) -> RawTrack, by the rules in the module docstring."""
     rec = messages.records
-    sport, sub_sport = _sport(messages)
+    sport, sub_sport, mixed = _sport(messages)
     cadence = rec["cadence"]
     if fp.steps_per_minute(sport):
         fraction = rec["fractional_cadence"]
@@ -315,6 +319,8 @@ def build_track(messages: FitMessages) -> RawTrack:
         if not start:
             raise NotAnActivity(_nothing_recorded(messages))
         reported = {**start, **reported}  # the sessions' own totals win over the laps'
+    elif "start_epoch" in start:  # the activity starts at the session's start_time, not at the first record
+        reported["start_epoch"] = start["start_epoch"]
     return RawTrack(
         source_format="fit",
         time=time,
@@ -327,4 +333,5 @@ def build_track(messages: FitMessages) -> RawTrack:
         pauses=pauses,
         record_count=len(rec["timestamp"]),
         warnings=warnings,
+        mixed_sports=mixed,
     )

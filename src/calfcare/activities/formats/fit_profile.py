@@ -101,6 +101,9 @@ DATE_TIME_FIELDS = frozenset({"timestamp", "start_time", "time_created", "local_
 COMPRESSED_SPEED_DISTANCE = 8  # record field: 12 bits speed (1/100 m/s) + 12 bits accumulated distance (1/16 m)
 
 
+FIT_MULTISPORT = 18  # sport enum "multisport" (a triathlon's summary session)
+
+
 def steps_per_minute(sport: str) -> bool:
     """FIT cadence counts strides (one foot) for running and walking: double it to steps/min. Rides keep rpm."""
     return sport in ("run", "trail_run", "treadmill", "walk")

@@ -194,7 +194,7 @@ def parse_gpx(data: bytes, *, name: str | None = None) -> RawTrack:
     ``name`` (the file name) prefixes error messages."""
     root, points, warnings = _read(data, name)
     keep = first_session(points.time, points.tracks, "GPX tracks", warnings)
-    return _track(root, points, keep, _first_type(root), warnings)
+    return _track(root, points, keep, _first_type(root), warnings, _texts(root, None))
 
 
 def parse_gpx_all(data: bytes, *, name: str | None = None) -> list[RawTrack]:
@@ -204,14 +204,37 @@ def parse_gpx_all(data: bytes, *, name: str | None = None) -> list[RawTrack]:
     root, points, warnings = _read(data, name)
     groups = sessions(points.time, points.tracks)
     if len(groups) == 1:
-        return [_track(root, points, np.ones(len(points.time), dtype=bool), _first_type(root), warnings)]
+        whole = np.ones(len(points.time), dtype=bool)
+        return [_track(root, points, whole, _first_type(root), warnings, _texts(root, None))]
     types = _track_types(root)
     out: list[RawTrack] = []
     for index, group in enumerate(groups):
         typed = [types[t] for t in group if 0 <= t < len(types) and types[t]]
         own = [*warnings, part_warning("GPX tracks", index, len(groups))]
-        out.append(_track(root, points, np.isin(points.tracks, group), typed[0] if typed else None, own))
+        texts = _texts(root, int(group[0]))
+        out.append(_track(root, points, np.isin(points.tracks, group), typed[0] if typed else None, own, texts))
     return out
+
+
+def _texts(root: etree._Element, track: int | None) -> tuple[str | None, str | None]:
+    """The ``<name>`` and ``<desc>`` of track ``track`` (0-based; None: the first that has them), else the
+    file's ``<metadata>`` ones: what the runner (or Strava: "Afternoon Run") called the activity."""
+    found: dict[str, str] = {}
+    for index, trk in enumerate(root.iter("{*}trk")):
+        if track is not None and index != track:
+            continue
+        for child in trk:
+            key = local_name(child.tag)
+            if key in ("name", "desc") and child.text and child.text.strip() and key not in found:
+                found[key] = str(child.text).strip()
+        if found and track is None:
+            break
+    for meta in root.iter("{*}metadata"):
+        for child in meta:
+            key = local_name(child.tag)
+            if key in ("name", "desc") and child.text and child.text.strip() and key not in found:
+                found[key] = str(child.text).strip()
+    return found.get("name"), found.get("desc")
 
 
 def _track_types(root: etree._Element) -> list[str | None]:
@@ -224,7 +247,12 @@ def _track_types(root: etree._Element) -> list[str | None]:
 
 
 def _track(
-    root: etree._Element, points: _Points, keep: np.ndarray, sport_name: str | None, warnings: list[str]
+    root: etree._Element,
+    points: _Points,
+    keep: np.ndarray,
+    sport_name: str | None,
+    warnings: list[str],
+    texts: tuple[str | None, str | None] = (None, None),
 ) -> RawTrack:
     """One activity from the points selected by ``keep``."""
     time, segments, columns = points.time, points.segments, points.columns
@@ -252,6 +280,8 @@ def _track(
         pauses=_segment_pauses(time, segments),
         record_count=len(time),
         warnings=warnings,
+        title=texts[0],
+        description=texts[1],
     )
 
 

@@ -115,22 +115,41 @@ def _lap_totals(activities: list[etree._Element], kept_parts: set[int]) -> dict[
     timer = distance = 0.0
     have_distance = False
     starts: list[str | None] = []
+    hr_pairs: list[tuple[float, float]] = []  # (lap average heart rate, lap timer time)
+    hr_max: list[float] = []
     for part, activity in enumerate(a for acts in activities for a in acts.iter("{*}Activity")):
         if part not in kept_parts:
             continue
         for lap in activity.iter("{*}Lap"):
             starts.append(lap.get("StartTime"))
+            lap_time = 0.0
+            lap_hr: float | None = None
             for child in lap:
                 name = local_name(child.tag)
                 try:
                     if name == "TotalTimeSeconds" and child.text:
-                        timer += float(child.text)
+                        lap_time = float(child.text)
+                        timer += lap_time
                     elif name == "DistanceMeters" and child.text:
                         distance += float(child.text)
                         have_distance = True
+                    elif name in ("AverageHeartRateBpm", "MaximumHeartRateBpm"):
+                        value = _bpm(child)
+                        if value is not None and name == "AverageHeartRateBpm":
+                            lap_hr = value
+                        elif value is not None:
+                            hr_max.append(value)
                 except ValueError:
                     continue
+            if lap_hr is not None:
+                hr_pairs.append((lap_hr, lap_time))
     totals: dict[str, float] = {}
+    weight = sum(w for _, w in hr_pairs)
+    if hr_pairs:  # the laps' averages weighted by their timer time (docs/formats.md)
+        avg = sum(v * w for v, w in hr_pairs) / weight if weight > 0 else sum(v for v, _ in hr_pairs) / len(hr_pairs)
+        totals["avg_hr"] = round(avg, 1)
+    if hr_max:
+        totals["max_hr"] = max(hr_max)
     if timer > 0:
         totals["timer_s"] = round(timer, 3)
     if have_distance and distance > 0:
@@ -139,6 +158,25 @@ def _lap_totals(activities: list[etree._Element], kept_parts: set[int]) -> dict[
     if np.isfinite(lap_starts).any():
         totals["start_epoch"] = float(np.nanmin(lap_starts))
     return totals
+
+
+def _bpm(element: etree._Element) -> float | None:
+    """``<AverageHeartRateBpm><Value>142</Value>``: the value, None when missing, 0 (no sensor) or above 250."""
+    for child in element:
+        if local_name(child.tag) == "Value" and child.text:
+            value = float(child.text)
+            return value if 0 < value <= 250 else None
+    return None
+
+
+def _notes(activities: list[etree._Element], kept_parts: set[int]) -> str | None:
+    """The ``<Notes>`` of the first kept activity that has them (the runner's words, e.g. "Easy run")."""
+    for part, activity in enumerate(a for acts in activities for a in acts.iter("{*}Activity")):
+        if part in kept_parts:
+            for child in activity:
+                if local_name(child.tag) == "Notes" and child.text and child.text.strip():
+                    return str(child.text).strip()
+    return None
 
 
 def _device(activities: list[etree._Element]) -> str | None:
@@ -237,6 +275,8 @@ def _track(
         pauses=_track_pauses(time, tracks[keep]),
         record_count=len(time),
         warnings=warnings,
+        description=_notes(activities, kept_parts),
+        mixed_sports=len({sport_from_name(collector.sports[p]) for p in kept_parts}) > 1,
     )
 
 

@@ -70,7 +70,10 @@ def _to_utf8(data: bytes, fmt: str, warnings: list[str], path: str | None) -> by
         try:
             text = data.decode(codec)
         except UnicodeDecodeError as exc:
-            raise CorruptFile(f"{fmt}: looks like UTF-16 but cannot be decoded (byte {exc.start})", path=path) from exc
+            line = data[: exc.start].decode(codec, errors="ignore").count("\n") + 1
+            raise CorruptFile(
+                f"{fmt}: looks like UTF-16 but cannot be decoded at line {line} (byte {exc.start})", path=path
+            ) from exc
         warnings.append(f"{fmt}: UTF-16 file re-encoded as UTF-8")
         data = text.lstrip("\ufeff").encode("utf-8")
         decl = _XML_DECL.match(data.lstrip())
@@ -107,9 +110,10 @@ def parse_xml(data: bytes, fmt: str, warnings: list[str], *, path: str | None = 
             raise UnsafeFile(f"{fmt}: beyond the XML safety limits at line {line} ({limit})", path=path) from exc
         raise CorruptFile(f"{fmt}: not well-formed XML at line {line}, column {column} ({message})", path=path) from exc
     except (ValueError, etree.ParserError) as exc:
-        raise CorruptFile(f"{fmt}: cannot be parsed as XML ({exc})", path=path) from exc
+        raise CorruptFile(f"{fmt}: cannot be parsed as XML at line 1 ({exc})", path=path) from exc
     if root is None:
-        raise CorruptFile(f"{fmt}: no root element", path=path)
+        last = data.count(b"\n") + 1
+        raise CorruptFile(f"{fmt}: no root element (line {last}, the end of the file)", path=path)
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise UnsafeFile(

@@ -73,6 +73,7 @@ class Parsed:
     warnings: tuple[str, ...] = ()
     streams: bytes | None = None
     streams_length: int = 0
+    figures: dict[str, object] | None = None  # calfcare.analytics.figures, computed once here and stored
 
 
 @dataclass(frozen=True)

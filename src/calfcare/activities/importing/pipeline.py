@@ -8,7 +8,8 @@ to a sink that stores it (one transaction per activity).
   as its own line: ``run.gpx`` for the first, ``run.gpx#2``, ``run.gpx#3`` … for the others.
 * The same run from two sources is caught by :class:`RunIndex`: same runner, start within ±120 s, elapsed
   time and distance within 5 %. It looks at the stored activities and at this batch alike. The recording is
-  kept over a Strava manual entry (summary only) of the same run, whichever comes first; otherwise the first wins.
+  kept over a Strava manual entry (summary only) of the same run, whichever comes first; two recordings are
+  merged into the stored one, which keeps the best of each whatever the order (:mod:`.merge`).
 * Results are handled in input order (a bounded window of chunks in flight), so reports are deterministic.
 * Worker processes end with the import (:func:`_end_with_parent`): they ignore Ctrl-C (the parent stops them and
   keeps what was committed), die with their parent on Linux (``PR_SET_PDEATHSIG``) and, everywhere, exit within a
@@ -61,6 +62,12 @@ class ActivitySink(Protocol):
         """Store one activity with its streams in one transaction; its id, or None when the content hash
         was stored meanwhile (another import). With ``replaces``, that stored activity is deleted in the same
         transaction (a summary-only entry giving way to a recording of the same run)."""
+        ...
+
+    def merge(self, into: int, parsed: Parsed) -> tuple[ActivitySummary, list[str]] | None:
+        """Fold ``parsed`` (another file of the same run) into stored activity ``into``, keeping the best of each
+        (:mod:`calfcare.activities.importing.merge`) in one transaction; the merged summary and what this file
+        brought, or None when that activity is gone."""
         ...
 
 
@@ -156,6 +163,17 @@ class _Writer:
             gap = abs((summary.start - twin.summary.start).total_seconds())
             if not _summary_only(twin) or parsed.streams is None:
                 why = f"same run as {_where(twin)} (starts {gap:.0f} s apart, same duration and distance within 5 %)"
+                merge = getattr(self.sink, "merge", None)
+                try:
+                    merged = merge(twin.id, parsed) if merge is not None else None
+                except StorageError as exc:
+                    return Outcome(parsed.label, "error", f"{why}; could not merge it: {exc}")
+                if merged is not None:  # one activity, the best of both, whichever file came first
+                    new_summary, brought = merged
+                    self.index.remove(twin)
+                    self.index.add(StoredRun(twin.id, twin.content_sha256, twin.source_path, new_summary))
+                    if brought:
+                        why += "; merged into it: " + ", ".join(brought)
                 return Outcome(parsed.label, "duplicate", why, twin.id, summary)
             # A recording of a run stored only as a Strava manual entry: keep the recording (its streams feed the
             # analyses), in place of the entry.

@@ -19,6 +19,7 @@ from calfcare.activities.formats.xmlsafe import NotAnActivity
 from calfcare.activities.importing.items import FileItem, Limits, Parsed
 from calfcare.activities.streams import build_activity, with_fallbacks
 from calfcare.activities.streams_codec import pack_streams
+from calfcare.analytics.figures import activity_figures
 from calfcare.errors import CorruptFile, TrainingFileError, UnsafeFile
 
 NO_SAMPLES = "no recorded samples: not an activity (a settings, workout, weight or course file)"
@@ -142,6 +143,7 @@ def _activity(label: str, raw: RawTrack, sha: str, fallback: ActivitySummary | N
             warnings=parsed.warnings,
             streams=blob,
             streams_length=parsed.streams.length if blob is not None and parsed.streams is not None else 0,
+            figures=activity_figures(parsed.streams.channels) if blob is not None and parsed.streams else None,
         )
     except Exception as exc:
         return _failure(label, exc, sha)

@@ -1,0 +1,109 @@
+"""The runner's imported activities: list them, correct a sport, delete one (``calfcare activity …``).
+
+A sport the runner sets is kept for good: the row says so (``extra.sport_set_by_runner``), re-importing the same file
+is a duplicate that leaves the row alone, and another file of the same run merged into it never overrides it
+(:mod:`calfcare.activities.importing.merge`). A change that alters which runs count (a sport, a delete) replays the
+plan of the runner's latest episode, so stored check-in results follow the runs as they now are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from calfcare.activities.activity import RUN_SPORTS, SPORTS
+from calfcare.errors import InvalidInput, NotFound
+from calfcare.store import Database
+from calfcare.store.models import Activity, Episode, Runner
+
+
+def _runner_id(db: Database, runner: str) -> int:
+    with db.session() as s:
+        found = s.scalar(select(Runner.id).where(Runner.name == runner))
+    if found is None:
+        raise NotFound(f"no runner called {runner!r}: import some activities first (calfcare import)")
+    return int(found)
+
+
+def activity_row(a: Activity) -> dict[str, Any]:
+    extra = a.extra or {}
+    return {
+        "id": a.id,
+        "start": a.start_utc.isoformat(),
+        "sport": a.sport,
+        "counted_as_run": a.sport in RUN_SPORTS,
+        "sport_inferred": extra.get("sport_inferred"),
+        "sport_set_by_runner": bool(extra.get("sport_set_by_runner")),
+        "name": a.name,
+        "distance_km": round((a.distance_m or 0.0) / 1000.0, 2),
+        "duration_min": round((a.moving_s or a.elapsed_s or 0.0) / 60.0, 1),
+        "avg_hr": a.avg_hr,
+        "source_format": a.source_format,
+        "source_path": a.source_path,
+        "merged_from": [str(m) for m in merged] if isinstance(merged := extra.get("merged_from"), list) else [],
+    }
+
+
+def list_activities(*, db: Database, runner: str) -> list[dict[str, Any]]:
+    """Every activity of ``runner``, oldest first."""
+    rid = _runner_id(db, runner)
+    with db.session() as s:
+        rows = s.scalars(select(Activity).where(Activity.runner_id == rid).order_by(Activity.start_utc, Activity.id))
+        return [activity_row(a) for a in rows]
+
+
+def _get(s: Any, rid: int, activity_id: int) -> Activity:
+    act = s.scalar(select(Activity).where(Activity.id == activity_id, Activity.runner_id == rid))
+    if act is None:
+        raise NotFound(f"no activity {activity_id} for this runner (calfcare activity list shows them)")
+    return act  # type: ignore[no-any-return]
+
+
+def set_sport(*, db: Database, runner: str, activity_id: int, sport: str) -> dict[str, Any]:
+    """Correct the sport of one activity; kept over any later import of the same run."""
+    value = sport.strip().lower().replace("-", "_").replace(" ", "_")
+    if value not in SPORTS:
+        raise InvalidInput(f"SPORT: {sport!r} is not one of {', '.join(SPORTS)}")
+    rid = _runner_id(db, runner)
+    with db.session() as s:
+        act = _get(s, rid, activity_id)
+        extra = {k: v for k, v in (act.extra or {}).items() if k != "sport_inferred"}
+        act.sport, act.extra = value, {**extra, "sport_set_by_runner": True}
+        s.flush()
+        row = activity_row(act)
+    _replay_latest(db, rid)
+    return row
+
+
+def delete_activity(*, db: Database, runner: str, activity_id: int) -> dict[str, Any]:
+    """Delete one activity (its streams go with it) and replay the plan without it."""
+    rid = _runner_id(db, runner)
+    with db.session() as s:
+        act = _get(s, rid, activity_id)
+        row = activity_row(act)
+        s.delete(act)
+    _replay_latest(db, rid)
+    return row
+
+
+def _replay_latest(db: Database, runner_id: int) -> None:
+    """Rebuild the stored plan of the runner's latest episode from its check-ins and the runs as they now are."""
+    from calfcare.services.episodes import apply_replay  # the one writer of a replay's outcome
+    from calfcare.services.replay import replay
+    from calfcare.services.views import checkins_of, runs_after_onset, stops_of
+
+    with db.session() as s:
+        runner = s.get(Runner, runner_id)
+        ep = s.scalar(select(Episode).where(Episode.runner_id == runner_id).order_by(Episode.id.desc()).limit(1))
+        name = runner.name if runner is not None else None
+    if ep is None or name is None:
+        return
+    runs = runs_after_onset(db=db, runner=name)
+    with db.session() as s:
+        ep = s.get(Episode, ep.id)
+        if ep is None:
+            return
+        rows = checkins_of(s, ep.id)
+        if rows:
+            apply_replay(ep, replay(ep, rows, stops_of(s, ep.id), runs))
