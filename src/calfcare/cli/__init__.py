@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calfcare.cli import accounts as _accounts  # noqa: F401
 from calfcare.cli import clinical as _clinical  # noqa: F401
 from calfcare.cli import db as _db  # noqa: F401  (registers commands)
 from calfcare.cli import importing as _importing  # noqa: F401
