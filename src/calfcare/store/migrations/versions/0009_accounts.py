@@ -1,4 +1,4 @@
-"""accounts, API tokens, sharing with clinicians, audit log, sign-in throttling, app settings
+"""accounts, API tokens, sharing with clinicians, audit log, sign-in throttling, app settings, uploads
 
 Revision ID: 0009
 Revises: 0001
@@ -102,9 +102,27 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
+    op.create_table(
+        "uploads",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("runner_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("report", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["runner_id"], ["runners.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_uploads_runner_id", "uploads", ["runner_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_uploads_runner_id", table_name="uploads")
+    op.drop_table("uploads")
     for index, table in (
         ("ix_sign_in_failures_address", "sign_in_failures"),
         ("ix_sign_in_failures_username", "sign_in_failures"),
