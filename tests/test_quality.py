@@ -30,7 +30,7 @@ def test_mypy_is_clean() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-DOMAIN = ("clinical", "activities", "analytics", "contracts")
+DOMAIN = ("clinical", "activities", "analytics", "contracts", "accounts")
 EDGES = ("store", "services", "cli", "web", "charts")
 
 

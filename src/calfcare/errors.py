@@ -10,6 +10,8 @@ CalfcareError                     anything calfcare refuses, with a message a us
 ├── NotFound                      no such runner / episode / activity
 ├── Conflict                      the request clashes with what is stored (e.g. no open episode)
 ├── PermissionDenied              one user touching another user's data
+│   ├── NotSignedIn               no valid sign-in, token or session (HTTP 401)
+│   └── TooManyAttempts           sign-in throttled for this account or address (HTTP 429)
 └── StorageError                  the database refused or is unreachable / not migrated
 
 :class:`ExitCode` is the one table of the CLI's exit codes (README.md's table is checked against it).
@@ -127,6 +129,20 @@ class Conflict(CalfcareError):
 class PermissionDenied(CalfcareError):
     exit_code = ExitCode.PERMISSION_DENIED
     http_status = 403
+
+
+class NotSignedIn(PermissionDenied):
+    """The request carries no valid sign-in. The message never says whether the account exists."""
+
+    http_status = 401
+
+
+class TooManyAttempts(PermissionDenied):
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
 
 
 class StorageError(CalfcareError):

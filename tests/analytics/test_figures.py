@@ -97,7 +97,7 @@ def test_figures_are_stored_at_import_and_load_never_reads_streams(
     assert out["not_counted"]["count"] == 0
 
 
-def test_migration_0002_back_fills_the_figures_of_rows_stored_before_it(tmp_path: Path) -> None:
+def test_migration_0005_back_fills_the_figures_of_rows_stored_before_it(tmp_path: Path) -> None:
     from alembic import command
 
     from calfcare.store.db import alembic_config

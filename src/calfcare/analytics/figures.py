@@ -1,5 +1,5 @@
 """Per-activity figures computed once, at import, from the 1 Hz streams, and stored with the activity (the
-``activities.figures`` JSON column, migration 0002), so the load, retro and adherence reports never decode streams.
+``activities.figures`` JSON column, migration 0005), so the load, retro and adherence reports never decode streams.
 
 Speed work depends on the runner's threshold pace, which moves with their history; the figures therefore hold the
 *profile* over a grid of candidate thresholds (2.0 to 7.0 m/s in 0.05 m/s steps): seconds faster than each, and the

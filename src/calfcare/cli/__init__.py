@@ -35,6 +35,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import-backup": ("calfcare.cli.exports", "Restore a backup made by `calfcare export all`."),
     "runner": ("calfcare.cli.exports", "Runners in this database: delete one and everything of theirs."),
     "serve": ("calfcare.cli.web", "The web app on this computer (or, with --lan, your phone on the same network)."),
+    "user": ("calfcare.cli.accounts", "Accounts for a clinic or club: add, list, reset a password, disable."),
+    "worker": (
+        "calfcare.cli.worker",
+        "Import uploads from the PostgreSQL job queue (clinics: any number, any machine).",
+    ),
     "db": ("calfcare.cli.db", "The database: where it is, and migrating it."),
 }
 

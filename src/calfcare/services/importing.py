@@ -176,7 +176,7 @@ def _extra(parsed: Parsed) -> dict[str, Any]:
 
 
 def derived_figures(summary: ActivitySummary, figures: dict[str, Any] | None) -> dict[str, Any]:
-    """The per-activity figures stored with the row (migration 0002): the stream profile, TRIMP, climb per km."""
+    """The per-activity figures stored with the row (migration 0005): the stream profile, TRIMP, climb per km."""
     km = (summary.distance_m or 0.0) / 1000.0
     gain = summary.elevation_gain_m
     minutes = (summary.moving_s or summary.elapsed_s or 0.0) / 60.0

@@ -172,7 +172,7 @@ def load_history(
     lo = reference - timedelta(days=THRESHOLD_DAYS)
     window = min(lo, streams_from)
     wanted = {a.id for a in acts if days[a.id] >= window}
-    # figures stored at import (migration 0002); a row written without them (none today) is computed from its streams
+    # figures stored at import (migration 0005); a row written without them (none today) is computed from its streams
     figures: dict[int, Mapping[str, Any]] = {}
     extras: dict[int, Mapping[str, Any]] = {}
     if wanted:

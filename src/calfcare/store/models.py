@@ -106,7 +106,7 @@ class Activity(Base):
         UniqueConstraint("runner_id", "content_sha256", name="uq_activity_runner_content"),
         Index("ix_activity_runner_start", "runner_id", "start_utc"),
         # covering index of the dashboard query (services.load.load_dashboard): a date range over every runner is
-        # read from the index alone, never from the wide rows (migration 0002)
+        # read from the index alone, never from the wide rows (migration 0005)
         Index(
             "ix_activity_load",
             "start_utc",
@@ -143,7 +143,7 @@ class Activity(Base):
     record_count: Mapped[int] = mapped_column(Integer, default=0)
     extra: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    # Derived once at import (calfcare.analytics.figures; migration 0002 back-fills older rows) so load never
+    # Derived once at import (calfcare.analytics.figures; migration 0005 back-fills older rows) so load never
     # decodes streams: the fast-seconds/surges profile over candidate thresholds, TRIMP, climb per km.
     figures: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     trimp: Mapped[float | None] = mapped_column(Float)
@@ -228,6 +228,53 @@ class SigninToken(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# --- accounts, sharing and audit (clinics and clubs; migration 0006) ---------------------------------------------
+
+
+class User(Base):
+    """An account. A runner account owns one runner record (``runner_id``); clinicians and admins have none."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # runner | clinician | admin
+    password_hash: Mapped[str] = mapped_column(Text)
+    runner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runners.id", ondelete="CASCADE"), unique=True, nullable=True
+    )
+    disabled: Mapped[bool] = mapped_column(default=False)
+    #: bumped by a password change or reset: signed session cookies carry it, so older sessions stop working
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ApiToken(Base):
+    """A personal access token for ``/api/v1``: shown once, stored as its SHA-256 digest."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(10))  # read | write
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ShareCode(Base):
+    """A one-time code a runner gives a clinician; redeeming it creates a :class:`Share`."""
+
+    __tablename__ = "share_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -242,3 +289,68 @@ class FormSubmission(Base):
     kind: Mapped[str] = mapped_column(String(20))
     result: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Share(Base):
+    """A runner sharing their record with a clinician, until revoked."""
+
+    __tablename__ = "shares"
+    __table_args__ = (Index("ix_share_clinician", "clinician_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Something a clinician (or the runner) did to a runner's record or its sharing; the runner can read all."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailure(Base):
+    """A failed sign-in, kept for throttling (per account and per address) across stateless web processes."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AppSetting(Base):
+    """Deployment-wide settings an admin sets (sign-up mode, the invitation code's digest)."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Upload(Base):
+    """Files a runner uploaded, held in the database until their import job has run (web processes keep nothing
+    on local disk), then emptied; ``report`` keeps what the import said."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

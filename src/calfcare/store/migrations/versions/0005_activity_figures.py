@@ -1,8 +1,8 @@
 """per-activity figures (fast-seconds/surges profile, TRIMP, climb per km), back-filled from stored streams;
 a covering index for the dashboard query
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
