@@ -18,11 +18,17 @@ from calfcare.store.models import (
     Activity,
     ActivityStreams,
     AnswersDraft,
+    ApiToken,
+    AuditEvent,
     CalendarToken,
     Episode,
     ExerciseSets,
     FormSubmission,
     RunnerPrefs,
+    Share,
+    ShareCode,
+    Upload,
+    User,
 )
 
 DAY0 = date(2025, 5, 10)
@@ -113,7 +119,30 @@ def seed_runner(db: Database, name: str, *, checkins: int = 8, runs: int = 6) ->
         s.add(AnswersDraft(runner_id=rid, kind="checkin", answers={"pain_rest": 1}))
         s.add(RunnerPrefs(runner_id=rid, emergency_number="999"))
         s.add(FormSubmission(token=f"form-{name}", runner_id=rid, kind="checkin", result={"status": "recorded"}))
+        # accounts (clinics): the runner's account and token, a share with a clinician, a code, the audit log, an upload
+        now = datetime(2025, 6, 1, tzinfo=UTC)
+        user = User(username=name, role="runner", password_hash="$argon2id$seed", runner_id=rid)
+        clinician = s.scalar(select(User).where(User.username == "seed-physio"))
+        if clinician is None:
+            clinician = User(username="seed-physio", role="clinician", password_hash="$argon2id$seed")
+            s.add(clinician)
+        s.add(user)
+        s.flush()
+        s.add(ApiToken(user_id=user.id, name="watch", digest=hashlib.sha256(f"t-{name}".encode()).hexdigest(),
+                       scope="read", created_at=now))  # fmt: skip
+        s.add(ShareCode(runner_id=rid, digest=hashlib.sha256(f"c-{name}".encode()).hexdigest(), created_at=now,
+                        expires_at=now, used_at=now))  # fmt: skip
+        s.add(Share(runner_id=rid, clinician_id=clinician.id, created_at=now))
+        s.add(AuditEvent(runner_id=rid, actor_id=clinician.id, actor_name="seed-physio", action="note",
+                         detail={"text": "seeded"}, at=now))  # fmt: skip
+        s.add(Upload(runner_id=rid, filename="run.fit", size=3, data=b"fit", status="done", created_at=now))
     return rid
+
+
+#: accounts that belong to no runner (clinicians, admins): they stay when a runner is deleted
+def clinician_accounts(db: Database) -> int:
+    with db.session() as s:
+        return len(list(s.scalars(select(User.id).where(User.runner_id.is_(None)))))
 
 
 def normalise(value: Any) -> Any:

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from exports_seed import seed_runner, snapshot
+from exports_seed import clinician_accounts, seed_runner, snapshot
 from typer.testing import CliRunner
 
 from calfcare.cli import app
@@ -31,6 +31,7 @@ def test_deleting_a_runner_erases_every_row_of_theirs_and_nothing_else(db: Datab
         runner_rows(db=db, runner="ana")
     # every row left in every table is one of ben's, and his are as they were
     left = {n: len(rows) for n, rows in snapshot(db).items() if n not in DEPLOYMENT_TABLES}
+    left["users"] -= clinician_accounts(db)  # a clinician's account is nobody's runner data: it stays
     assert left == runner_rows(db=db, runner="ben")
     assert _tables_of(db, "ben") == ben_before
 
@@ -63,7 +64,8 @@ def test_cli_asks_before_deleting_and_deletes_with_yes(cli_env: str, tmp_path: P
     seed_runner(db, "ben", checkins=1, runs=1)
     code, out = _cli("runner", "delete", "ben", "--yes")
     assert code == 0
-    assert all(not rows for rows in snapshot(db).values())
+    left = {name: rows for name, rows in snapshot(db).items() if rows}
+    assert left == {"users": left.get("users", [])} and len(left.get("users", [])) == clinician_accounts(db)
     code, out = _cli("runner", "delete", "nobody", "--yes")
     assert code == 4 and "no runner called 'nobody'" in out
     seed_runner(db, "cy", checkins=1, runs=0)
@@ -92,7 +94,13 @@ def test_cli_backup_and_restore(cli_env: str, tmp_path: Path, monkeypatch: pytes
     code, out = _cli("import-backup", str(tmp_path / "junk.zip"))
     assert code == 2 and "not a zip file" in out and "Traceback" not in out
     restored = open_database(other)
-    assert snapshot(restored) == snapshot(db)
+    mine, theirs = snapshot(restored), snapshot(db)
+    # one runner's backup leaves out the shares with this database's clinicians and who acted, by id
+    assert mine["shares"] == [] and [r[2] for r in mine["audit_events"]] == [None]
+    assert {k: v for k, v in mine.items() if k not in ("shares", "audit_events", "users")} == {
+        k: v for k, v in theirs.items() if k not in ("shares", "audit_events", "users")
+    }
+    assert [u[1] for u in mine["users"]] == ["ana"]
     seed_runner(restored, "ben", checkins=1, runs=1)
     everyone = tmp_path / "everyone.zip"
     code, out = _cli("export", "all", "--all-runners", str(everyone))

@@ -61,6 +61,8 @@ class TableDump:
 
 #: tables of bearer secrets (stored as digests, unique): left out when a backup is restored as a copy
 SECRET_TABLES = frozenset({"calendar_tokens", "signin_tokens", "share_codes", "api_tokens", "form_submissions"})
+#: also left out of a copy: the runner's account (a username is unique; the copy is a record, not a login)
+COPY_LEFT_OUT = SECRET_TABLES | {"users", "uploads"}
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class Backup:
         old = self.runners[0]
         tables = []
         for dump in self.tables:
-            if dump.name in SECRET_TABLES:  # a copy never shares the original's secrets (links, tokens, codes)
+            if dump.name in COPY_LEFT_OUT:  # a copy never shares the original's secrets, account or uploads
                 dump = replace(dump, rows=[])
             elif dump.name == "runners" and "name" in dump.columns:
                 at = dump.columns.index("name")

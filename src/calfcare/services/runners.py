@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,11 @@ SKIP = frozenset({"alembic_version"})
 #: tables of the deployment, not of any runner: one-time sign-in links of `serve --lan`, sign-in throttling and the
 #: admin's settings. They are in an all-runners backup but never in one runner's, and a runner's deletion leaves them.
 DEPLOYMENT_TABLES = frozenset({"signin_tokens", "sign_in_failures", "app_settings"})
+#: left out of ONE runner's backup: their shares point at this deployment's clinician accounts, which another
+#: database does not have (the runner shares again after a restore); in an all-runners backup they are kept
+RUNNER_SCOPE_LEFT_OUT = frozenset({"shares"})
+#: links to accounts outside one runner's backup, cut to NULL in it (the audit log keeps who acted, by name)
+RUNNER_SCOPE_UNLINKED = {"audit_events": "actor_id"}
 #: prefixes of tables another library keeps in the same database (procrastinate's job queue): never backed up
 FOREIGN_PREFIXES = ("procrastinate_",)
 
@@ -73,6 +78,14 @@ def _levels(md: MetaData) -> dict[str, int]:
                 levels[table.name] = min(refs) + 1
                 changed = True
     return levels
+
+
+def _cut_outside_links(dump: TableDump) -> TableDump:
+    column = RUNNER_SCOPE_UNLINKED.get(dump.name)
+    if column is None or column not in dump.columns:
+        return dump
+    at = dump.columns.index(column)
+    return replace(dump, rows=[tuple(None if i == at else v for i, v in enumerate(row)) for row in dump.rows])
 
 
 def unowned_tables(md: MetaData) -> list[str]:
@@ -163,8 +176,12 @@ def gather_backup(*, db: Database, runner: str | None) -> Backup:
                 ids = _runner_ids(conn, md, [runner])
                 names = (runner,)
                 owned = [t for t in md.sorted_tables if t.name in levels]
-                dumps = tuple(_dump(conn, md, t, owned_clause(md, t, ids.values())) for t in owned)
-                left_out = tuple(sorted(t for t in md.tables if t not in levels))
+                dumps = tuple(
+                    _cut_outside_links(_dump(conn, md, t, owned_clause(md, t, ids.values())))
+                    for t in owned
+                    if t.name not in RUNNER_SCOPE_LEFT_OUT
+                )
+                left_out = tuple(sorted(t for t in md.tables if t not in levels or t in RUNNER_SCOPE_LEFT_OUT))
     return Backup(
         schema_revision=str(revision),
         scope="all" if runner is None else "runner",
