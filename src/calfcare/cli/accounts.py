@@ -33,11 +33,13 @@ def _password(from_stdin: bool) -> str:
 
 @user_app.command("add")
 def add(
-    username: Annotated[str, typer.Argument(help="The sign-in name.")],
-    role: Annotated[str, typer.Option("--role", help="runner, clinician or admin.")] = "runner",
+    username: Annotated[str, typer.Argument(help="The sign-in name.", metavar="USERNAME")],
+    role: Annotated[str, typer.Option("--role", help="runner, clinician or admin.", metavar="ROLE")] = "runner",
     runner: Annotated[
         str | None,
-        typer.Option("--runner", help="For a runner account: the runner record it owns (default: the username)."),
+        typer.Option(
+            "--runner", help="For a runner account: the runner record it owns (default: the username).", metavar="NAME"
+        ),
     ] = None,
     password_stdin: PasswordStdin = False,
     json_out: JsonOpt = False,
@@ -72,7 +74,7 @@ def list_(json_out: JsonOpt = False) -> None:
 
 @user_app.command("reset-password")
 def reset(
-    username: Annotated[str, typer.Argument(help="The account.")],
+    username: Annotated[str, typer.Argument(help="The account.", metavar="USERNAME")],
     password_stdin: PasswordStdin = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -89,7 +91,7 @@ def reset(
 
 @user_app.command("disable")
 def disable(
-    username: Annotated[str, typer.Argument(help="The account.")],
+    username: Annotated[str, typer.Argument(help="The account.", metavar="USERNAME")],
     enable: Annotated[bool, typer.Option("--enable", help="Enable a disabled account again.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
@@ -106,7 +108,7 @@ def disable(
 
 @user_app.command("signup")
 def signup(
-    mode: Annotated[str, typer.Argument(help="closed (default), invitation or open.")],
+    mode: Annotated[str, typer.Argument(help="closed (default), invitation or open.", metavar="MODE")],
     code_stdin: Annotated[
         bool, typer.Option("--code-stdin", help="Read the invitation code from standard input.")
     ] = False,

@@ -11,7 +11,9 @@ from calfcare.cli.app import app, console, settings
 
 @app.command("worker")
 def worker(
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=16, help="Imports run at once.")] = 1,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=16, help="Imports run at once.", metavar="N")
+    ] = 1,
     once: Annotated[
         bool, typer.Option("--once", help="Import what is queued, then exit (instead of waiting for more).")
     ] = False,
