@@ -115,7 +115,7 @@ def calendar_revoke(db: DbDep, runner: RunnerDep) -> Response:
     return RedirectResponse(f"/records?revoked={revoked}", status_code=303)
 
 
-@router.get(FEED_PATH, name="calendar_feed")
+@router.api_route(FEED_PATH, methods=["GET", "HEAD"], name="calendar_feed")
 def calendar_feed(token: str, db: DbDep, day: TodayDep) -> Response:
     """The feed calendar apps poll: no sign-in, the token is the key. Unknown and revoked tokens get the same bare
     404 (no page, no detail), so whether a link ever existed is not disclosed."""
