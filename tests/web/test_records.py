@@ -231,7 +231,7 @@ def test_delete_my_data_erases_every_row_of_the_runner_and_nothing_else(
     assert runner_rows(db=web_db, runner="me") == mine
 
     wrong = client.post("/records/delete", data={"confirm": "Me"})
-    assert wrong.status_code == 422 and "type 'me' exactly" in main_text(wrong.text)
+    assert wrong.status_code == 422 and "Type 'me' exactly" in main_text(wrong.text)
     assert "nothing was deleted" in main_text(wrong.text)
     assert doc(wrong.text).xpath("//input[@id='in-confirm']/@aria-invalid") == ["true"]
     assert runner_rows(db=web_db, runner="me") == mine
@@ -269,7 +269,7 @@ def test_the_delete_api_twin_wants_the_name_and_says_what_went(client: TestClien
     assert listed["runner"] == "me" and listed["rows"]["checkins"] == 2
     wrong = client.post("/api/v1/records/delete", json={"confirm": "you"})
     assert wrong.status_code == 422
-    assert wrong.json()["problems"] == [{"field": "confirm", "problem": "type 'me' exactly to delete your data; "
+    assert wrong.json()["problems"] == [{"field": "confirm", "problem": "Type 'me' exactly to delete your data; "
                                          "nothing was deleted"}]  # fmt: skip
     assert client.get("/api/v1/records").json() == listed
     done = client.post("/api/v1/records/delete", json={"confirm": "me"}).json()

@@ -141,7 +141,7 @@ def delete_page(request: Request, db: DbDep, runner: RunnerDep) -> Response:
 def check_confirmation(typed: str, runner: str) -> None:
     """The runner typed their own name (spaces around it do not matter; anything else does)."""
     if typed.strip() != runner:
-        problem = f"type {runner!r} exactly to delete your data; nothing was deleted"
+        problem = f"Type {runner!r} exactly to delete your data; nothing was deleted"
         raise InvalidInput(f"confirm: {problem}", [FieldProblem("confirm", problem)])
 
 
