@@ -25,6 +25,7 @@ from calfcare.services.pages import assessment_page, learn_page, recovery_page, 
 from calfcare.services.web_state import draft_answers, preferences, save_draft, set_preferences
 from calfcare.web import checkin_form, wizard
 from calfcare.web.deps import DbDep, RunnerDep, SettingsDep, TodayDep
+from calfcare.web.routes import records as records_routes
 from calfcare.web.uploads import Limits, check_request_size, import_uploads
 
 log = logging.getLogger("calfcare.web")
@@ -239,6 +240,7 @@ def create_api(state: State) -> FastAPI:
     def put_settings(body: SettingsIn, db: DbDep, runner: RunnerDep) -> Doc:
         return set_preferences(db=db, runner=runner, emergency_number=body.emergency_number)
 
+    records_routes.add_api(api)  # issue #12: /api/v1/records...
     return api
 
 

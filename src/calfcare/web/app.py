@@ -20,6 +20,7 @@ from calfcare.web import api
 from calfcare.web.config import WebSettings
 from calfcare.web.render import STATIC, page
 from calfcare.web.routes import checkin, pages, recovery, today, training, triage
+from calfcare.web.routes import records as records_routes
 from calfcare.web.security import AccessMiddleware
 
 log = logging.getLogger("calfcare.web")
@@ -34,6 +35,7 @@ def create_app(settings: WebSettings, *, db: Database | None = None, clock: Call
     app.state.clock = clock
     for module in (pages, triage, today, checkin, recovery, training):
         app.include_router(module.router)
+    app.include_router(records_routes.router)  # issue #12: downloads, calendar feed, delete my data
     app.mount("/api/v1", api.create_api(app.state))
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -7,6 +7,7 @@ A pure ASGI middleware (no response buffering, so uploads stream)."""
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ from calfcare.web.config import LOOPBACK_HOSTS, WebSettings
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _LOOPBACK_CLIENTS = {"127.0.0.1", "::1", "localhost"}
+#: the private calendar feed (web/routes/records.py): one URL-safe token, nothing else
+_CALENDAR_FEED = re.compile(r"/calendar/[A-Za-z0-9_-]{16,128}\.ics")
 
 
 def _host_name(host_header: str) -> str:
@@ -55,6 +58,8 @@ class AccessMiddleware:
         path = scope["path"]
         if path.startswith("/signin/") or path.startswith("/static/") or path == "/signin":
             return None
+        if scope["method"] in ("GET", "HEAD") and _CALENDAR_FEED.fullmatch(path):
+            return None  # a calendar app polls the feed with its token alone (the route checks the token)
         session: dict[str, Any] = scope.get("session") or {}
         if session.get("signed_in") is True:
             return None
