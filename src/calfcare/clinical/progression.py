@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any, Literal
 
+from calfcare.clinical.answers import TriageAnswers
 from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.context import AdherenceFinding, RunnerBaseline
 from calfcare.clinical.criteria import GATE_RULES, evaluate, gate_criteria, unmet_text
@@ -37,6 +38,7 @@ from calfcare.clinical.redflags import (
     URGENT_ADVICE,
     RedFlag,
     red_flags,
+    screen_with_story,
 )
 from calfcare.clinical.return_to_run import RunProgramme, walk_run_programme
 from calfcare.clinical.rules import Fired, reason, rule
@@ -391,9 +393,14 @@ def decide(
     day: date,
     facts: EpisodeFacts,
     adherence: AdherenceFinding | None = None,
+    story: TriageAnswers | None = None,
 ) -> Decision:
-    """Progress, hold, step back or refer, from one check-in. Pure: depends only on its arguments."""
-    d = _decide(state, checkin, day=day, facts=facts, adherence=adherence)
+    """Progress, hold, step back or refer, from one check-in. Pure: depends only on its arguments.
+
+    ``story`` is the episode's triage answers: the check-in's red-flag screen is read with it and the day since onset
+    (:func:`calfcare.clinical.redflags.screen_with_story`), as the triage read it (e.g. a night ache on day 1 after an
+    interval session is not a stress fracture; calf swelling on a blood thinner is urgent)."""
+    d = _decide(state, checkin, day=day, facts=facts, adherence=adherence, story=story)
     return replace(d, screen_complete=checkin.screen_complete)
 
 
@@ -404,9 +411,13 @@ def _decide(
     day: date,
     facts: EpisodeFacts,
     adherence: AdherenceFinding | None,
+    story: TriageAnswers | None = None,
 ) -> Decision:
     facts = facts.with_grade(state.grade)
-    flags = red_flags(checkin.red_flag_screen())
+    screen = checkin.red_flag_screen()
+    if story is not None:
+        screen = screen_with_story(screen, story, days_since_onset=facts.day_of(day))
+    flags = red_flags(screen)
     if retear := _retear(state, checkin):
         flags = [*flags, retear]
     if flags:

@@ -16,14 +16,19 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
 from calfcare.analytics.adherence import match_day
 from calfcare.analytics.load import RunDay
+from calfcare.clinical.answers import TriageAnswers
 from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.context import RunnerBaseline
 from calfcare.clinical.progression import EpisodeFacts, PlanState, decide, is_terminal
+from calfcare.clinical.redflags import STORY_KEYS
 from calfcare.clinical.today import build_today
 from calfcare.contracts.checkin import parse_checkin_answers
-from calfcare.store.models import CheckIn, Episode
+from calfcare.store.models import Assessment, CheckIn, Episode
 
 
 @dataclass(frozen=True)
@@ -95,12 +100,48 @@ def _days(value: object) -> tuple[int, int] | None:
     return None
 
 
-def replay(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop] = (), runs: Sequence[RunDay] = ()) -> Replay:
+def story_from(assessments: Sequence[Mapping[str, Any]]) -> TriageAnswers | None:
+    """The episode's story for the check-in screen (:data:`calfcare.clinical.redflags.STORY_KEYS`) from its stored
+    triage answers, oldest first: for each key the latest answer given. ``None`` when no assessment says any."""
+    story: dict[str, Any] = {}
+    for answers in assessments:
+        for key in STORY_KEYS:
+            value = answers.get(key)
+            if value is not None:
+                story[key] = tuple(value) if isinstance(value, list) else value
+    return TriageAnswers(**story) if story else None
+
+
+def story_of(ep: Episode) -> TriageAnswers | None:
+    """The story of ``ep`` read from its stored assessments (in the episode's own session; None when detached)."""
+    s = object_session(ep)
+    if s is None or ep.id is None:
+        return None
+    rows = s.scalars(
+        select(Assessment.answers).where(Assessment.episode_id == ep.id).order_by(Assessment.day, Assessment.id)
+    )
+    return story_from([r for r in rows if isinstance(r, Mapping)])
+
+
+_FROM_EPISODE: Any = object()
+
+
+def replay(
+    ep: Episode,
+    rows: Sequence[CheckIn],
+    stops: Sequence[Stop] = (),
+    runs: Sequence[RunDay] = (),
+    story: TriageAnswers | None = _FROM_EPISODE,
+) -> Replay:
     """Decide every check-in of ``ep`` in date order from the episode's starting plan (pure: rows are not changed).
 
     A stop applies from the start of its day, before that day's check-in. ``runs`` are the runner's imported runs
-    (any days); a check-in day with runs gets an adherence finding against that day's prescription.
+    (any days); a check-in day with runs gets an adherence finding against that day's prescription. Each check-in's
+    red-flag screen is read with the episode's story (``story``; by default its stored triage answers,
+    :func:`story_of`), so a check-in reads the screen as the triage did.
     """
+    if story is _FROM_EPISODE:
+        story = story_of(ep) if rows else None
     by_day: dict[date, list[RunDay]] = {}
     for run in runs:
         by_day.setdefault(run.day, []).append(run)
@@ -124,7 +165,7 @@ def replay(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop] = (), run
             prescription = build_today(state, facts, day=row.day, last_checkin=last).to_contract()["prescription"]
             ran_before = bool(by_day.get(row.day - timedelta(days=1)))
             adherence = match_day(row.day, prescription, by_day[row.day], ran_day_before=ran_before)  # type: ignore[arg-type]
-        decision = decide(state, checkin, day=row.day, facts=facts, adherence=adherence)
+        decision = decide(state, checkin, day=row.day, facts=facts, adherence=adherence, story=story)
         results.append(dict(decision.to_contract(row.day)))
         if decision.new_state.stopped and not state.stopped:
             referral = {
