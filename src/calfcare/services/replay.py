@@ -20,14 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from calfcare.analytics.adherence import match_day
-from calfcare.analytics.load import RunDay
+from calfcare.analytics.runs import RunDay
 from calfcare.clinical.answers import TriageAnswers
-from calfcare.clinical.checkin import CheckInAnswers
+from calfcare.clinical.checkin import CheckInAnswers, checkin_from_values
 from calfcare.clinical.context import RunnerBaseline
 from calfcare.clinical.progression import EpisodeFacts, PlanState, decide, is_terminal
 from calfcare.clinical.redflags import STORY_KEYS
 from calfcare.clinical.today import build_today
-from calfcare.contracts.checkin import parse_checkin_answers
 from calfcare.store.models import Assessment, CheckIn, Episode
 
 
@@ -69,8 +68,21 @@ class Replay:
 
 def checkin_values(answers: Mapping[str, Any] | CheckInAnswers) -> dict[str, Any]:
     """Validate check-in answers (raises InvalidAnswers) and return them JSON-ready, as they are stored."""
+    from calfcare.contracts.checkin import parse_checkin_answers  # pydantic: only when answers come in
+
     parsed = answers if isinstance(answers, CheckInAnswers) else parse_checkin_answers(dict(answers))
     return {k: list(v) if isinstance(v, tuple) else v for k, v in parsed.to_dict().items()}
+
+
+def stored_checkin(values: Mapping[str, Any]) -> CheckInAnswers:
+    """A stored check-in's answers (validated when stored, :func:`checkin_values`) back as the domain object, without
+    the contract's validation on every read; anything that does not fit (an old or hand-edited row) is validated."""
+    try:
+        return checkin_from_values({k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    except (TypeError, ValueError):
+        from calfcare.contracts.checkin import parse_checkin_answers
+
+        return parse_checkin_answers(dict(values))
 
 
 def episode_facts(ep: Episode) -> EpisodeFacts:
@@ -159,7 +171,7 @@ def replay(
             stop = pending.pop(0)
             state, referral = _stop(state, stop)
             timeline.append((stop.day, state.phase, True))
-        checkin = parse_checkin_answers(dict(row.answers))
+        checkin = stored_checkin(row.answers)
         adherence = None
         if by_day.get(row.day) and not state.stopped:
             prescription = build_today(state, facts, day=row.day, last_checkin=last).to_contract()["prescription"]

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calfcare.analytics.load import RunDay
+from calfcare.analytics.runs import RunDay
 from calfcare.analytics.warnings import (
     LATEST_RUN_DAYS,
     SPIKE_WINDOW_DAYS,
