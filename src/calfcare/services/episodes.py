@@ -28,7 +28,7 @@ from calfcare.clinical.triage import Assessment as Triage
 from calfcare.clinical.triage import triage
 from calfcare.contracts.dates import check_not_before_onset, onset_from
 from calfcare.errors import Conflict, InvalidInput, NotFound
-from calfcare.services.replay import Replay, checkin_values, replay
+from calfcare.services.replay import REPLAYED, Replay, checkin_values, replay, replayed_record
 from calfcare.services.views import (
     active_episode,
     ask_about_run,
@@ -684,6 +684,7 @@ def apply_replay(ep: Episode, done: Replay) -> None:
         row.decision = str(result["decision"])
     ep.plan_state = done.state_dict
     context = {k: v for k, v in (ep.context or {}).items() if k != "referral"}
+    context[REPLAYED] = replayed_record(done)  # what today's read checks to serve this outcome without replaying
     if ep.status == "closed" and ep.closed_reason not in (None, COMPLETED):
         pass  # closed by the runner or by a new injury: a replay does not reopen it (`calfcare episode reopen` does)
     elif done.referral is not None:

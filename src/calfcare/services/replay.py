@@ -11,6 +11,9 @@ When the runner has imported runs, each run day is matched against the prescript
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -51,6 +54,8 @@ class Replay:
     #: the plan in force from each day on: ``(from_day, phase, stopped)``, in date order (a check-in's decision holds
     #: from the next day; a stop from its own day)
     timeline: tuple[tuple[date, str, bool], ...] = ()
+    #: what was replayed (:func:`replay_key`): stored with the outcome, so a read can tell whether it is current
+    key: str = ""
 
     @property
     def state_dict(self) -> dict[str, Any]:
@@ -197,7 +202,63 @@ def replay(
         timeline.append((st.day, state.phase, True))
     if state.stopped:
         completed_on = None
-    return Replay(state, tuple(ordered), tuple(results), referral, completed_on, last, tuple(timeline))
+    key = replay_key(ep, ordered, stops, runs)
+    return Replay(state, tuple(ordered), tuple(results), referral, completed_on, last, tuple(timeline), key)
+
+
+#: the episode context key under which the latest replay's key and timeline are stored (:func:`stored_replay`)
+REPLAYED = "replayed"
+
+
+def replay_key(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop], runs: Sequence[RunDay]) -> str:
+    """A digest of everything a replay reads: the episode's facts and context, every check-in (day and answers),
+    every stop, and the runs on check-in days and the days before them (the only runs a replay matches)."""
+    days = {r.day for r in rows}
+    matched = sorted(
+        (dataclasses.astuple(r) for r in runs if r.day in days or r.day + timedelta(days=1) in days), key=repr
+    )
+    context = {k: v for k, v in (ep.context or {}).items() if k not in ("referral", REPLAYED)}
+    doc = [
+        [ep.onset, ep.assessed_on, ep.structure, ep.severity, ep.side, context],
+        [[r.day, r.answers] for r in sorted(rows, key=lambda r: r.day)],
+        [[st.day, list(st.red_flags)] for st in sorted(stops, key=lambda st: st.day)],
+        matched,
+    ]
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def replayed_record(done: Replay) -> dict[str, Any]:
+    """What :func:`calfcare.services.episodes.apply_replay` stores beside the plan state (context[REPLAYED])."""
+    return {"key": done.key, "timeline": [[d.isoformat(), phase, stopped] for d, phase, stopped in done.timeline]}
+
+
+def stored_replay(
+    ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop], runs: Sequence[RunDay], day: date
+) -> Replay | None:
+    """The episode's stored outcome (plan state, results, referral, timeline) as a :class:`Replay`, when it is current
+    for ``day``: the episode is open or referred, no check-in or stop is dated after ``day``, and the stored key
+    matches these inputs (:func:`replay_key`). None otherwise: the caller replays. Every write that changes an input
+    stores a new outcome in the same transaction (:func:`calfcare.services.episodes.apply_replay`)."""
+    saved = (ep.context or {}).get(REPLAYED)
+    if not isinstance(saved, dict) or ep.status not in ("open", "referred"):
+        return None
+    if any(r.day > day for r in rows) or any(st.day > day for st in stops):
+        return None
+    referral = (ep.context or {}).get("referral") if ep.status == "referred" else None
+    if ep.status == "referred" and not isinstance(referral, dict):
+        return None
+    if saved.get("key") != replay_key(ep, rows, stops, runs):
+        return None
+    ordered = sorted(rows, key=lambda r: r.day)
+    try:
+        state = PlanState.from_dict(ep.plan_state or {})
+        timeline = tuple((date.fromisoformat(d), str(p), bool(s)) for d, p, s in saved.get("timeline") or ())
+        last = stored_checkin(ordered[-1].answers) if ordered else None
+    except (TypeError, ValueError):
+        return None
+    results = tuple(dict(r.result) for r in ordered)
+    held = referral if isinstance(referral, dict) else None
+    return Replay(state, tuple(ordered), results, held, None, last, timeline, str(saved["key"]))
 
 
 def _stop(state: PlanState, stop: Stop) -> tuple[PlanState, dict[str, Any]]:
