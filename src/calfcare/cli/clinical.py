@@ -157,6 +157,27 @@ def assess(
         raise typer.Exit(code)
 
 
+def _ask_about_runs(db: Any, name: str, day: date, plan: dict[str, Any] | None, *, json_out: bool) -> int:
+    """Ask how each run logged while running was not allowed yet felt (``today``'s ``ask_about_runs``, before
+    ``day``) and store the answers as the check-in of the run's day; the number stored."""
+    from calfcare.cli import questionnaire as q
+    from calfcare.clinical.questions import run_checkin
+
+    stored = 0
+    for run in (plan or {}).get("ask_about_runs") or ():
+        run_day = date.fromisoformat(str(run["date"]))
+        if run_day >= day:
+            continue  # today's own run is the day's session
+        km = run.get("distance_km")
+        title = f"You ran on {run_day.isoformat()}{f' ({km} km)' if km else ''} before running was allowed"
+        replies = _ask(q.run_plan(run_day.isoformat()), _checkin_schema(), json_out=json_out, title=title)
+        answers = run_checkin(run, replies)
+        if answers is not None:
+            episodes.record_checkin(db=db, runner=name, answers=answers, day=run_day)
+            stored += 1
+    return stored
+
+
 @app.command("checkin")
 def checkin(
     answers: AnswersOpt = None,
@@ -185,8 +206,12 @@ def checkin(
     if answers is not None:
         data = load_checkin_file(answers)
     else:  # an open (or referred) episode is checked BEFORE asking anything; its phase picks the questions
+        plan = episodes.today(db=db, runner=name, day=day)
+        q.checkin_context(plan, runner=name, day=day)  # no open episode: Conflict before any question
+        if _ask_about_runs(db, name, day, plan, json_out=json_out):  # their check-ins may have moved the plan
+            plan = episodes.today(db=db, runner=name, day=day)
         context = q.checkin_context(
-            episodes.today(db=db, runner=name, day=day),
+            plan,
             runner=name,
             day=day,
             awaiting_clearance=awaiting_clearance(db=db, runner=name),

@@ -316,6 +316,8 @@ def ask_about_run(run: dict[str, Any]) -> dict[str, Any]:
     d = str(run["date"])
     return {
         "date": d,
+        "distance_km": run.get("distance_km"),
+        "minutes": run.get("minutes"),
         "keys": list(RUN_QUESTION_KEYS),
         "session_kind": "run",
         "questions": [
