@@ -171,3 +171,40 @@ def test_the_recovery_page_lists_check_ins_with_edit_and_delete_and_a_chart(clie
     row = page.xpath("//li[@id='c-2026-11-03']")[0]
     assert row.xpath(".//a[@href='/recovery/2026-11-03/edit']")
     assert row.xpath(".//form[@action='/recovery/2026-11-03/delete']")
+
+
+def test_the_form_asks_the_cli_question_plan(client: TestClient) -> None:
+    """The page shows exactly the plan's steps for the day (as the CLI asks them), with the snap-or-pop sign."""
+    from calfcare.clinical.questions import SNAP_KEY, checkin_steps
+    from calfcare.web import checkin_form as cf
+
+    _start(client)
+    page = doc(client.get("/checkin").text)
+    signs = {i.get("value") for i in page.xpath("//fieldset[@id='f-screen']//input[@name='flag']")}
+    assert SNAP_KEY in signs, "a new snap or pop is one of the signs"
+    context = cf.context_for("protect", "open")
+    asked = {s.id for s in cf.plan_steps(context) if s.kind == "question"} - {"session", "session_kind"}
+    asked |= {k for s in checkin_steps({}, context) if s.kind == "checklist" for k in s.items}
+    shown = {f.key for section in cf.fields_for("protect", "open").values() for f in section}
+    assert shown == asked - set(signs) - {"clot_risk_factors"}
+    for key in shown:
+        assert page.xpath(f"//*[@name='{key}']"), key
+    waiting = {f.key for f in cf.fields_for("protect", "open", awaiting_clearance=True)["extra"]}
+    assert waiting == {"cleared_by_clinician"}, "a severe tear waiting for clearance is asked about it"
+
+
+def test_no_to_the_safety_question_answers_the_snap_no_and_yes_to_it_refers(
+    client: TestClient, web_db: Any, clock: Clock
+) -> None:
+    from calfcare.clinical.questions import SNAP_KEY
+    from calfcare.services.checkins import checkin_on
+
+    _start(client)
+    assert client.post("/checkin", data={**_good(), **_token(client)}, follow_redirects=False).status_code == 303
+    found = checkin_on(db=web_db, runner="me", day=clock())
+    assert found is not None and found["answers"][SNAP_KEY] is False, "no = no new snap or pop either"
+    posted = {**_good(), "screen": "yes", "flag": SNAP_KEY, **_token(client)}
+    assert client.post("/checkin", data=posted, follow_redirects=False).status_code == 303
+    found = checkin_on(db=web_db, runner="me", day=clock())
+    assert found is not None and found["result"]["decision"] == "refer"
+    assert [f["code"] for f in found["result"]["red_flags"]] == ["suspected_retear_or_rupture"]

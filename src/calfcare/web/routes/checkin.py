@@ -31,6 +31,7 @@ def form_context(
     existing: dict[str, Any] | None,
     editing: bool,
     notice: str | None = None,
+    awaiting: bool = False,
 ) -> dict[str, Any]:
     episode = plan.get("episode") or {}
     phase = plan.get("phase") or episode.get("phase")
@@ -38,7 +39,7 @@ def form_context(
         "title": f"Edit the check-in of {day.isoformat()}" if editing else "Check-in",
         "plan": plan,
         "day": day,
-        "fields": cf.fields_for(_phase(phase, editing), plan.get("status")),
+        "fields": cf.fields_for(_phase(phase, editing), plan.get("status"), awaiting_clearance=awaiting),
         "signs": cf.screen_signs(),
         "clot_choices": cf.CLOT_CHOICES,
         "sessions": cf.SESSIONS_WORDS,
@@ -72,7 +73,7 @@ def stored_values(existing: dict[str, Any] | None) -> dict[str, Any]:
     if not existing:
         return {}
     values = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in existing["answers"].items()}
-    signs = [values.get(k) for k in cf.SCREEN_FLAGS]
+    signs = [values.get(k) for k in cf.screen_keys() if k != "clot_risk_factors"]
     if any(s is True for s in signs) or values.get("clot_risk_factors"):
         values["screen"] = "yes"
     elif signs and all(s is False for s in signs):
@@ -84,7 +85,16 @@ def stored_values(existing: dict[str, Any] | None) -> dict[str, Any]:
 def checkin_form(request: Request, db: DbDep, runner: RunnerDep, day: TodayDep) -> Response:
     plan = today_page(db=db, runner=runner, day=day)
     existing = checkin_on(db=db, runner=runner, day=day)
-    ctx = form_context(plan=plan, day=day, values=stored_values(existing), errors={}, existing=existing, editing=False)
+    awaiting = bool(plan_context(db=db, runner=runner).get("awaiting_clearance"))
+    ctx = form_context(
+        plan=plan,
+        day=day,
+        values=stored_values(existing),
+        errors={},
+        existing=existing,
+        editing=False,
+        awaiting=awaiting,
+    )
     return page(request, "checkin.html", ctx)
 
 
@@ -92,7 +102,8 @@ def handle_post(
     request: Request, form: FormData, db: Any, runner: str, day: date, today: date, *, editing: bool
 ) -> Response:
     context = plan_context(db=db, runner=runner)  # one query: which questions the form asked
-    fields = cf.fields_for(_phase(context.get("phase"), editing), context.get("status"))
+    awaiting = bool(context.get("awaiting_clearance"))
+    fields = cf.fields_for(_phase(context.get("phase"), editing), context.get("status"), awaiting_clearance=awaiting)
     answers, problems = cf.parse_checkin_form(form, form.getlist, fields)
     token = str(form.get("form_token") or "")
     replace = form.get("replace") == "yes"
@@ -113,11 +124,13 @@ def handle_post(
                     "replaced. Send this form again to replace it."
                 )
                 ctx = form_context(plan=plan, day=day, values=values, errors={}, existing=existing, editing=editing,
-                                   notice=notice)  # fmt: skip
+                                   notice=notice, awaiting=awaiting)  # fmt: skip
                 return page(request, "checkin.html", ctx, 409)
             return RedirectResponse(f"/checkin/result?date={done['date']}&form={token}", status_code=303)
     plan = today_page(db=db, runner=runner, day=day)
-    ctx = form_context(plan=plan, day=day, values=values, errors=_errors(problems), existing=None, editing=editing)
+    ctx = form_context(
+        plan=plan, day=day, values=values, errors=_errors(problems), existing=None, editing=editing, awaiting=awaiting
+    )
     ctx["replace"] = replace
     return page(request, "checkin.html", ctx, 422)
 
