@@ -208,3 +208,54 @@ def test_no_to_the_safety_question_answers_the_snap_no_and_yes_to_it_refers(
     found = checkin_on(db=web_db, runner="me", day=clock())
     assert found is not None and found["result"]["decision"] == "refer"
     assert [f["code"] for f in found["result"]["red_flags"]] == ["suspected_retear_or_rupture"]
+
+
+def test_the_check_in_asks_how_a_run_before_running_was_allowed_felt(
+    client: TestClient, web_db: Any, clock: Clock
+) -> None:
+    """A run logged while running was not allowed yet is asked about on the form; the answers become that day's
+    check-in (before today's), and it is not asked again."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from calfcare.activities.streams import Streams
+    from calfcare.activities.streams_codec import ENCODING, pack_streams
+    from calfcare.services.checkins import checkin_on
+    from calfcare.store.models import Activity, ActivityStreams
+
+    _start(client)
+    run_day = clock()
+    speed = np.full(1500, 2.5, dtype=np.float32)
+    with web_db.session() as s:
+        act = Activity(
+            runner_id=web_db.runner_id("me"),
+            content_sha256="early".ljust(64, "0"),
+            source_format="fit",
+            sport="run",
+            start_utc=datetime(run_day.year, run_day.month, run_day.day, 7, 0, tzinfo=UTC),
+            utc_offset_s=3600,
+            elapsed_s=1500.0,
+            moving_s=1500.0,
+            distance_m=float(speed.sum()),
+            record_count=1500,
+            extra={},
+        )
+        s.add(act)
+        s.flush()
+        blob = pack_streams(Streams(start_epoch=0.0, channels={"speed": speed}))
+        s.add(ActivityStreams(activity_id=act.id, length=1500, encoding=ENCODING, data=blob))
+    clock.day += timedelta(days=1)
+    page = doc(client.get("/checkin").text)
+    asked = page.xpath(f"//fieldset[@id='f-run-{run_day.isoformat()}']")
+    assert asked and "before running was allowed" in asked[0].text_content()
+    form = {**_good(), **_token(client)}
+    form.update({f"run-{run_day.isoformat()}-{k}": v for k, v in
+                 (("pain_during_session", "4"), ("pain_after_session", "3"), ("morning_pain", "2"))})  # fmt: skip
+    assert client.post("/checkin", data=form, follow_redirects=False).status_code == 303
+    told = checkin_on(db=web_db, runner="me", day=run_day)
+    assert told is not None
+    a = told["answers"]
+    assert (a["session"], a["session_kind"], a["pain_during_session"], a["morning_pain"]) == ("different", "run", 4, 2)
+    assert checkin_on(db=web_db, runner="me", day=clock()) is not None, "and today's own check-in"
+    assert not doc(client.get("/checkin").text).xpath(f"//fieldset[@id='f-run-{run_day.isoformat()}']")

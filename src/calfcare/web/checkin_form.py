@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from calfcare.clinical.answers import CLOT_RISKS, RED_FLAG_KEYS
@@ -25,6 +26,8 @@ from calfcare.clinical.questions import (
     CheckinContext,
     Step,
     checkin_steps,
+    run_checkin,
+    run_steps,
 )
 from calfcare.contracts.checkin import CheckInAnswersIn
 from calfcare.errors import FieldProblem
@@ -199,3 +202,37 @@ def parse_checkin_form(
             FieldProblem("screen", "you answered yes: tick the signs you have, so calfcare can say where to go")
         )
     return out, problems
+
+
+def run_fields(asks: list[dict[str, Any]], day: date) -> list[tuple[dict[str, Any], list[Field]]]:
+    """For each run logged before running was allowed (``today``'s ``ask_about_runs``, days before ``day``): the
+    plan's questions about it (:func:`calfcare.clinical.questions.run_steps`) as sliders named ``run-<date>-<key>``."""
+    out = []
+    for ask in asks:
+        d = str(ask.get("date"))
+        if d >= day.isoformat():
+            continue
+        fields = [
+            Field(f"run-{d}-{s.id}", "slider", s.id, str(s.text), "none", "worst imaginable") for s in run_steps(d)
+        ]
+        out.append((ask, fields))
+    return out
+
+
+def parse_run_answers(form: Mapping[str, Any], asks: list[dict[str, Any]], day: date) -> dict[date, dict[str, Any]]:
+    """The check-in answers of each earlier run day told in the form (``run-<date>-skip`` = not remembered)."""
+    out: dict[date, dict[str, Any]] = {}
+    for ask, fields in run_fields(asks, day):
+        d = str(ask["date"])
+        if form.get(f"run-{d}-skip") == "yes":
+            continue
+        replies: dict[str, Any] = {}
+        for f in fields:
+            raw = form.get(f.key)
+            text = raw.strip() if isinstance(raw, str) else ""
+            if text.isdigit():
+                replies[f.title] = int(text)
+        answers = run_checkin(ask, replies)
+        if answers is not None:
+            out[date.fromisoformat(d)] = answers
+    return out

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from calfcare.errors import FieldProblem, InvalidInput
 from calfcare.services.checkins import checkin_on, form_notes, submit_checkin
+from calfcare.services.episodes import runs_to_ask_about
 from calfcare.services.pages import plan_context, today_page
 from calfcare.web import checkin_form as cf
 from calfcare.web.deps import DbDep, FormDep, RunnerDep, TodayDep
@@ -40,6 +41,7 @@ def form_context(
         "plan": plan,
         "day": day,
         "fields": cf.fields_for(_phase(phase, editing), plan.get("status"), awaiting_clearance=awaiting),
+        "runs": [] if editing else cf.run_fields(list(plan.get("ask_about_runs") or []), day),
         "signs": cf.screen_signs(),
         "clot_choices": cf.CLOT_CHOICES,
         "sessions": cf.SESSIONS_WORDS,
@@ -108,10 +110,20 @@ def handle_post(
     token = str(form.get("form_token") or "")
     replace = form.get("replace") == "yes"
     values = {**answers, **{k: v for k, v in form.items() if isinstance(v, str)}}
+    runs = {}
+    if not editing and any(k.startswith("run-") for k in form):  # how runs before running was allowed felt
+        runs = cf.parse_run_answers(form, runs_to_ask_about(db=db, runner=runner, day=day), day)
     if not problems:
         try:
             done = submit_checkin(
-                db=db, runner=runner, answers=answers, day=day, form_token=token, replace=replace, today_is=today
+                db=db,
+                runner=runner,
+                answers=answers,
+                day=day,
+                form_token=token,
+                replace=replace,
+                today_is=today,
+                runs=runs,
             )
         except InvalidInput as exc:
             problems = exc.problems or [FieldProblem("form", str(exc))]
