@@ -103,6 +103,15 @@ async def _load(base: str, method: str, path: str, clients: int, per_client: int
     return times
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
 
@@ -159,9 +168,12 @@ def main() -> None:
             ("bare FastAPI route (again)", "GET", "/bench/bare"),
         ):
             asyncio.run(_load(base, method, path, args.clients, 2))  # warm-up
+            cpu = _cpu_s(server.pid)
             times = asyncio.run(_load(base, method, path, args.clients, args.requests))
+            per_request = (_cpu_s(server.pid) - cpu) / len(times) * 1000  # the server's CPU, not the waiting
             results[label] = (_pct(times, 50), _pct(times, 95))
-            print(f"  {label:28s} p50 {results[label][0]:8.1f} ms   p95 {results[label][1]:8.1f} ms")
+            print(f"  {label:28s} p50 {results[label][0]:8.1f} ms   p95 {results[label][1]:8.1f} ms   "
+                  f"server CPU {per_request:5.2f} ms/request")  # fmt: skip
         print("One client at a time (the work of one request, without queueing), p50:")
         for label, method, path in (("bare", "GET", "/bench/bare"), ("GET /today", "GET", "/today"),
                                     ("POST /checkin", "POST", "/checkin")):  # fmt: skip

@@ -141,3 +141,43 @@ def test_deleting_a_run_replays_the_plan_without_it(db: Database) -> None:
     with db.session() as s:
         row = s.scalars(select(CheckIn)).one()
         assert not any("recorded run" in r for r in row.result["reasons"])
+
+
+@pytest.mark.parametrize("change", ["delete", "set_sport"])
+def test_activity_changes_write_the_replay_in_the_runners_unit_of_work(
+    db: Database, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """set-sport and delete replay the plan inside ``db.runner_session`` (serialised with concurrent check-ins)."""
+    from contextlib import contextmanager
+
+    import calfcare.services.episodes as episodes
+    from calfcare.services.activities import delete_activity, list_activities, set_sport
+
+    assess(db=db, runner="ana", answers=SOLEUS, day=DAY0)
+    store_run(db, db.runner_id("ana"), DAY0, np.full(3600, 2.8, dtype=np.float32), key="long")
+    record_checkin(db=db, runner="ana", answers=_checkin("walk_run", 25), day=DAY0)
+    [run] = list_activities(db=db, runner="ana")
+    inside: list[bool] = []
+    writes: list[bool] = []
+    real_session, real_apply = db.runner_session, episodes.apply_replay
+
+    @contextmanager
+    def spy_session(name: str, *, create: bool) -> Any:
+        with real_session(name, create=create) as pair:
+            inside.append(True)
+            try:
+                yield pair
+            finally:
+                inside.pop()
+
+    def spy_apply(ep: Any, done: Any) -> None:
+        writes.append(bool(inside))
+        real_apply(ep, done)
+
+    monkeypatch.setattr(db, "runner_session", spy_session)
+    monkeypatch.setattr(episodes, "apply_replay", spy_apply)
+    if change == "delete":
+        delete_activity(db=db, runner="ana", activity_id=run["id"])
+    else:
+        set_sport(db=db, runner="ana", activity_id=run["id"], sport="walk")
+    assert writes == [True], "the replay is written once, inside the runner's unit of work"

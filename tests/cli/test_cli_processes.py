@@ -12,11 +12,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from calfcare.store import open_database
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the workers")
 
@@ -183,3 +185,44 @@ def test_the_orphan_check_alone_ends_a_worker_whose_parent_vanished() -> None:
     done = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True, timeout=60)
     child = int(done.stdout.split()[0])
     assert _gone([child], within_s=10), "an orphaned worker kept running"
+
+
+#: ``today`` does no array work and reads validated rows: no NumPy, no answers contracts, no questionnaire
+SOLEUS_START: dict[str, Any] = {
+    "age": 44,
+    "side": "left",
+    "days_since_onset": 2,
+    "onset": "gradual",
+    "activity_at_onset": "long_run",
+    "pain_location": "lower_calf",
+    "pain_rest": 1,
+    "pain_walking": 3,
+    "can_bear_weight": True,
+    "single_leg_heel_raises_injured": 10,
+    "pain_loading_knee_straight": 2,
+    "pain_loading_knee_bent": 5,
+}
+TODAY_HEAVY = ("numpy", "calfcare.contracts.checkin", "calfcare.contracts.assessment", "calfcare.cli.questionnaire")
+
+
+def test_today_loads_no_numpy_nor_the_answers_contracts(cli_env: str, tmp_path: Path) -> None:
+    from calfcare.services import assess
+
+    db = open_database(cli_env)
+    try:
+        assess(db=db, runner="bench", answers=SOLEUS_START, day=date.today() - timedelta(days=2))
+    finally:
+        db.dispose()
+    script = (
+        "import sys\n"
+        "from calfcare.cli import main\n"
+        "sys.argv = ['calfcare', 'today', '--runner', 'bench']\n"
+        "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr, done.stderr
+    loaded = set(done.stderr.split())
+    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in TODAY_HEAVY))
+    assert heavy == [], heavy
+    assert "calfcare.services.episodes" in loaded, "today ran"

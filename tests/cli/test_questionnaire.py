@@ -30,6 +30,7 @@ from calfcare.cli import app
 from calfcare.cli import questionnaire as q
 from calfcare.clinical.answers import RED_FLAG_KEYS, TriageAnswers
 from calfcare.clinical.questions import (
+    RUN_KEYS,
     SNAP_KEY,
     CheckinContext,
     Step,
@@ -38,6 +39,8 @@ from calfcare.clinical.questions import (
     checkin_steps,
     next_step,
     phase_needs,
+    run_checkin,
+    run_steps,
 )
 from calfcare.clinical.redflags import screen_complete
 from calfcare.contracts.assessment import assessment_answers_schema
@@ -440,3 +443,49 @@ def test_the_cli_check_in_context_lists_only_keys_the_contract_offers() -> None:
     assert (ctx.phase, ctx.prescribed, ctx.referred) == ("strength", "rehab_exercises", False)
     with pytest.raises(Conflict, match="no open episode"):
         q.checkin_context({"status": "closed"}, runner="me", day=START)
+
+
+def test_interactive_checkin_first_asks_how_a_run_before_running_was_allowed_felt(cli_env: str, tmp_path: Path) -> None:
+    import numpy as np
+    from stored_runs import store_run
+
+    _assessed(tmp_path)
+    day1, day3 = START + timedelta(days=1), START + timedelta(days=3)
+    db = open_database(cli_env)
+    try:
+        store_run(db, db.runner_id("me"), day1, np.full(1500, 2.5, dtype=np.float32), key="tooearly")
+    finally:
+        db.dispose()
+    plan = json.loads(cli("today", "--date", day3.isoformat(), "--json").stdout)
+    assert [a["date"] for a in plan["ask_about_runs"]] == [day1.isoformat()]
+    assert [s.id for s in run_steps(day1.isoformat())] == list(RUN_KEYS)
+    ctx = CheckinContext(plan["phase"], prescribed=plan["prescription"]["kind"])
+    typed = "4\n3\n2\n" + lines(lambda a: checkin_steps(a, ctx), day(session="none"), checkin_answers_schema(), ctx)
+    result = cli("checkin", "--date", day3.isoformat(), "--json", input=typed)
+    assert result.exit_code == 0, result.output
+    assert f"You ran on {day1.isoformat()}" in result.stderr and "during that run" in result.stderr
+    db = open_database(cli_env)
+    try:
+        with db.session() as s:
+            rows = {r.day: r.answers for r in s.scalars(select(CheckIn))}
+    finally:
+        db.dispose()
+    assert set(rows) == {day1, day3}
+    run_day = rows[day1]
+    assert (run_day["session"], run_day["session_kind"]) == ("different", "run")
+    assert (run_day["pain_during_session"], run_day["pain_after_session"], run_day["morning_pain"]) == (4, 3, 2)
+    assert run_day["session_distance_km"] > 0 and run_day["session_minutes"] > 0
+    again = json.loads(cli("today", "--date", day3.isoformat(), "--json").stdout)
+    assert again["ask_about_runs"] == [], "told about: not asked again"
+
+
+def test_run_checkin_stores_nothing_when_every_reply_is_dont_know() -> None:
+    run = {"date": "2025-04-02", "distance_km": 3.7, "minutes": 25.0}
+    assert run_checkin(run, {}) is None
+    assert run_checkin(run, {"pain_during_session": 0}) == {
+        "session": "different",
+        "session_kind": "run",
+        "pain_during_session": 0,
+        "session_minutes": 25.0,
+        "session_distance_km": 3.7,
+    }

@@ -171,3 +171,91 @@ def test_the_recovery_page_lists_check_ins_with_edit_and_delete_and_a_chart(clie
     row = page.xpath("//li[@id='c-2026-11-03']")[0]
     assert row.xpath(".//a[@href='/recovery/2026-11-03/edit']")
     assert row.xpath(".//form[@action='/recovery/2026-11-03/delete']")
+
+
+def test_the_form_asks_the_cli_question_plan(client: TestClient) -> None:
+    """The page shows exactly the plan's steps for the day (as the CLI asks them), with the snap-or-pop sign."""
+    from calfcare.clinical.questions import SNAP_KEY, checkin_steps
+    from calfcare.web import checkin_form as cf
+
+    _start(client)
+    page = doc(client.get("/checkin").text)
+    signs = {i.get("value") for i in page.xpath("//fieldset[@id='f-screen']//input[@name='flag']")}
+    assert SNAP_KEY in signs, "a new snap or pop is one of the signs"
+    context = cf.context_for("protect", "open")
+    asked = {s.id for s in cf.plan_steps(context) if s.kind == "question"} - {"session", "session_kind"}
+    asked |= {k for s in checkin_steps({}, context) if s.kind == "checklist" for k in s.items}
+    shown = {f.key for section in cf.fields_for("protect", "open").values() for f in section}
+    assert shown == asked - set(signs) - {"clot_risk_factors"}
+    for key in shown:
+        assert page.xpath(f"//*[@name='{key}']"), key
+    waiting = {f.key for f in cf.fields_for("protect", "open", awaiting_clearance=True)["extra"]}
+    assert waiting == {"cleared_by_clinician"}, "a severe tear waiting for clearance is asked about it"
+
+
+def test_no_to_the_safety_question_answers_the_snap_no_and_yes_to_it_refers(
+    client: TestClient, web_db: Any, clock: Clock
+) -> None:
+    from calfcare.clinical.questions import SNAP_KEY
+    from calfcare.services.checkins import checkin_on
+
+    _start(client)
+    assert client.post("/checkin", data={**_good(), **_token(client)}, follow_redirects=False).status_code == 303
+    found = checkin_on(db=web_db, runner="me", day=clock())
+    assert found is not None and found["answers"][SNAP_KEY] is False, "no = no new snap or pop either"
+    posted = {**_good(), "screen": "yes", "flag": SNAP_KEY, **_token(client)}
+    assert client.post("/checkin", data=posted, follow_redirects=False).status_code == 303
+    found = checkin_on(db=web_db, runner="me", day=clock())
+    assert found is not None and found["result"]["decision"] == "refer"
+    assert [f["code"] for f in found["result"]["red_flags"]] == ["suspected_retear_or_rupture"]
+
+
+def test_the_check_in_asks_how_a_run_before_running_was_allowed_felt(
+    client: TestClient, web_db: Any, clock: Clock
+) -> None:
+    """A run logged while running was not allowed yet is asked about on the form; the answers become that day's
+    check-in (before today's), and it is not asked again."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from calfcare.activities.streams import Streams
+    from calfcare.activities.streams_codec import ENCODING, pack_streams
+    from calfcare.services.checkins import checkin_on
+    from calfcare.store.models import Activity, ActivityStreams
+
+    _start(client)
+    run_day = clock()
+    speed = np.full(1500, 2.5, dtype=np.float32)
+    with web_db.session() as s:
+        act = Activity(
+            runner_id=web_db.runner_id("me"),
+            content_sha256="early".ljust(64, "0"),
+            source_format="fit",
+            sport="run",
+            start_utc=datetime(run_day.year, run_day.month, run_day.day, 7, 0, tzinfo=UTC),
+            utc_offset_s=3600,
+            elapsed_s=1500.0,
+            moving_s=1500.0,
+            distance_m=float(speed.sum()),
+            record_count=1500,
+            extra={},
+        )
+        s.add(act)
+        s.flush()
+        blob = pack_streams(Streams(start_epoch=0.0, channels={"speed": speed}))
+        s.add(ActivityStreams(activity_id=act.id, length=1500, encoding=ENCODING, data=blob))
+    clock.day += timedelta(days=1)
+    page = doc(client.get("/checkin").text)
+    asked = page.xpath(f"//fieldset[@id='f-run-{run_day.isoformat()}']")
+    assert asked and "before running was allowed" in asked[0].text_content()
+    form = {**_good(), **_token(client)}
+    form.update({f"run-{run_day.isoformat()}-{k}": v for k, v in
+                 (("pain_during_session", "4"), ("pain_after_session", "3"), ("morning_pain", "2"))})  # fmt: skip
+    assert client.post("/checkin", data=form, follow_redirects=False).status_code == 303
+    told = checkin_on(db=web_db, runner="me", day=run_day)
+    assert told is not None
+    a = told["answers"]
+    assert (a["session"], a["session_kind"], a["pain_during_session"], a["morning_pain"]) == ("different", "run", 4, 2)
+    assert checkin_on(db=web_db, runner="me", day=clock()) is not None, "and today's own check-in"
+    assert not doc(client.get("/checkin").text).xpath(f"//fieldset[@id='f-run-{run_day.isoformat()}']")

@@ -46,6 +46,18 @@ def _visit(page: Any, url: str, name: str) -> None:
 def _answer_screen(page: Any, answers: dict[str, Any]) -> None:
     for fieldset in page.locator("fieldset[id^='q-']").all():
         key = (fieldset.get_attribute("id") or "")[2:]
+        items = (fieldset.get_attribute("data-items") or "").split()
+        if key.startswith("_"):  # a step of the question plan over several keys: a checklist or a yes/no gate
+            values = [answers.get(k) for k in items]
+            if fieldset.locator("input[type=checkbox][value=yes]").count() > 1:  # pick all that apply
+                for k in items:
+                    if answers.get(k) is True:
+                        fieldset.locator(f"input[name='{k}']").check()
+            elif any(v not in (None, False, []) for v in values):
+                fieldset.locator(f"input[name='{key}'][value='yes']").check()
+            elif values and all(v in (False, []) for v in values):
+                fieldset.locator(f"input[name='{key}'][value='no']").check()
+            continue
         value = answers.get(key)
         if value is None:
             continue

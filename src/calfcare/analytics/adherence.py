@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from calfcare.analytics.load import RunDay
+from calfcare.analytics.runs import RunDay
 from calfcare.clinical.context import AdherenceFinding
 
 TOO_LONG = 0.15  # more than 15 % over the planned minutes is overdone

@@ -16,14 +16,18 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+# re-exported: what one run is and the spike bands live in calfcare.analytics.runs (no NumPy there)
+from calfcare.analytics.runs import SPIKE_BANDS as SPIKE_BANDS
+from calfcare.analytics.runs import SPIKE_LABELS as SPIKE_LABELS
+from calfcare.analytics.runs import SPIKE_TOLERANCE as SPIKE_TOLERANCE
+from calfcare.analytics.runs import RunDay as RunDay
+from calfcare.analytics.runs import spike_band_of as spike_band_of
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 Sex = Literal["male", "female"]
 
-# Frandsen 2025: a run's distance against the longest run in the previous 30 days.
-SPIKE_BANDS: tuple[float, float, float] = (0.10, 0.30, 1.00)
-SPIKE_LABELS: tuple[str, ...] = ("≤10 %", ">10–30 %", ">30–100 %", ">100 %")
 DEFAULT_HR_REST = 60.0  # bpm, used when the runner has not given theirs
 DEFAULT_HR_MAX = 190.0  # bpm, used when no file records a maximum heart rate
 # Banister (1991) / Morton (1990) weighting: k·e^(b·ΔHRr)
@@ -38,26 +42,6 @@ class LoadConfig:
     hr_rest: float = DEFAULT_HR_REST
     hr_max: float | None = None  # None: the highest max_hr in the runner's files, else DEFAULT_HR_MAX
     sex: Sex | None = None  # None: the mean of the male and female TRIMP weightings
-
-
-@dataclass(frozen=True)
-class RunDay:
-    """One run, reduced to what the load maths needs. ``day`` is the runner's local calendar day."""
-
-    day: date
-    distance_km: float
-    duration_min: float  # moving time when known, else elapsed
-    avg_hr: float | None = None
-    max_hr: float | None = None
-    rpe: float | None = None  # CR-10
-    climb_m: float | None = None
-    fast_min: float | None = None  # minutes faster than threshold pace (from the 1 Hz streams)
-    surges: int | None = None  # surges / intervals counted from the streams
-    walk_breaks: int | None = None
-    device: str | None = None
-    gear: str | None = None
-    activity_id: int | None = None
-    downhill_fast_min: float | None = None  # raw-speed fast minutes the grade adjustment removed (downhill)
 
 
 @dataclass(frozen=True)
@@ -327,8 +311,8 @@ def spike_ratio(distance_km: FloatArray, reference_km: FloatArray) -> FloatArray
 def spike_band(ratio: FloatArray) -> IntArray:
     """Frandsen 2025 bands: 0 ≤10 %, 1 >10–30 %, 2 >30–100 %, 3 >100 %; −1 where there is no ratio."""
     r = np.asarray(ratio, dtype=np.float64)
-    # a tolerance of 1e-9 so that 11 km against 10 km (0.1000000000000001 in floating point) is "≤10 %"
-    band = sum((r > edge + 1e-9).astype(np.int64) for edge in SPIKE_BANDS)
+    # a tolerance so that 11 km against 10 km (0.1000000000000001 in floating point) is "≤10 %"
+    band = sum((r > edge + SPIKE_TOLERANCE).astype(np.int64) for edge in SPIKE_BANDS)
     out: IntArray = np.where(np.isnan(r), -1, band)
     return out
 

@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-import numpy as np
-
-from calfcare.analytics.load import SPIKE_LABELS, RunDay, spike_band
+from calfcare.analytics.runs import SPIKE_LABELS, RunDay, spike_band_of
 
 SPIKE_WINDOW_DAYS = 30
 JUST_RUN_DAYS = 2  # a run this recent is "just run"
@@ -66,7 +64,7 @@ def spike_warning(runs: Sequence[RunDay], day: date, km: float, *, planned: bool
     if ref <= 0:
         return None
     rise = km / ref - 1.0
-    band = int(spike_band(np.array([rise]))[0])  # the bands of `calfcare load`, with the same float tolerance
+    band = spike_band_of(rise)  # the bands of `calfcare load`, with the same float tolerance
     if band < 1:
         return None
     what = f"The {'planned' if planned else ''} run on {day.isoformat()}".replace("  ", " ")

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from calfcare.cli import clinical_views as views
-from calfcare.cli import questionnaire as q
 from calfcare.cli.app import (
     DateOpt,
     JsonOpt,
@@ -28,16 +27,29 @@ from calfcare.cli.app import (
     runner_name,
     want_json,
 )
-from calfcare.clinical.answers import ANSWER_KEYS, TriageAnswers
-from calfcare.clinical.checkin import CheckInAnswers
-from calfcare.clinical.questions import CheckinContext
-from calfcare.clinical.redflags import red_flags
 from calfcare.clinical.return_to_run import prevention_routine
-from calfcare.contracts.assessment import assessment_answers_schema, load_answers_file, parse_assessment_answers
-from calfcare.contracts.checkin import checkin_answers_schema, load_checkin_file
 from calfcare.errors import InvalidInput
 from calfcare.services import episodes
 from calfcare.services.views import awaiting_clearance
+
+if TYPE_CHECKING:  # the questionnaire and the answers contracts (pydantic) load only in the commands that ask
+    from calfcare.cli import questionnaire as q
+    from calfcare.clinical.answers import TriageAnswers
+    from calfcare.clinical.checkin import CheckInAnswers
+    from calfcare.clinical.questions import CheckinContext
+
+
+def _assessment_schema() -> dict[str, Any]:
+    from calfcare.contracts.assessment import assessment_answers_schema
+
+    return assessment_answers_schema()
+
+
+def _checkin_schema() -> dict[str, Any]:
+    from calfcare.contracts.checkin import checkin_answers_schema
+
+    return checkin_answers_schema()
+
 
 AnswersOpt = Annotated[
     Path | None,
@@ -69,6 +81,10 @@ DeleteOpt = Annotated[
 
 def _emergency(answers: dict[str, Any]) -> bool:
     """Does any emergency red flag fire on the answers so far? (the questionnaire stops at once if so)"""
+    from calfcare.clinical.answers import ANSWER_KEYS
+    from calfcare.clinical.redflags import red_flags
+    from calfcare.contracts.assessment import parse_assessment_answers
+
     screen = {k: v for k, v in answers.items() if k in ANSWER_KEYS}
     return any(f.urgency == "emergency" for f in red_flags(parse_assessment_answers(screen)))
 
@@ -81,6 +97,8 @@ def _ask(
     title: str,
     context: CheckinContext | None = None,
 ) -> dict[str, Any]:
+    from calfcare.cli import questionnaire as q
+
     out = err_console if json_out else console  # keep stdout pure JSON with --json
     answers, stopped = q.ask(plan, schema, out, is_emergency=_emergency, title=title, context=context)
     if stopped:
@@ -116,7 +134,7 @@ def assess(
     again: AgainOpt = False,
 ) -> None:
     """Triage a calf problem (red flags first), estimate structure and severity, and start a rehab episode."""
-    day = _start(json_out, schema, assessment_answers_schema, date_)
+    day = _start(json_out, schema, _assessment_schema, date_)
     if day is None:
         return
     if again:
@@ -125,15 +143,39 @@ def assess(
         outcome = episodes.assess_again(db=open_store(), runner=runner_name(runner), day=day)
         _show(outcome.to_contract(), json_out, views.show_assessment)
         return
+    from calfcare.cli import questionnaire as q
+    from calfcare.contracts.assessment import load_answers_file
+
     data: TriageAnswers | dict[str, Any]
     if answers is not None:
         data = load_answers_file(answers)
     else:
-        data = _ask(q.assessment_plan(), assessment_answers_schema(), json_out=json_out, title="Calf assessment")
+        data = _ask(q.assessment_plan(), _assessment_schema(), json_out=json_out, title="Calf assessment")
     outcome = episodes.assess(db=open_store(), runner=runner_name(runner), answers=data, day=day)
     _show(outcome.to_contract(), json_out, views.show_assessment)
     if code := red_flag_exit(outcome.result):  # urgent 8, emergency 9: the result above is printed in full
         raise typer.Exit(code)
+
+
+def _ask_about_runs(db: Any, name: str, day: date, plan: dict[str, Any] | None, *, json_out: bool) -> int:
+    """Ask how each run logged while running was not allowed yet felt (``today``'s ``ask_about_runs``, before
+    ``day``) and store the answers as the check-in of the run's day; the number stored."""
+    from calfcare.cli import questionnaire as q
+    from calfcare.clinical.questions import run_checkin
+
+    stored = 0
+    for run in (plan or {}).get("ask_about_runs") or ():
+        run_day = date.fromisoformat(str(run["date"]))
+        if run_day >= day:
+            continue  # today's own run is the day's session
+        km = run.get("distance_km")
+        title = f"You ran on {run_day.isoformat()}{f' ({km} km)' if km else ''} before running was allowed"
+        replies = _ask(q.run_plan(run_day.isoformat()), _checkin_schema(), json_out=json_out, title=title)
+        answers = run_checkin(run, replies)
+        if answers is not None:
+            episodes.record_checkin(db=db, runner=name, answers=answers, day=run_day)
+            stored += 1
+    return stored
 
 
 @app.command("checkin")
@@ -146,7 +188,7 @@ def checkin(
     delete: DeleteOpt = None,
 ) -> None:
     """Record today's check-in (how the calf feels, what you did); the plan progresses, holds, steps back or stops."""
-    day = _start(json_out, schema, checkin_answers_schema, date_)
+    day = _start(json_out, schema, _checkin_schema, date_)
     if day is None:
         return
     db = open_store()
@@ -157,19 +199,26 @@ def checkin(
         gone = episodes.delete_checkin(db=db, runner=name, day=parse_day(delete, field="--delete"))
         _show(gone.to_contract(), json_out, views.show_episode_change)
         return
+    from calfcare.cli import questionnaire as q
+    from calfcare.contracts.checkin import load_checkin_file
+
     data: CheckInAnswers | dict[str, Any]
     if answers is not None:
         data = load_checkin_file(answers)
     else:  # an open (or referred) episode is checked BEFORE asking anything; its phase picks the questions
+        plan = episodes.today(db=db, runner=name, day=day)
+        q.checkin_context(plan, runner=name, day=day)  # no open episode: Conflict before any question
+        if _ask_about_runs(db, name, day, plan, json_out=json_out):  # their check-ins may have moved the plan
+            plan = episodes.today(db=db, runner=name, day=day)
         context = q.checkin_context(
-            episodes.today(db=db, runner=name, day=day),
+            plan,
             runner=name,
             day=day,
             awaiting_clearance=awaiting_clearance(db=db, runner=name),
         )
         data = _ask(
             q.checkin_plan(context),
-            checkin_answers_schema(),
+            _checkin_schema(),
             json_out=json_out,
             title="Daily check-in",
             context=context,

@@ -11,7 +11,7 @@ means "don't know" (the key is left out, which the contract reads as unknown, ne
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -26,6 +26,7 @@ from calfcare.clinical.questions import (
     checkin_steps,
     next_step,
     public_answers,
+    run_steps,
 )
 from calfcare.contracts.checkin import checkin_answers_schema
 from calfcare.errors import Conflict, InvalidInput
@@ -61,6 +62,11 @@ def checkin_context(
         prescribed=str(kind) if kind and status == "open" else None,
         offered=frozenset(checkin_answers_schema()["properties"]),  # a key the contract lacks is never listed
     )
+
+
+def run_plan(run_day: str) -> Plan:
+    """The questions about one run logged while running was not allowed yet (``today``'s ``ask_about_runs``)."""
+    return lambda answers: run_steps(run_day)
 
 
 def checkin_plan(context: CheckinContext) -> Plan:
@@ -180,7 +186,8 @@ def _prompt(spec: Spec) -> str:
 def spec_for(step: Step, schema: Mapping[str, Any]) -> Spec:
     """What a reply to ``step`` must look like: the contract key's own spec, or a checklist / yes-no gate."""
     if step.kind == "question":
-        return spec_from_schema(schema, step.id)
+        spec = spec_from_schema(schema, step.id)
+        return replace(spec, text=step.text) if step.text else spec  # the plan's own wording, when it has one
     many = step.kind == "gate" and len(step.items) > 1  # a gate over one list key words the list in its text
     listed = "\n".join(f"   - {label}" for label in step.labels) if many else ""
     text = f"{step.text}\n{listed}" if listed else str(step.text)

@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any, Literal
 
+from calfcare.clinical.answers import TriageAnswers
 from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.context import AdherenceFinding, RunnerBaseline
 from calfcare.clinical.criteria import GATE_RULES, evaluate, gate_criteria, unmet_text
@@ -33,10 +34,14 @@ from calfcare.clinical.protocol import PHASES, PhaseId, Protocol, protocol
 from calfcare.clinical.redflags import (
     EMERGENCY_ADVICE,
     MIN_URGENCY,
+    R_RETEAR,
+    RETEAR_CODE,
     SEE_CLINICIAN_ADVICE,
     URGENT_ADVICE,
     RedFlag,
+    advice_for,
     red_flags,
+    screen_with_story,
 )
 from calfcare.clinical.return_to_run import RunProgramme, walk_run_programme
 from calfcare.clinical.rules import Fired, reason, rule
@@ -72,14 +77,6 @@ R_COMPLETIONS = rule(
     "expert_consensus",
     "Walk-run tables are clinical conventions, not trial-tested for calf strains.",
 )
-R_RETEAR = rule(
-    "progress.snap_or_heel_raise_fall",
-    "A snap or pop, or single-leg heel raises falling to a third of the last count or less, stops running at once "
-    "and refers the runner the same day (re-tear or Achilles rupture), in every phase.",
-    ["maffulli1998", "bjgp2015", "green2022"],
-    "expert_consensus",
-    "Second-round contract rule (CHECKIN.md Additions); the one-third threshold is a convention.",
-)
 R_REST_PAIN = rule(
     "progress.rest_pain_rising",
     "Rest pain rising on three check-ins in a row, or at 5/10 or more on three, refers the runner to a clinician; "
@@ -95,12 +92,7 @@ R_SILENCE = rule(
     "expert_consensus",
     "After a week without news the last load is unknown; repeating the stage is the soreness rules' cautious step.",
 )
-RETEAR_CODE = "suspected_retear_or_rupture"
-RETEAR_ADVICE = (
-    "A new snap or pop, or a sudden loss of calf strength, can mean the calf has torn again or the Achilles tendon "
-    "has ruptured: stop running and calf exercises, keep weight off the foot as much as you can, and see a doctor or "
-    "an urgent care / emergency department today."
-)
+RETEAR_ADVICE = advice_for(RETEAR_CODE, "urgent")  # registered with the other codes (redflag_advice)
 REST_PAIN_HIGH = 5
 REST_PAIN_RUN = 3  # check-ins in a row
 GATE_PAIN_MAX = 2  # rest or morning pain above this blocks every gate
@@ -391,9 +383,14 @@ def decide(
     day: date,
     facts: EpisodeFacts,
     adherence: AdherenceFinding | None = None,
+    story: TriageAnswers | None = None,
 ) -> Decision:
-    """Progress, hold, step back or refer, from one check-in. Pure: depends only on its arguments."""
-    d = _decide(state, checkin, day=day, facts=facts, adherence=adherence)
+    """Progress, hold, step back or refer, from one check-in. Pure: depends only on its arguments.
+
+    ``story`` is the episode's triage answers: the check-in's red-flag screen is read with it and the day since onset
+    (:func:`calfcare.clinical.redflags.screen_with_story`), as the triage read it (e.g. a night ache on day 1 after an
+    interval session is not a stress fracture; calf swelling on a blood thinner is urgent)."""
+    d = _decide(state, checkin, day=day, facts=facts, adherence=adherence, story=story)
     return replace(d, screen_complete=checkin.screen_complete)
 
 
@@ -404,9 +401,13 @@ def _decide(
     day: date,
     facts: EpisodeFacts,
     adherence: AdherenceFinding | None,
+    story: TriageAnswers | None = None,
 ) -> Decision:
     facts = facts.with_grade(state.grade)
-    flags = red_flags(checkin.red_flag_screen())
+    screen = checkin.red_flag_screen()
+    if story is not None:
+        screen = screen_with_story(screen, story, days_since_onset=facts.day_of(day))
+    flags = red_flags(screen)
     if retear := _retear(state, checkin):
         flags = [*flags, retear]
     if flags:

@@ -10,6 +10,8 @@ Public API::
     public_answers(answers) -> dict                          # without the helper keys (``_…``): the contract keys
     CheckinContext(phase, referred, awaiting_clearance, …) # what the check-in plan needs to know about the plan
     phase_needs(phase) -> frozenset[str]                     # the check-in keys a phase's gates and entry read
+    run_steps(run_day) -> tuple[Step, ...]                   # how a run felt that was done before running was allowed
+    run_checkin(run, answers) -> dict                        # those answers as the check-in of the run's day
     SAFETY_LABELS                                            # short words for each red-flag key (checklists, gates)
 
 A :class:`Step` is one question on screen, of three kinds:
@@ -49,6 +51,8 @@ __all__ = [
     "next_step",
     "phase_needs",
     "public_answers",
+    "run_checkin",
+    "run_steps",
 ]
 
 StepKind = Literal["question", "checklist", "gate"]
@@ -461,6 +465,39 @@ def checkin_steps(answers: Answers, context: CheckinContext | None = None) -> tu
     as ONE question ("anything new since yesterday?", with the list; the details only on yes), then only the calf
     questions the phase's gates read, then the session (what the prescription already says is not asked)."""
     return _applicable(_checkin_table(context or CheckinContext()), answers)
+
+
+# --- runs done before running was allowed ---
+
+#: how a run felt: the check-in keys asked about a run logged while running was not allowed yet
+RUN_KEYS: tuple[str, ...] = ("pain_during_session", "pain_after_session", "morning_pain")
+_RUN_TEXTS: dict[str, str] = {
+    "pain_during_session": "How much did the calf hurt during that run (0 = none, 10 = worst imaginable)?",
+    "pain_after_session": "And after it, that evening?",
+    "morning_pain": "And on getting up the next morning?",
+}
+
+
+def run_steps(run_day: str) -> tuple[Step, ...]:
+    """The questions about one run logged on ``run_day`` (ISO date) while running was not allowed yet (asked before
+    the day's check-in; the answers go to the check-in of the run's day, :func:`run_checkin`)."""
+    section = f"Your run on {run_day}, before running was allowed"
+    return tuple(Step(k, "question", section, text=_RUN_TEXTS[k]) for k in RUN_KEYS)
+
+
+def run_checkin(run: Mapping[str, Any], answers: Answers) -> dict[str, Any] | None:
+    """The check-in answers for the day of ``run`` (``date``, ``distance_km``, ``minutes`` as in ``today``'s
+    ``ask_about_runs``) from the replies to :func:`run_steps`: a run done instead of the plan. None when every reply
+    was "don't know" (nothing to store)."""
+    told = {k: answers[k] for k in RUN_KEYS if answers.get(k) is not None}
+    if not told:
+        return None
+    out: dict[str, Any] = {"session": "different", "session_kind": "run", **told}
+    if isinstance(run.get("minutes"), (int, float)) and run["minutes"] > 0:
+        out["session_minutes"] = float(run["minutes"])
+    if isinstance(run.get("distance_km"), (int, float)) and run["distance_km"] > 0:
+        out["session_distance_km"] = float(run["distance_km"])
+    return out
 
 
 # --- walking through a plan ---

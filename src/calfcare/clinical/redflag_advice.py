@@ -50,6 +50,8 @@ _WHAT: dict[str, str] = {
     "antibiotics and steroids weaken tendons, and blood thinners let a tear bleed into the calf.",
     "not_healing": "More than six weeks after a calf strain you should walk without a limp and rise onto your toes; "
     "something may be slowing healing (a larger tear, the tendon, or another cause) and needs examining.",
+    "suspected_retear_or_rupture": "A new snap or pop, or a sudden loss of calf strength, can mean the calf has torn "
+    "again or the Achilles tendon has ruptured; both heal best when seen within a day or two.",
     "child_or_adolescent": "Under 16 the body is still growing: heel pain in an active child is usually Sever's "
     "disease (an irritated growth plate at the heel), not a calf strain, and adult plans do not fit a child.",
 }
@@ -80,6 +82,8 @@ _MEANWHILE: dict[str, str] = {
     "becomes rock-hard or the pain keeps escalating, call an ambulance (999/112/911).",
     "not_healing": "Meanwhile keep to the exercises that do not hurt, and do not start running until a clinician has "
     "examined the leg.",
+    "suspected_retear_or_rupture": "Until then, stop running and calf exercises, keep weight off the foot as much as "
+    "you can and keep the toes pointed down (no stretching).",
     "child_or_adolescent": "Involve a parent or coach. With a clear calf strain the plan may go on with a child's "
     "loads (fewer repetitions, no added weight) while you wait; with heel pain, rest from running and jumping "
     "until a clinician has seen it.",

@@ -58,6 +58,12 @@ CODES: tuple[str, ...] = (
     "not_healing",
     "child_or_adolescent",
 )
+#: red-flag codes the plan raises at a check-in (CHECKIN.md Additions), never by the triage screen: a new snap or pop,
+#: or single-leg heel raises falling to a third of the last count or less (:mod:`calfcare.clinical.progression`)
+RETEAR_CODE = "suspected_retear_or_rupture"
+PLAN_CODES: tuple[str, ...] = (RETEAR_CODE,)
+#: every code a stored result may carry (triage and check-in), for advice and where to go
+ALL_CODES: tuple[str, ...] = (*CODES, *PLAN_CODES)
 #: the contract's minimum urgency per code
 MIN_URGENCY: dict[str, Urgency] = {
     "pulmonary_embolism": "emergency",
@@ -77,6 +83,7 @@ MIN_URGENCY: dict[str, Urgency] = {
     "medicine_related": "see_clinician",
     "not_healing": "see_clinician",
     "child_or_adolescent": "see_clinician",
+    RETEAR_CODE: "urgent",
 }
 #: red flags that, when present, explain the calf pain better than a strain does (a child's heel pain is handled in
 #: :mod:`calfcare.clinical.structure`: a child with a clear calf strain keeps the plan)
@@ -114,6 +121,16 @@ SCREEN_REQUIRED: tuple[str, ...] = (
 )
 
 # --- the rules (registered at import; listed in docs/clinical.md) ---
+R_RETEAR = rule(
+    "progress.snap_or_heel_raise_fall",
+    "A snap or pop, or single-leg heel raises falling to a third of the last count or less, stops running at once "
+    "and refers the runner the same day (re-tear or Achilles rupture), in every phase.",
+    ["maffulli1998", "bjgp2015", "green2022"],
+    "expert_consensus",
+    "Second-round contract rule (CHECKIN.md Additions); the one-third threshold is a convention.",
+)
+#: the rule behind each code the plan raises (its sources are the flag's sources)
+PLAN_CODE_RULES: dict[str, Rule] = {RETEAR_CODE: R_RETEAR}
 R_PE = rule(
     "redflag.pulmonary_embolism",
     "Sudden breathlessness, chest pain worse on breathing in, coughing blood, fainting or a racing heart in someone "

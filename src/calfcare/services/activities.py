@@ -66,42 +66,40 @@ def set_sport(*, db: Database, runner: str, activity_id: int, sport: str) -> dic
     if value not in SPORTS:
         raise InvalidInput(f"SPORT: {sport!r} is not one of {', '.join(SPORTS)}")
     rid = _runner_id(db, runner)
-    with db.session() as s:
+    with db.runner_session(runner, create=False) as (s, _):
         act = _get(s, rid, activity_id)
         extra = {k: v for k, v in (act.extra or {}).items() if k != "sport_inferred"}
         act.sport, act.extra = value, {**extra, "sport_set_by_runner": True}
         s.flush()
         row = activity_row(act)
-    _replay_latest(db, rid)
+    _replay_latest(db, runner)
     return row
 
 
 def delete_activity(*, db: Database, runner: str, activity_id: int) -> dict[str, Any]:
     """Delete one activity (its streams go with it) and replay the plan without it."""
     rid = _runner_id(db, runner)
-    with db.session() as s:
+    with db.runner_session(runner, create=False) as (s, _):
         act = _get(s, rid, activity_id)
         row = activity_row(act)
         s.delete(act)
-    _replay_latest(db, rid)
+    _replay_latest(db, runner)
     return row
 
 
-def _replay_latest(db: Database, runner_id: int) -> None:
-    """Rebuild the stored plan of the runner's latest episode from its check-ins and the runs as they now are."""
+def _replay_latest(db: Database, runner: str) -> None:
+    """Rebuild the stored plan of the runner's latest episode from its check-ins and the runs as they now are, in the
+    runner's unit of work (:meth:`Database.runner_session`): serialised with concurrent check-ins and assessments,
+    the check-ins read inside the same transaction that writes the replay."""
     from calfcare.services.episodes import apply_replay  # the one writer of a replay's outcome
     from calfcare.services.replay import replay
     from calfcare.services.views import checkins_of, runs_after_onset, stops_of
 
-    with db.session() as s:
-        runner = s.get(Runner, runner_id)
-        ep = s.scalar(select(Episode).where(Episode.runner_id == runner_id).order_by(Episode.id.desc()).limit(1))
-        name = runner.name if runner is not None else None
-    if ep is None or name is None:
-        return
-    runs = runs_after_onset(db=db, runner=name)
-    with db.session() as s:
-        ep = s.get(Episode, ep.id)
+    runs = runs_after_onset(db=db, runner=runner)  # reads in its own session, before the unit of work
+    with db.runner_session(runner, create=False) as (s, runner_row):
+        if runner_row is None:
+            return
+        ep = s.scalar(select(Episode).where(Episode.runner_id == runner_row.id).order_by(Episode.id.desc()).limit(1))
         if ep is None:
             return
         rows = checkins_of(s, ep.id)

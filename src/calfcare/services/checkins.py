@@ -6,6 +6,7 @@ there); deleting is :func:`calfcare.services.episodes.delete_checkin` (the CLI's
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -47,11 +48,21 @@ def submit_checkin(
     form_token: str,
     replace: bool,
     today_is: date | None = None,
+    runs: Mapping[date, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A check-in sent from a form, at most once per form: ``status`` is ``recorded`` (with the check-in contract),
     ``duplicate`` (this form was sent before: nothing new is stored) or ``exists`` (a check-in for ``day`` was stored
-    after this form was opened — another tab — and ``replace`` was not asked: nothing is stored)."""
+    after this form was opened — another tab — and ``replace`` was not asked: nothing is stored).
+
+    ``runs``: the check-ins of earlier days told with this form (how a run logged before running was allowed felt,
+    ``today``'s ``ask_about_runs``); every answer is validated before anything is stored, and they are stored
+    before the day's own check-in (whose decision then reads them)."""
     from calfcare.services.episodes import record_checkin
+    from calfcare.services.replay import checkin_values
+
+    checkin_values(answers)  # raises InvalidAnswers before anything is stored
+    for run_answers in (runs or {}).values():
+        checkin_values(run_answers)
     from calfcare.services.web_state import claim_form, finish_form, release_form
 
     earlier = claim_form(db=db, runner=runner, token=form_token, kind="checkin")
@@ -61,6 +72,9 @@ def submit_checkin(
         if not replace and checkin_on(db=db, runner=runner, day=day) is not None:
             release_form(db=db, token=form_token)
             return {"status": "exists", "date": day.isoformat()}
+        for run_day, run_answers in sorted((runs or {}).items()):
+            if run_day < day and checkin_on(db=db, runner=runner, day=run_day) is None:
+                record_checkin(db=db, runner=runner, answers=run_answers, day=run_day, today_is=today_is)
         try:
             outcome = record_checkin(db=db, runner=runner, answers=answers, day=day, today_is=today_is)
         except StorageError as exc:  # another request stored this day's check-in between our read and our write

@@ -20,16 +20,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calfcare.analytics.load import RunDay
+from calfcare.analytics.runs import RunDay
 from calfcare.clinical.answers import RED_FLAG_KEYS, TriageAnswers
 from calfcare.clinical.checkin import CheckInAnswers
 from calfcare.clinical.context import RunnerBaseline, TrainingEvidence
 from calfcare.clinical.triage import Assessment as Triage
 from calfcare.clinical.triage import triage
-from calfcare.contracts.assessment import parse_assessment_answers
 from calfcare.contracts.dates import check_not_before_onset, onset_from
 from calfcare.errors import Conflict, InvalidInput, NotFound
-from calfcare.services.replay import Replay, checkin_values, replay
+from calfcare.services.replay import REPLAYED, Replay, checkin_values, replay, replayed_record
 from calfcare.services.views import (
     active_episode,
     ask_about_run,
@@ -153,6 +152,8 @@ def assess(
     changed); later, the assessment is kept in the episode's history and the episode is left as it is.
     """
     _not_future(day, today_is)
+    from calfcare.contracts.assessment import parse_assessment_answers  # pydantic: only when assessing
+
     parsed = answers if isinstance(answers, TriageAnswers) else parse_assessment_answers(dict(answers))
     notes: list[str] = []
     if baseline is None or evidence is None:
@@ -288,6 +289,8 @@ def assess_again(*, db: Database, runner: str, day: date, today_is: date | None 
         )
         if last is None:
             raise Conflict(f"episode {ep.id} has no stored assessment to run again. Nothing was stored.")
+        from calfcare.contracts.assessment import parse_assessment_answers
+
         parsed = parse_assessment_answers(dict(last.answers))
         outcome = triage(parsed, evidence=tuple(evidence))
         result = {**outcome.to_contract(), "again": {"of": last.id, "on": day.isoformat()}}
@@ -681,6 +684,7 @@ def apply_replay(ep: Episode, done: Replay) -> None:
         row.decision = str(result["decision"])
     ep.plan_state = done.state_dict
     context = {k: v for k, v in (ep.context or {}).items() if k != "referral"}
+    context[REPLAYED] = replayed_record(done)  # what today's read checks to serve this outcome without replaying
     if ep.status == "closed" and ep.closed_reason not in (None, COMPLETED):
         pass  # closed by the runner or by a new injury: a replay does not reopen it (`calfcare episode reopen` does)
     elif done.referral is not None:

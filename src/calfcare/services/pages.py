@@ -87,8 +87,14 @@ def plan_context(*, db: Database, runner: str) -> dict[str, Any]:
             else None
         )
         if ep is None:
-            return {"phase": None, "status": None}
-        return {"phase": (ep.plan_state or {}).get("phase"), "status": ep.status}
+            return {"phase": None, "status": None, "awaiting_clearance": False}
+        state = ep.plan_state or {}
+        waiting = ep.status == "open" and bool((ep.context or {}).get("needs_clearance"))
+        return {
+            "phase": state.get("phase"),
+            "status": ep.status,
+            "awaiting_clearance": waiting and not state.get("cleared_to_run_on"),  # as views.awaiting_clearance
+        }
 
 
 def assessment_page(*, db: Database, runner: str) -> dict[str, Any] | None:

@@ -11,19 +11,26 @@ When the runner has imported runs, each run day is matched against the prescript
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
 from calfcare.analytics.adherence import match_day
-from calfcare.analytics.load import RunDay
-from calfcare.clinical.checkin import CheckInAnswers
+from calfcare.analytics.runs import RunDay
+from calfcare.clinical.answers import TriageAnswers
+from calfcare.clinical.checkin import CheckInAnswers, checkin_from_values
 from calfcare.clinical.context import RunnerBaseline
 from calfcare.clinical.progression import EpisodeFacts, PlanState, decide, is_terminal
+from calfcare.clinical.redflags import STORY_KEYS
 from calfcare.clinical.today import build_today
-from calfcare.contracts.checkin import parse_checkin_answers
-from calfcare.store.models import CheckIn, Episode
+from calfcare.store.models import Assessment, CheckIn, Episode
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class Replay:
     #: the plan in force from each day on: ``(from_day, phase, stopped)``, in date order (a check-in's decision holds
     #: from the next day; a stop from its own day)
     timeline: tuple[tuple[date, str, bool], ...] = ()
+    #: what was replayed (:func:`replay_key`): stored with the outcome, so a read can tell whether it is current
+    key: str = ""
 
     @property
     def state_dict(self) -> dict[str, Any]:
@@ -64,8 +73,21 @@ class Replay:
 
 def checkin_values(answers: Mapping[str, Any] | CheckInAnswers) -> dict[str, Any]:
     """Validate check-in answers (raises InvalidAnswers) and return them JSON-ready, as they are stored."""
+    from calfcare.contracts.checkin import parse_checkin_answers  # pydantic: only when answers come in
+
     parsed = answers if isinstance(answers, CheckInAnswers) else parse_checkin_answers(dict(answers))
     return {k: list(v) if isinstance(v, tuple) else v for k, v in parsed.to_dict().items()}
+
+
+def stored_checkin(values: Mapping[str, Any]) -> CheckInAnswers:
+    """A stored check-in's answers (validated when stored, :func:`checkin_values`) back as the domain object, without
+    the contract's validation on every read; anything that does not fit (an old or hand-edited row) is validated."""
+    try:
+        return checkin_from_values({k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    except (TypeError, ValueError):
+        from calfcare.contracts.checkin import parse_checkin_answers
+
+        return parse_checkin_answers(dict(values))
 
 
 def episode_facts(ep: Episode) -> EpisodeFacts:
@@ -95,12 +117,48 @@ def _days(value: object) -> tuple[int, int] | None:
     return None
 
 
-def replay(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop] = (), runs: Sequence[RunDay] = ()) -> Replay:
+def story_from(assessments: Sequence[Mapping[str, Any]]) -> TriageAnswers | None:
+    """The episode's story for the check-in screen (:data:`calfcare.clinical.redflags.STORY_KEYS`) from its stored
+    triage answers, oldest first: for each key the latest answer given. ``None`` when no assessment says any."""
+    story: dict[str, Any] = {}
+    for answers in assessments:
+        for key in STORY_KEYS:
+            value = answers.get(key)
+            if value is not None:
+                story[key] = tuple(value) if isinstance(value, list) else value
+    return TriageAnswers(**story) if story else None
+
+
+def story_of(ep: Episode) -> TriageAnswers | None:
+    """The story of ``ep`` read from its stored assessments (in the episode's own session; None when detached)."""
+    s = object_session(ep)
+    if s is None or ep.id is None:
+        return None
+    rows = s.scalars(
+        select(Assessment.answers).where(Assessment.episode_id == ep.id).order_by(Assessment.day, Assessment.id)
+    )
+    return story_from([r for r in rows if isinstance(r, Mapping)])
+
+
+_FROM_EPISODE: Any = object()
+
+
+def replay(
+    ep: Episode,
+    rows: Sequence[CheckIn],
+    stops: Sequence[Stop] = (),
+    runs: Sequence[RunDay] = (),
+    story: TriageAnswers | None = _FROM_EPISODE,
+) -> Replay:
     """Decide every check-in of ``ep`` in date order from the episode's starting plan (pure: rows are not changed).
 
     A stop applies from the start of its day, before that day's check-in. ``runs`` are the runner's imported runs
-    (any days); a check-in day with runs gets an adherence finding against that day's prescription.
+    (any days); a check-in day with runs gets an adherence finding against that day's prescription. Each check-in's
+    red-flag screen is read with the episode's story (``story``; by default its stored triage answers,
+    :func:`story_of`), so a check-in reads the screen as the triage did.
     """
+    if story is _FROM_EPISODE:
+        story = story_of(ep) if rows else None
     by_day: dict[date, list[RunDay]] = {}
     for run in runs:
         by_day.setdefault(run.day, []).append(run)
@@ -118,13 +176,13 @@ def replay(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop] = (), run
             stop = pending.pop(0)
             state, referral = _stop(state, stop)
             timeline.append((stop.day, state.phase, True))
-        checkin = parse_checkin_answers(dict(row.answers))
+        checkin = stored_checkin(row.answers)
         adherence = None
         if by_day.get(row.day) and not state.stopped:
             prescription = build_today(state, facts, day=row.day, last_checkin=last).to_contract()["prescription"]
             ran_before = bool(by_day.get(row.day - timedelta(days=1)))
             adherence = match_day(row.day, prescription, by_day[row.day], ran_day_before=ran_before)  # type: ignore[arg-type]
-        decision = decide(state, checkin, day=row.day, facts=facts, adherence=adherence)
+        decision = decide(state, checkin, day=row.day, facts=facts, adherence=adherence, story=story)
         results.append(dict(decision.to_contract(row.day)))
         if decision.new_state.stopped and not state.stopped:
             referral = {
@@ -144,7 +202,63 @@ def replay(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop] = (), run
         timeline.append((st.day, state.phase, True))
     if state.stopped:
         completed_on = None
-    return Replay(state, tuple(ordered), tuple(results), referral, completed_on, last, tuple(timeline))
+    key = replay_key(ep, ordered, stops, runs)
+    return Replay(state, tuple(ordered), tuple(results), referral, completed_on, last, tuple(timeline), key)
+
+
+#: the episode context key under which the latest replay's key and timeline are stored (:func:`stored_replay`)
+REPLAYED = "replayed"
+
+
+def replay_key(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop], runs: Sequence[RunDay]) -> str:
+    """A digest of everything a replay reads: the episode's facts and context, every check-in (day and answers),
+    every stop, and the runs on check-in days and the days before them (the only runs a replay matches)."""
+    days = {r.day for r in rows}
+    matched = sorted(
+        (dataclasses.astuple(r) for r in runs if r.day in days or r.day + timedelta(days=1) in days), key=repr
+    )
+    context = {k: v for k, v in (ep.context or {}).items() if k not in ("referral", REPLAYED)}
+    doc = [
+        [ep.onset, ep.assessed_on, ep.structure, ep.severity, ep.side, context],
+        [[r.day, r.answers] for r in sorted(rows, key=lambda r: r.day)],
+        [[st.day, list(st.red_flags)] for st in sorted(stops, key=lambda st: st.day)],
+        matched,
+    ]
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def replayed_record(done: Replay) -> dict[str, Any]:
+    """What :func:`calfcare.services.episodes.apply_replay` stores beside the plan state (context[REPLAYED])."""
+    return {"key": done.key, "timeline": [[d.isoformat(), phase, stopped] for d, phase, stopped in done.timeline]}
+
+
+def stored_replay(
+    ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop], runs: Sequence[RunDay], day: date
+) -> Replay | None:
+    """The episode's stored outcome (plan state, results, referral, timeline) as a :class:`Replay`, when it is current
+    for ``day``: the episode is open or referred, no check-in or stop is dated after ``day``, and the stored key
+    matches these inputs (:func:`replay_key`). None otherwise: the caller replays. Every write that changes an input
+    stores a new outcome in the same transaction (:func:`calfcare.services.episodes.apply_replay`)."""
+    saved = (ep.context or {}).get(REPLAYED)
+    if not isinstance(saved, dict) or ep.status not in ("open", "referred"):
+        return None
+    if any(r.day > day for r in rows) or any(st.day > day for st in stops):
+        return None
+    referral = (ep.context or {}).get("referral") if ep.status == "referred" else None
+    if ep.status == "referred" and not isinstance(referral, dict):
+        return None
+    if saved.get("key") != replay_key(ep, rows, stops, runs):
+        return None
+    ordered = sorted(rows, key=lambda r: r.day)
+    try:
+        state = PlanState.from_dict(ep.plan_state or {})
+        timeline = tuple((date.fromisoformat(d), str(p), bool(s)) for d, p, s in saved.get("timeline") or ())
+        last = stored_checkin(ordered[-1].answers) if ordered else None
+    except (TypeError, ValueError):
+        return None
+    results = tuple(dict(r.result) for r in ordered)
+    held = referral if isinstance(referral, dict) else None
+    return Replay(state, tuple(ordered), results, held, None, last, timeline, str(saved["key"]))
 
 
 def _stop(state: PlanState, stop: Stop) -> tuple[PlanState, dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calfcare.analytics.load import RunDay
+from calfcare.analytics.runs import RunDay
 from calfcare.analytics.warnings import (
     LATEST_RUN_DAYS,
     SPIKE_WINDOW_DAYS,
@@ -26,7 +26,7 @@ from calfcare.analytics.warnings import (
 from calfcare.clinical.findings import BEFORE_RUNNING, R_TOO_EARLY
 from calfcare.clinical.progression import EpisodeFacts, PlanState
 from calfcare.clinical.today import build_today
-from calfcare.services.replay import Replay, Stop, episode_facts, replay
+from calfcare.services.replay import Replay, Stop, episode_facts, replay, stored_replay
 from calfcare.store import Database
 from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
 
@@ -236,8 +236,12 @@ def today(*, db: Database, runner: str, day: date) -> dict[str, Any] | None:
         ep = current_episode(s, runner_row.id, day)
         if ep is None or (ep.status == "closed" and ep.closed_on is not None and ep.closed_on < day):
             return None
-        rows = [r for r in checkins_of(s, ep.id) if r.day <= day]
-        done = replay(ep, rows, [st for st in stops_of(s, ep.id) if st.day <= day], runs)
+        all_rows, all_stops = checkins_of(s, ep.id), stops_of(s, ep.id)
+        rows = [r for r in all_rows if r.day <= day]
+        # the stored outcome when it is current for the day (every write keeps it so); else replay up to the day
+        done = stored_replay(ep, all_rows, all_stops, runs, day) or replay(
+            ep, rows, [st for st in all_stops if st.day <= day], runs
+        )
         plan: dict[str, Any] = build_today(
             done.state, episode_facts(ep), day=day, last_checkin=done.last_checkin
         ).to_contract()
@@ -312,6 +316,8 @@ def ask_about_run(run: dict[str, Any]) -> dict[str, Any]:
     d = str(run["date"])
     return {
         "date": d,
+        "distance_km": run.get("distance_km"),
+        "minutes": run.get("minutes"),
         "keys": list(RUN_QUESTION_KEYS),
         "session_kind": "run",
         "questions": [

@@ -132,7 +132,7 @@ def create_api(state: State) -> FastAPI:
     @api.get("/triage/draft", summary="The answers given so far in the wizard")
     def get_draft(db: DbDep, runner: RunnerDep) -> Doc:
         answers = draft_answers(db=db, runner=runner, kind="triage")
-        return {"answers": {k: v for k, v in answers.items() if not k.startswith("__")}}
+        return {"answers": {k: v for k, v in answers.items() if not k.startswith("_")}}  # contract keys only
 
     @api.put("/triage/draft", summary="Keep the wizard's answers so far")
     def put_draft(body: DraftIn, db: DbDep, runner: RunnerDep) -> Doc:

@@ -1,5 +1,10 @@
 """The check-in form: which of the contract's keys matter on a given day, and turning the posted form into answers.
 
+Which questions, and the safety screen's signs, come from the pure question plan the CLI asks
+(:func:`calfcare.clinical.questions.checkin_steps` for the day's phase, referral and prescription): one page shows
+every step the plan could ask today (the follow-ups that depend on another answer included, since a page cannot
+wait for it), and nothing the plan leaves out.
+
 Sliders (0–10, words at the ends) always post a number; toggles post ``yes`` when on; heel-raise counts are blank
 when not tested; hop pain has a "not tried" box. The safety screen is one question (``screen=no`` answers every
 red-flag key "no"); on yes, the signs ticked are "yes" and the others "no"."""
@@ -8,11 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from calfcare.clinical.answers import CLOT_RISKS, RED_FLAG_KEYS
 from calfcare.clinical.checkin import SESSION_KINDS, SESSIONS
-from calfcare.contracts.assessment import AssessmentAnswersIn
+from calfcare.clinical.questions import (
+    SAFETY_LABELS,
+    TODAY_CALF,
+    TODAY_SAFETY,
+    TODAY_SESSION,
+    CheckinContext,
+    Step,
+    checkin_steps,
+    run_checkin,
+    run_steps,
+)
 from calfcare.contracts.checkin import CheckInAnswersIn
 from calfcare.errors import FieldProblem
 
@@ -21,11 +37,9 @@ TOGGLES = ("limp", "swelling_increased")
 SESSION_SLIDERS = ("session_rpe", "pain_during_session", "pain_after_session")
 SESSION_NUMBERS = ("session_minutes", "session_distance_km")
 HEEL_RAISES = ("single_leg_heel_raises_injured", "single_leg_heel_raises_other")
-SCREEN_FLAGS = tuple(k for k in RED_FLAG_KEYS if k != "clot_risk_factors")
+SCREEN_FLAGS = tuple(k for k in RED_FLAG_KEYS if k != "clot_risk_factors")  # the triage screen's signs
 CLOT_CHOICES: tuple[str, ...] = tuple(CLOT_RISKS)
 SLIDER_WORDS = {"session_rpe": ("rest", "maximal")}
-_HEEL_PHASES = ("mobility", "strength", "return_to_run", "full_training")
-_HOP_PHASES = ("strength", "return_to_run", "full_training")
 
 
 @dataclass(frozen=True)
@@ -44,22 +58,87 @@ def _field(key: str, kind: str) -> Field:
     return Field(key, kind, info.title or key, info.description or key, low, high)
 
 
-def fields_for(phase: str | None, status: str | None) -> dict[str, list[Field]]:
-    """The questions that matter today, by section."""
-    body = [_field(k, "slider") for k in SLIDERS_ALWAYS] + [_field(k, "toggle") for k in TOGGLES]
-    if phase in _HEEL_PHASES:
-        body += [_field(k, "count") for k in HEEL_RAISES]
-    if phase in _HOP_PHASES:
-        body.append(_field("hop_pain", "hop"))
-    session = [_field(k, "number") for k in SESSION_NUMBERS] + [_field(k, "slider") for k in SESSION_SLIDERS]
-    extra = [_field("cleared_by_clinician", "toggle")] if status == "referred" else []
+#: answers that open every conditional step of the plan (a page shows them all at once)
+_PROBE: dict[str, Any] = {
+    "_new_since_yesterday": True,
+    "morning_pain": 1,
+    "single_leg_heel_raises_injured": 1,
+    "limp": False,
+    "session": "different",
+    "session_kind": "run",
+}
+_KINDS = {
+    "morning_pain": "slider",
+    "morning_stiffness": "slider",
+    "pain_rest": "slider",
+    "pain_walking": "slider",
+    "single_leg_heel_raises_injured": "count",
+    "single_leg_heel_raises_other": "count",
+    "hop_pain": "hop",
+    "session_minutes": "number",
+    "session_distance_km": "number",
+    "session_rpe": "slider",
+    "pain_during_session": "slider",
+    "pain_after_session": "slider",
+    "cleared_by_clinician": "toggle",
+}
+
+
+def context_for(
+    phase: str | None, status: str | None, *, awaiting_clearance: bool = False, prescribed: str | None = None
+) -> CheckinContext:
+    """The question plan's context for the day (the keys the check-in contract offers only)."""
+    return CheckinContext(
+        phase=phase,
+        referred=status == "referred",
+        awaiting_clearance=awaiting_clearance,
+        prescribed=prescribed if status == "open" else None,
+        offered=frozenset(CheckInAnswersIn.model_fields),
+    )
+
+
+def plan_steps(context: CheckinContext) -> tuple[Step, ...]:
+    """Every step the plan could ask today, in its order: with no answers yet and with answers that open each
+    follow-up."""
+    out: dict[str, Step] = {s.id: s for s in checkin_steps({}, context)}
+    for step in checkin_steps(_PROBE, context):
+        out.setdefault(step.id, step)
+    order = {s.id: i for i, s in enumerate(checkin_steps(_PROBE, context))}
+    return tuple(sorted(out.values(), key=lambda s: order.get(s.id, len(order))))
+
+
+def fields_for(
+    phase: str | None, status: str | None, *, awaiting_clearance: bool = False, prescribed: str | None = None
+) -> dict[str, list[Field]]:
+    """The questions that matter today, by section, from the question plan."""
+    steps = plan_steps(context_for(phase, status, awaiting_clearance=awaiting_clearance, prescribed=prescribed))
+    body: list[Field] = []
+    session: list[Field] = []
+    extra: list[Field] = []
+    for step in steps:
+        if step.kind == "checklist" and step.section == TODAY_CALF:
+            body += [_field(k, "toggle") for k in step.items if k in CheckInAnswersIn.model_fields]
+        elif step.kind == "question" and step.id in _KINDS:
+            f = _field(step.id, _KINDS[step.id])
+            if step.section == TODAY_SAFETY:
+                extra.append(f)
+            elif step.section == TODAY_SESSION:
+                session.append(f)
+            else:
+                body.append(f)
     return {"body": body, "session": session, "extra": extra}
 
 
-def screen_signs() -> list[tuple[str, str]]:
-    """(key, question) of every red-flag sign, for the details under the one safety question."""
-    fields = AssessmentAnswersIn.model_fields
-    return [(k, fields[k].description or k) for k in SCREEN_FLAGS]
+def screen_keys(context: CheckinContext | None = None) -> tuple[str, ...]:
+    """The keys the day's one safety question covers (the plan's gate): a "no" answers each of them no."""
+    steps = checkin_steps({}, context or context_for(None, None))
+    gate = next((s for s in steps if s.kind == "gate" and s.section == TODAY_SAFETY), None)
+    return gate.items if gate is not None else tuple(RED_FLAG_KEYS)
+
+
+def screen_signs(context: CheckinContext | None = None) -> list[tuple[str, str]]:
+    """(key, words) of every sign under the one safety question (the clot risks are listed apart)."""
+    return [(k, SAFETY_LABELS.get(k, k.replace("_", " "))) for k in screen_keys(context) if k != "clot_risk_factors"]
 
 
 SESSIONS_WORDS = {
@@ -108,17 +187,52 @@ def parse_checkin_form(
             number("session_distance_km", whole=False)
             for key in SESSION_SLIDERS:
                 number(key, whole=key != "session_rpe")
+    signs = tuple(k for k in screen_keys() if k != "clot_risk_factors")
     flags = {v for v in getlist("flag") if isinstance(v, str)}
     clots = [v for v in getlist("clot_risk_factors") if isinstance(v, str) and v]
     screen = form.get("screen")
     if flags or clots:
-        out.update({k: k in flags for k in SCREEN_FLAGS})
+        out.update({k: k in flags for k in signs})
         out["clot_risk_factors"] = clots
     elif screen == "no":
-        out.update(dict.fromkeys(SCREEN_FLAGS, False))
+        out.update(dict.fromkeys(signs, False))
         out["clot_risk_factors"] = []
     elif screen == "yes":
         problems.append(
             FieldProblem("screen", "you answered yes: tick the signs you have, so calfcare can say where to go")
         )
     return out, problems
+
+
+def run_fields(asks: list[dict[str, Any]], day: date) -> list[tuple[dict[str, Any], list[Field]]]:
+    """For each run logged before running was allowed (``today``'s ``ask_about_runs``, days before ``day``): the
+    plan's questions about it (:func:`calfcare.clinical.questions.run_steps`) as sliders named ``run-<date>-<key>``."""
+    out = []
+    for ask in asks:
+        d = str(ask.get("date"))
+        if d >= day.isoformat():
+            continue
+        fields = [
+            Field(f"run-{d}-{s.id}", "slider", s.id, str(s.text), "none", "worst imaginable") for s in run_steps(d)
+        ]
+        out.append((ask, fields))
+    return out
+
+
+def parse_run_answers(form: Mapping[str, Any], asks: list[dict[str, Any]], day: date) -> dict[date, dict[str, Any]]:
+    """The check-in answers of each earlier run day told in the form (``run-<date>-skip`` = not remembered)."""
+    out: dict[date, dict[str, Any]] = {}
+    for ask, fields in run_fields(asks, day):
+        d = str(ask["date"])
+        if form.get(f"run-{d}-skip") == "yes":
+            continue
+        replies: dict[str, Any] = {}
+        for f in fields:
+            raw = form.get(f.key)
+            text = raw.strip() if isinstance(raw, str) else ""
+            if text.isdigit():
+                replies[f.title] = int(text)
+        answers = run_checkin(ask, replies)
+        if answers is not None:
+            out[date.fromisoformat(d)] = answers
+    return out

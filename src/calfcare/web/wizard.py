@@ -1,6 +1,9 @@
 """The triage wizard's screens, built from the triage contract's question list (:func:`questions`): its groups in
 asking order (the red-flag screen first), each cut into short screens. Skip logic is the contract's own
-(``Question.should_ask``). When the clinical question plan lands, only :func:`screens_for` needs to change.
+(``Question.should_ask``); these screens describe the contract for the JSON twin (``/api/v1/triage/questions``).
+
+The pages ask the pure question plan the CLI asks (:func:`plan_for`, one step per screen: a question, a "pick all
+that apply" checklist, or a yes/no gate over a list), so the web asks the same short set with the same skip logic.
 
 Form values: yes/no questions post ``yes`` / ``no`` / ``""`` (don't know); choices post the value or ``""``; the clot
 risk factors post each ticked factor plus ``clot_risk_factors__none=none`` for "none of these"; numbers post text.
@@ -13,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from calfcare.clinical.questions import Step, apply_reply, assessment_steps
 from calfcare.contracts.assessment import GROUPS, Question, questions
 from calfcare.errors import FieldProblem
 
@@ -150,3 +154,47 @@ def merge(draft: Mapping[str, Any], posted: Mapping[str, Any]) -> dict[str, Any]
         else:
             merged[key] = value
     return merged
+
+
+# --- the wizard on the clinical question plan (the same plan the CLI asks; one step per screen) ---------------------
+
+QUESTIONS: dict[str, Question] = {q.key: q for q in questions()}
+#: the lead under the safety section's screens
+SAFETY_LEAD = (
+    "These questions look for signs that need a doctor, not a rehab plan. Answer “don't know” if you are not sure."
+)
+
+
+def plan_for(answers: Mapping[str, Any]) -> tuple[Step, ...]:
+    """The steps the question plan asks for these answers (:func:`calfcare.clinical.questions.assessment_steps`),
+    keys the contract does not offer left out; screen ``n`` is step ``n`` (1-based)."""
+    return tuple(s for s in assessment_steps(answers) if s.kind != "question" or s.id in QUESTIONS)
+
+
+def step_at(number: int, answers: Mapping[str, Any]) -> Step | None:
+    steps = plan_for(answers)
+    return steps[number - 1] if 1 <= number <= len(steps) else None
+
+
+def parse_step(step: Step, form: Mapping[str, Any], getlist: Any) -> tuple[Any, list[FieldProblem]]:
+    """The reply to one step from the posted form (see :func:`calfcare.clinical.questions.apply_reply`): a question's
+    value (None = don't know), a checklist's ticked items (``[]`` = none, None = don't know: ``<id>__dontknow``), a
+    gate's yes / no / don't know."""
+    if step.kind == "question":
+        posted, problems = parse_screen((QUESTIONS[step.id],), form, getlist)
+        return posted.get(step.id), problems
+    if step.kind == "checklist":
+        if form.get(f"{step.id}__dontknow") == "yes":
+            return None, []
+        return [k for k in step.items if form.get(k) == "yes"], []
+    return {"yes": True, "no": False}.get(str(form.get(step.id) or "")), []
+
+
+def apply(step: Step, reply: Any, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers with one reply applied (helper keys kept for the plan; JSON-ready lists)."""
+    base = dict(answers)
+    if step.kind != "question":  # answered again: the items follow the new reply only (never a stale "no")
+        for key in step.items:
+            base.pop(key, None)
+    out = apply_reply(step, reply, base)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from calfcare.errors import FieldProblem, InvalidInput
 from calfcare.services.checkins import checkin_on, form_notes, submit_checkin
+from calfcare.services.episodes import runs_to_ask_about
 from calfcare.services.pages import plan_context, today_page
 from calfcare.web import checkin_form as cf
 from calfcare.web.deps import DbDep, FormDep, RunnerDep, TodayDep
@@ -31,6 +32,7 @@ def form_context(
     existing: dict[str, Any] | None,
     editing: bool,
     notice: str | None = None,
+    awaiting: bool = False,
 ) -> dict[str, Any]:
     episode = plan.get("episode") or {}
     phase = plan.get("phase") or episode.get("phase")
@@ -38,7 +40,8 @@ def form_context(
         "title": f"Edit the check-in of {day.isoformat()}" if editing else "Check-in",
         "plan": plan,
         "day": day,
-        "fields": cf.fields_for(_phase(phase, editing), plan.get("status")),
+        "fields": cf.fields_for(_phase(phase, editing), plan.get("status"), awaiting_clearance=awaiting),
+        "runs": [] if editing else cf.run_fields(list(plan.get("ask_about_runs") or []), day),
         "signs": cf.screen_signs(),
         "clot_choices": cf.CLOT_CHOICES,
         "sessions": cf.SESSIONS_WORDS,
@@ -72,7 +75,7 @@ def stored_values(existing: dict[str, Any] | None) -> dict[str, Any]:
     if not existing:
         return {}
     values = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in existing["answers"].items()}
-    signs = [values.get(k) for k in cf.SCREEN_FLAGS]
+    signs = [values.get(k) for k in cf.screen_keys() if k != "clot_risk_factors"]
     if any(s is True for s in signs) or values.get("clot_risk_factors"):
         values["screen"] = "yes"
     elif signs and all(s is False for s in signs):
@@ -84,7 +87,16 @@ def stored_values(existing: dict[str, Any] | None) -> dict[str, Any]:
 def checkin_form(request: Request, db: DbDep, runner: RunnerDep, day: TodayDep) -> Response:
     plan = today_page(db=db, runner=runner, day=day)
     existing = checkin_on(db=db, runner=runner, day=day)
-    ctx = form_context(plan=plan, day=day, values=stored_values(existing), errors={}, existing=existing, editing=False)
+    awaiting = bool(plan_context(db=db, runner=runner).get("awaiting_clearance"))
+    ctx = form_context(
+        plan=plan,
+        day=day,
+        values=stored_values(existing),
+        errors={},
+        existing=existing,
+        editing=False,
+        awaiting=awaiting,
+    )
     return page(request, "checkin.html", ctx)
 
 
@@ -92,15 +104,26 @@ def handle_post(
     request: Request, form: FormData, db: Any, runner: str, day: date, today: date, *, editing: bool
 ) -> Response:
     context = plan_context(db=db, runner=runner)  # one query: which questions the form asked
-    fields = cf.fields_for(_phase(context.get("phase"), editing), context.get("status"))
+    awaiting = bool(context.get("awaiting_clearance"))
+    fields = cf.fields_for(_phase(context.get("phase"), editing), context.get("status"), awaiting_clearance=awaiting)
     answers, problems = cf.parse_checkin_form(form, form.getlist, fields)
     token = str(form.get("form_token") or "")
     replace = form.get("replace") == "yes"
     values = {**answers, **{k: v for k, v in form.items() if isinstance(v, str)}}
+    runs = {}
+    if not editing and any(k.startswith("run-") for k in form):  # how runs before running was allowed felt
+        runs = cf.parse_run_answers(form, runs_to_ask_about(db=db, runner=runner, day=day), day)
     if not problems:
         try:
             done = submit_checkin(
-                db=db, runner=runner, answers=answers, day=day, form_token=token, replace=replace, today_is=today
+                db=db,
+                runner=runner,
+                answers=answers,
+                day=day,
+                form_token=token,
+                replace=replace,
+                today_is=today,
+                runs=runs,
             )
         except InvalidInput as exc:
             problems = exc.problems or [FieldProblem("form", str(exc))]
@@ -113,11 +136,13 @@ def handle_post(
                     "replaced. Send this form again to replace it."
                 )
                 ctx = form_context(plan=plan, day=day, values=values, errors={}, existing=existing, editing=editing,
-                                   notice=notice)  # fmt: skip
+                                   notice=notice, awaiting=awaiting)  # fmt: skip
                 return page(request, "checkin.html", ctx, 409)
             return RedirectResponse(f"/checkin/result?date={done['date']}&form={token}", status_code=303)
     plan = today_page(db=db, runner=runner, day=day)
-    ctx = form_context(plan=plan, day=day, values=values, errors=_errors(problems), existing=None, editing=editing)
+    ctx = form_context(
+        plan=plan, day=day, values=values, errors=_errors(problems), existing=None, editing=editing, awaiting=awaiting
+    )
     ctx["replace"] = replace
     return page(request, "checkin.html", ctx, 422)
 

@@ -1,5 +1,6 @@
-"""The triage wizard: the contract's questions, red-flag screen first, a few per screen, answers kept server-side
-(a draft per runner) so a reload or going back loses nothing; the result page."""
+"""The triage wizard: the clinical question plan the CLI asks (red-flag screen first, one step per screen: a question,
+a "pick all that apply" list or a yes/no gate), answers kept server-side (a draft per runner) so a reload or going
+back loses nothing; the result page."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
+from calfcare.clinical.questions import SAFETY, public_answers
 from calfcare.clinical.redflags import red_flags
 from calfcare.contracts.assessment import parse_assessment_answers
 from calfcare.errors import FieldProblem, InvalidAnswers
@@ -32,32 +34,31 @@ def _field_errors(problems: list[FieldProblem]) -> dict[str, str]:
 def _screen_page(
     request: Request, number: int, answers: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
-    current = wizard.screen(number)
-    if current is None:
+    step = wizard.step_at(number, answers)
+    if step is None:
         return page(request, "404.html", {"title": "Page not found"}, 404)
-    shown = wizard.screens_for(answers)
-    numbers = [s.number for s in shown]
-    position = numbers.index(number) + 1 if number in numbers else 1
     ctx = {
-        "title": f"Triage — {current.title}",
-        "screen": current,
-        "asked": current.asked(answers) or current.questions,
+        "title": f"Triage — {step.section}",
+        "step": step,
+        "number": number,
+        "total": max(len(wizard.plan_for(answers)), number),
+        "question": wizard.QUESTIONS.get(step.id),
+        "items": list(zip(step.items, step.labels, strict=True)),
         "answers": answers,
         "errors": errors,
-        "position": position,
-        "total": max(len(numbers), position),
-        "previous": wizard.previous_screen(number, answers),
         "pain_words": wizard.PAIN_WORDS,
         "wizard": wizard,
+        "safety_section": SAFETY,
+        "safety_lead": wizard.SAFETY_LEAD,
     }
-    return page(request, "triage_screen.html", ctx, status)
+    return page(request, "triage_step.html", ctx, status)
 
 
 @router.get("/triage")
 def triage_start(db: DbDep, runner: RunnerDep) -> Response:
     answers = draft_answers(db=db, runner=runner, kind=KIND)
-    step = answers.get("__step")
-    first = step if isinstance(step, int) and wizard.screen(step) else wizard.screens_for({})[0].number
+    step = answers.pop("__step", None)
+    first = step if isinstance(step, int) and wizard.step_at(step, answers) else 1
     return RedirectResponse(f"/triage/{first}", status_code=303)
 
 
@@ -78,6 +79,7 @@ def triage_result(request: Request, db: DbDep, runner: RunnerDep) -> Response:
 @router.get("/triage/{number}")
 def triage_screen(request: Request, number: int, db: DbDep, runner: RunnerDep) -> Response:
     answers = draft_answers(db=db, runner=runner, kind=KIND)
+    answers.pop("__step", None)
     return _screen_page(request, number, answers, {})
 
 
@@ -85,26 +87,30 @@ def triage_screen(request: Request, number: int, db: DbDep, runner: RunnerDep) -
 def triage_answer(
     request: Request, number: int, form: FormDep, db: DbDep, runner: RunnerDep, day: TodayDep
 ) -> Response:
-    current = wizard.screen(number)
-    if current is None:
-        return page(request, "404.html", {"title": "Page not found"}, 404)
     draft = draft_answers(db=db, runner=runner, kind=KIND)
     draft.pop("__step", None)
-    posted, problems = wizard.parse_screen(current.asked(draft) or current.questions, form, form.getlist)
-    answers = wizard.merge(draft, posted)
+    step = wizard.step_at(number, draft)
+    if step is None:
+        return page(request, "404.html", {"title": "Page not found"}, 404)
+    reply, problems = wizard.parse_step(step, form, form.getlist)
+    answers = wizard.apply(step, reply, draft) if not problems else draft
     if not problems:
         try:
-            parsed = parse_assessment_answers(answers)
+            parsed = parse_assessment_answers(public_answers(answers))
         except InvalidAnswers as exc:
             problems = exc.problems
     if problems:
-        shown_values = {**answers, **{k: form.get(k) for k in posted if form.get(k)}}
+        shown_values = {**draft, **({step.id: form.get(step.id)} if form.get(step.id) else {})}
         return _screen_page(request, number, shown_values, _field_errors(problems), 422)
     going_back = form.get("action") == "back"
-    target = wizard.previous_screen(number, answers) if going_back else wizard.next_screen(number, answers)
-    emergency = any(f.urgency == "emergency" for f in red_flags(parsed))
-    if (target is None and not going_back) or emergency:
-        submit_triage(db=db, runner=runner, answers=answers, day=day)
+    steps = wizard.plan_for(answers)
+    following = steps[number] if number < len(steps) else None
+    emergency = (following is None or not following.follow_up) and any(
+        f.urgency == "emergency" for f in red_flags(parsed)
+    )  # as the CLI: a follow-up of this answer is asked before an emergency is called
+    if (following is None and not going_back) or emergency:
+        submit_triage(db=db, runner=runner, answers=public_answers(answers), day=day)
         return RedirectResponse("/triage/result", status_code=303)
-    save_draft(db=db, runner=runner, kind=KIND, answers={**answers, "__step": target or number})
-    return RedirectResponse(f"/triage/{target or number}", status_code=303)
+    target = max(number - 1, 1) if going_back else number + 1
+    save_draft(db=db, runner=runner, kind=KIND, answers={**answers, "__step": target})
+    return RedirectResponse(f"/triage/{target}", status_code=303)
