@@ -18,10 +18,11 @@ from typer.testing import CliRunner
 
 from calfcare.cli import app
 from calfcare.errors import ExitCode
-from conftest import POSTGRES_URL
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DAY = (date.today() - timedelta(days=1)).isoformat()
+
+POSTGRES_URL = os.environ.get("CALFCARE_TEST_POSTGRES_URL")  # (not from conftest: tests/web has one too)
 
 
 @dataclass
