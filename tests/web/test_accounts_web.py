@@ -245,3 +245,35 @@ def test_single_runner_serve_has_no_sign_in(client: TestClient) -> None:
     assert client.get("/today").status_code == 200
     assert 'name="csrf_token"' not in client.get("/settings").text
     assert client.get("/signin").status_code == 404
+
+
+def test_uploads_are_held_in_the_database_and_the_page_shows_their_status(web_db: Database, clock: Clock) -> None:
+    from datetime import timedelta
+
+    from webkit import START, gpx_run
+
+    from calfcare.store.models import Upload
+
+    add(web_db, "ann")
+    run = gpx_run(datetime(START.year, START.month, START.day, 7, tzinfo=UTC) - timedelta(days=3), 30, 5.0)
+    with browser_client(web_db, clock) as c:
+        sign_in(c, "ann")
+        files = [("files", ("morning.gpx", run, "application/gpx+xml")), ("files", ("empty.gpx", b"", "text/plain"))]
+        r = c.post(
+            "/training/upload", files=files, data={"csrf_token": csrf_of(c, "/training")}, follow_redirects=False
+        )
+        assert r.status_code == 303 and r.headers["location"].startswith("/training/uploads?id=")
+        status = c.get(r.headers["location"])
+        assert status.status_code == 200
+        assert "morning.gpx" in status.text and "1 imported" in status.text  # SQLite: imported at once
+        assert "Refused — empty.gpx" in status.text and "All done" in status.text
+        assert c.get("/api/v1/training").json()["activity_count"] == 1
+        upload_id = int(r.headers["location"].split("id=")[1].split("&")[0])
+        assert c.get(f"/api/v1/uploads/{upload_id}").json()["status"] == "done"
+    with web_db.session() as s:
+        assert [u.runner_id for u in s.query(Upload)] == [1]
+    add(web_db, "bob")
+    with browser_client(web_db, clock) as bob:
+        sign_in(bob, "bob")
+        assert bob.get(f"/api/v1/uploads/{upload_id}").status_code == 404, "another runner's upload is not found"
+        assert bob.get(f"/training/uploads?id={upload_id}").status_code == 404

@@ -97,6 +97,15 @@ def get_runner(request: Request) -> str:
     return runner_name_for(db=get_db(request), principal=principal, runner_id=principal.runner_id, action=action)
 
 
+def get_runner_id(request: Request) -> int:
+    """Multi-user mode: the signed-in runner's own runner id (after :func:`get_runner` authorised the request)."""
+    get_runner(request)
+    principal = current_principal(request)
+    if principal.runner_id is None:  # pragma: no cover - get_runner refused already
+        raise NotARunner("this account has no runner record")
+    return principal.runner_id
+
+
 async def check_csrf(request: Request) -> None:
     """Every form post of multi-user mode carries the session's CSRF token (hidden field or header); bearer-token
     requests carry no cookie and need none."""
@@ -129,6 +138,7 @@ DbDep = Annotated[Database, Depends(get_db)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 NowDep = Annotated[datetime, Depends(get_now)]
+RunnerIdDep = Annotated[int, Depends(get_runner_id)]
 RunnerDep = Annotated[str, Depends(get_runner)]
 TodayDep = Annotated[date, Depends(get_today)]
 SettingsDep = Annotated[WebSettings, Depends(get_settings)]
