@@ -77,8 +77,9 @@ def _same_origin(conn: HTTPConnection) -> bool:
     origin = conn.headers.get("origin")
     if origin is None:
         return conn.headers.get("sec-fetch-site") in (None, "same-origin", "none")
-    if origin == "null":
-        return False
+    if origin == "null":  # Referrer-Policy: no-referrer makes Chromium send "null" on same-site form posts too;
+        # Sec-Fetch-Site is set by the browser alone (scripts cannot), so it tells a same-origin post apart
+        return conn.headers.get("sec-fetch-site") == "same-origin"
     return urlsplit(origin).netloc == conn.headers.get("host", "")
 
 
