@@ -277,3 +277,15 @@ def test_uploads_are_held_in_the_database_and_the_page_shows_their_status(web_db
         sign_in(bob, "bob")
         assert bob.get(f"/api/v1/uploads/{upload_id}").status_code == 404, "another runner's upload is not found"
         assert bob.get(f"/training/uploads?id={upload_id}").status_code == 404
+
+
+def test_a_null_origin_is_same_site_only_when_the_browser_says_so(web_db: Database, clock: Clock) -> None:
+    add(web_db, "ann")
+    with browser_client(web_db, clock) as c:
+        form = {"username": "ann", "password": PASSWORD, "csrf_token": csrf_of(c)}
+        cross = c.post("/signin", data=form, headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"})
+        assert cross.status_code == 403 and "another site" in cross.text
+        same = c.post(
+            "/signin", data=form, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"}, follow_redirects=False
+        )
+        assert same.status_code == 303

@@ -148,3 +148,19 @@ def test_a_clinician_clears_a_red_flag_from_the_page(web_db: Database, clock: Cl
             f"/clinician/runners/{rid}/actions/hold-phase", data={"until": "soon", "reason": "x", "csrf_token": token}
         )
         assert r.status_code == 422 and "expected a date" in r.text
+
+
+def test_sharing_on_both_databases(db: Database, clock: Clock) -> None:
+    """The same flow on SQLite and PostgreSQL: sign-in, share, read, note, revoke."""
+    add(db, "ann")
+    add(db, "dr", "clinician")
+    with browser_client(db, clock) as ann, browser_client(db, clock) as dr:
+        sign_in(ann, "ann")
+        sign_in(dr, "dr")
+        rid = _share(ann, dr)
+        assert dr.get(f"/clinician/runners/{rid}/recovery").status_code == 200
+        token = csrf_of(dr, "/clinician")
+        assert dr.post(f"/clinician/runners/{rid}/note", data={"text": "ok", "csrf_token": token}).status_code == 200
+        share_id = int(re.search(r'action="/sharing/(\d+)/revoke"', ann.get("/sharing").text).group(1))  # type: ignore[union-attr]
+        ann.post(f"/sharing/{share_id}/revoke", data={"csrf_token": csrf_of(ann, "/sharing")})
+        assert dr.get(f"/clinician/runners/{rid}").status_code == 404
