@@ -19,6 +19,7 @@ from calfcare.store import Database, open_database
 from calfcare.web import api
 from calfcare.web.config import WebSettings
 from calfcare.web.deps import NotARunner, check_csrf
+from calfcare.web.headers import SecurityHeadersMiddleware
 from calfcare.web.render import STATIC, page
 from calfcare.web.routes import accounts, checkin, clinician, pages, recovery, sharing, today, training, triage
 from calfcare.web.security import AccessMiddleware, AuthSessionMiddleware
@@ -53,6 +54,7 @@ def create_app(settings: WebSettings, *, db: Database | None = None, clock: Call
             same_site="strict",
             max_age=30 * 24 * 3600,
         )
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: every response, error pages included
     return app
 
 

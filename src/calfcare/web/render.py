@@ -41,6 +41,7 @@ ASSETS = {
     "timer": "js/timer.js",
     "legpicker": "js/legpicker.js",
     "charts": "js/charts.js",
+    "forms": "js/forms.js",
 }
 
 
