@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, Request
+from fastapi import FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.datastructures import State
@@ -234,7 +234,7 @@ def create_api(state: State) -> FastAPI:
             return await import_uploads(db=db, runner=runner, files=form.getlist("files"), limits=limits)
 
     @api.get("/uploads/{upload_id}", summary="Multi-user mode: the status of a queued upload (and its import report)")
-    def get_upload(upload_id: int, runner_id: RunnerIdDep) -> Doc:
+    def get_upload(upload_id: Annotated[int, Path(ge=1, le=2**31 - 1)], runner_id: RunnerIdDep) -> Doc:
         from calfcare.services.uploads import upload_status
 
         return upload_status(db=api.state.db, runner_id=runner_id, upload_id=upload_id)
