@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import io
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -45,6 +46,7 @@ from calfcare.services import accounts, assess
 from calfcare.store import open_database
 from calfcare.store.models import Activity, CheckIn
 
+FRESH = httpx.Limits(max_keepalive_connections=0)
 SECRET = "bench-secret-key-0123456789abcdefghij"
 PASSWORD = "a long enough pass"
 SOLEUS: dict[str, Any] = {
@@ -126,16 +128,23 @@ def pct(values: list[float], q: float) -> float:
 
 async def timed(client: httpx.AsyncClient, stats: Stats, kind: str, method: str, url: str, **kw: Any) -> httpx.Response:
     t0 = time.perf_counter()
-    r = await client.request(method, url, **kw)
+    try:
+        r = await client.request(method, url, **kw)
+    except httpx.HTTPError as exc:  # a connection refused or cut counts as an error, and the benchmark goes on
+        stats.errors.append(f"{kind} {url}: {type(exc).__name__} {exc}")
+        return httpx.Response(599, text=str(exc))
     stats.add(kind, time.perf_counter() - t0)
     if r.status_code >= 400:
         stats.errors.append(f"{kind} {url}: {r.status_code} {r.text[:200]}")
     return r
 
 
-async def runner_task(bases: list[str], n: int, token: str, days: list[date], stats: Stats) -> None:
+async def runner_task(bases: list[str], n: int, token: str, days: list[date], stats: Stats, ramp: float) -> None:
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(headers=headers, timeout=60) as client:
+    await asyncio.sleep(ramp * random.random())  # runners open the app over a few seconds, not in one instant
+    # a new connection per request, as phones checking in once a day make (a kept-alive connection that the server
+    # closes after its idle timeout while the next request is on its way is a client-side race, not the app's)
+    async with httpx.AsyncClient(headers=headers, timeout=60, limits=FRESH) as client:
         for i, day in enumerate(days):
             base = bases[(n + i) % len(bases)]
             body = {"answers": checkin(i), "date": day.isoformat()}
@@ -144,7 +153,7 @@ async def runner_task(bases: list[str], n: int, token: str, days: list[date], st
 
 async def uploader_task(bases: list[str], n: int, token: str, data: bytes, twice: bool, stats: Stats) -> None:
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(headers=headers, timeout=120) as client:
+    async with httpx.AsyncClient(headers=headers, timeout=120, limits=FRESH) as client:
         for attempt in range(2 if twice else 1):
             base = bases[(n + attempt) % len(bases)]
             files = {"files": ("export.zip", data, "application/zip")}
@@ -185,6 +194,7 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=6)
     ap.add_argument("--port", type=int, default=18610)
     ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--ramp", type=float, default=2.0, help="seconds over which the runners start")
     args = ap.parse_args()
     if not args.postgres:
         raise SystemExit("set CALFCARE_TEST_POSTGRES_URL (or --postgres) to a PostgreSQL server")
@@ -238,7 +248,7 @@ def main() -> None:
         stats = Stats()
 
         async def everyone() -> None:
-            tasks = [runner_task(bases, n, tokens[n], days, stats) for n in range(args.runners)]
+            tasks = [runner_task(bases, n, tokens[n], days, stats, args.ramp) for n in range(args.runners)]
             tasks += [
                 uploader_task(bases, n, tokens[args.runners + n], exports[n], n % 2 == 0, stats)
                 for n in range(args.uploaders)
@@ -259,8 +269,9 @@ def main() -> None:
             )
         db.dispose()
         print(f"setup (accounts, tokens, {args.runners} assessments, not timed below): {setup_s:.1f} s")
-        print(f"load: {args.runners} runners × {args.days} check-ins, {args.uploaders} uploaders × {args.files} files "
-              f"(half twice), 2 web + 2 workers, wall {wall:.1f} s")  # fmt: skip
+        print(f"load: {args.runners} runners × {args.days} check-ins (starting over {args.ramp:.0f} s), "
+              f"{args.uploaders} uploaders × {args.files} files at once (half twice), 2 web + 2 workers, "
+              f"wall {wall:.1f} s")  # fmt: skip
         for kind, values in sorted(stats.times.items()):
             print(
                 f"  {kind:16} n={len(values):5}  p50 {1000 * statistics.median(values):7.1f} ms  "
