@@ -31,7 +31,7 @@ def conninfo(database_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def make_app(database_url: str, **pool: int) -> Any:
+def make_app(database_url: str, **pool: Any) -> Any:
     """A procrastinate App on the database, with the import task registered (``pool``: psycopg_pool sizes)."""
     import procrastinate
 
