@@ -21,6 +21,7 @@ from calfcare.store.models import (
     ApiToken,
     AuditEvent,
     CalendarToken,
+    ClinicianEventRow,
     Episode,
     ExerciseSets,
     FormSubmission,
@@ -136,6 +137,11 @@ def seed_runner(db: Database, name: str, *, checkins: int = 8, runs: int = 6) ->
         s.add(AuditEvent(runner_id=rid, actor_id=clinician.id, actor_name="seed-physio", action="note",
                          detail={"text": "seeded"}, at=now))  # fmt: skip
         s.add(Upload(runner_id=rid, filename="run.fit", size=3, data=b"fit", status="done", created_at=now))
+        if episode_id is not None:  # a clinician's hold that had ended before the first check-in (changes no plan)
+            s.add(ClinicianEventRow(episode_id=episode_id, runner_id=rid, clinician_id=clinician.id,
+                                    clinician_name="seed-physio", kind="hold_phase", day=DAY0,
+                                    values={"until": (DAY0 + timedelta(days=1)).isoformat(), "reason": "seeded"},
+                                    at=now))  # fmt: skip
     return rid
 
 

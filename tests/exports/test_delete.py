@@ -97,8 +97,12 @@ def test_cli_backup_and_restore(cli_env: str, tmp_path: Path, monkeypatch: pytes
     mine, theirs = snapshot(restored), snapshot(db)
     # one runner's backup leaves out the shares with this database's clinicians and who acted, by id
     assert mine["shares"] == [] and [r[2] for r in mine["audit_events"]] == [None]
-    assert {k: v for k, v in mine.items() if k not in ("shares", "audit_events", "users")} == {
-        k: v for k, v in theirs.items() if k not in ("shares", "audit_events", "users")
+    assert [r[3] for r in mine["clinician_events"]] == [None] and [r[4] for r in mine["clinician_events"]] == [
+        "seed-physio"
+    ]
+    unlinked = ("shares", "audit_events", "clinician_events", "users")
+    assert {k: v for k, v in mine.items() if k not in unlinked} == {
+        k: v for k, v in theirs.items() if k not in unlinked
     }
     assert [u[1] for u in mine["users"]] == ["ana"]
     seed_runner(restored, "ben", checkins=1, runs=1)

@@ -46,20 +46,52 @@ def serve(
         ),
     ] = False,
     runner: RunnerOpt = None,
+    multi_user: Annotated[
+        bool,
+        typer.Option(
+            "--multi-user",
+            help="Accounts for a clinic or club: sign-in, sharing with clinicians, API tokens. Needs "
+            "CALFCARE_SECRET_KEY and CALFCARE_DATABASE_URL (PostgreSQL recommended).",
+        ),
+    ] = False,
+    host: Annotated[
+        str,
+        typer.Option("--host", help="With --multi-user: the address to listen on (0.0.0.0 serves others)."),
+    ] = "127.0.0.1",
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Behind a reverse proxy: the proxies' addresses whose X-Forwarded-For/-Proto headers are trusted "
+            "(https from the proxy makes the session cookie Secure).",
+        ),
+    ] = None,
 ) -> None:
     """Start the web app: triage, today's plan, check-ins and your training, in a browser (http://127.0.0.1:8000)."""
     import uvicorn
 
+    from calfcare.errors import InvalidInput
     from calfcare.services.web_state import issue_signin_token
     from calfcare.web import create_app
-    from calfcare.web.config import WebSettings
+    from calfcare.web.config import LOOPBACK_HOSTS, WebSettings
 
+    if host != "127.0.0.1" and not multi_user:
+        raise InvalidInput("--host: only with --multi-user (a single runner's app serves this computer, or --lan)")
     address = _lan_address() if lan else "127.0.0.1"
     settings = WebSettings.from_env(
-        lan=lan, extra_hosts=(address,) if lan else (), runner=runner
-    )  # refuses --lan without a secret
+        lan=lan,
+        extra_hosts=(address,) if lan else (),
+        runner=runner,
+        multi_user=multi_user,
+        any_host=multi_user and host not in LOOPBACK_HOSTS,
+    )  # refuses --lan or --multi-user without a secret
+    if multi_user and settings.database_url.startswith("sqlite"):
+        console.print(
+            "[yellow]Warning:[/] --multi-user on SQLite works for one web process on one machine; "
+            "use PostgreSQL for a clinic (several processes, workers)."
+        )
     web_app = create_app(settings)  # migrates the database
-    local = f"http://127.0.0.1:{port}/"
+    local = f"http://{host if multi_user else '127.0.0.1'}:{port}/"
     console.print(f"calfcare is running at [bold]{local}[/] (Ctrl+C stops it). Data: {web_app.state.db.safe_url}")
     if lan:
         link = f"http://{address}:{port}/signin/{issue_signin_token(db=web_app.state.db)}"
@@ -69,6 +101,19 @@ def serve(
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(local,)).start()
     try:
-        uvicorn.run(web_app, host="0.0.0.0" if lan else "127.0.0.1", port=port, log_level="warning")
+        bind = host if multi_user else ("0.0.0.0" if lan else "127.0.0.1")
+        if forwarded_allow_ips is not None:
+            uvicorn.run(
+                web_app,
+                host=bind,
+                port=port,
+                log_level="warning",
+                proxy_headers=True,
+                forwarded_allow_ips=forwarded_allow_ips,
+            )
+        elif multi_user:  # no proxy trusted: X-Forwarded-* is ignored (sign-in throttling counts the real address)
+            uvicorn.run(web_app, host=bind, port=port, log_level="warning", proxy_headers=False)
+        else:
+            uvicorn.run(web_app, host=bind, port=port, log_level="warning")
     except OSError as exc:  # pragma: no cover - the port is taken
         raise StorageError(f"cannot listen on port {port}: {exc}") from exc

@@ -7,6 +7,7 @@ whole registry.
 
 from __future__ import annotations
 
+from calfcare.clinical import clinician as clinician
 from calfcare.clinical import criteria as criteria
 from calfcare.clinical import findings as findings
 from calfcare.clinical import pacing as pacing

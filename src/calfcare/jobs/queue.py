@@ -31,11 +31,11 @@ def conninfo(database_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def make_app(database_url: str) -> Any:
-    """A procrastinate App on the database, with the import task registered."""
+def make_app(database_url: str, **pool: Any) -> Any:
+    """A procrastinate App on the database, with the import task registered (``pool``: psycopg_pool sizes)."""
     import procrastinate
 
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(database_url)))
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(database_url), **pool))
 
     @app.task(
         name=TASK,
@@ -82,7 +82,9 @@ def enqueue_import(*, db: Database, upload_id: int) -> int | None:
 
         run_upload(db=db, upload_id=upload_id)
         return None
-    app = make_app(db.url)
+    # one connection, not the pool's default four: 20 uploads at once on 2 web processes otherwise exhaust
+    # PostgreSQL's max_connections (benchmarks/clinic_load.py)
+    app = make_app(db.url, min_size=1, max_size=1)
     with app.open():
         return int(app.tasks[TASK].defer(upload_id=upload_id))
 

@@ -7,6 +7,10 @@ a clinician has cleared the runner, exactly as after a red flag at a check-in).
 
 When the runner has imported runs, each run day is matched against the prescription the plan gave for that day
 (:func:`calfcare.analytics.adherence.match_day`) and the finding goes to ``decide`` (an overdone run holds the plan).
+
+A clinician's actions on the episode (:mod:`calfcare.clinical.clinician`: clear a red flag, set or hold the phase,
+pain ceilings) are replayed with the check-ins: an event of day D applies after that day's check-in, so a later
+re-replay (a late check-in, a deleted one) keeps what the clinician decided. The pain ceilings hold for the episode.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -26,11 +30,12 @@ from calfcare.analytics.adherence import match_day
 from calfcare.analytics.runs import RunDay
 from calfcare.clinical.answers import TriageAnswers
 from calfcare.clinical.checkin import CheckInAnswers, checkin_from_values
+from calfcare.clinical.clinician import ClinicianEvent, apply_event, check_kind, held, pain_rules_with
 from calfcare.clinical.context import RunnerBaseline
 from calfcare.clinical.progression import EpisodeFacts, PlanState, decide, is_terminal
 from calfcare.clinical.redflags import STORY_KEYS
 from calfcare.clinical.today import build_today
-from calfcare.store.models import Assessment, CheckIn, Episode
+from calfcare.store.models import Assessment, CheckIn, ClinicianEventRow, Episode
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class Replay:
     timeline: tuple[tuple[date, str, bool], ...] = ()
     #: what was replayed (:func:`replay_key`): stored with the outcome, so a read can tell whether it is current
     key: str = ""
+    #: the clinician's actions applied, in order (:meth:`ClinicianEvent.to_dict`: day, kind, by, at, values)
+    clinician: tuple[dict[str, Any], ...] = ()
 
     @property
     def state_dict(self) -> dict[str, Any]:
@@ -91,11 +98,12 @@ def stored_checkin(values: Mapping[str, Any]) -> CheckInAnswers:
 
 
 def episode_facts(ep: Episode) -> EpisodeFacts:
-    """The runner facts that size the plan, from the episode row and its context."""
+    """The runner facts that size the plan, from the episode row and its context (with a clinician's pain ceilings,
+    ``context["pain_ceilings"]``, over the protocol's)."""
     ctx: Mapping[str, Any] = ep.context or {}
     raw_baseline = ctx.get("baseline")
     baseline = RunnerBaseline(**raw_baseline) if isinstance(raw_baseline, dict) else None
-    return EpisodeFacts(
+    facts = EpisodeFacts(
         onset=ep.onset,
         structure=ep.structure or "unclear",
         severity=ep.severity,
@@ -108,6 +116,29 @@ def episode_facts(ep: Episode) -> EpisodeFacts:
         needs_clearance=bool(ctx.get("needs_clearance")),
         graded_on=ep.assessed_on,
     )
+    ceilings = ctx.get("pain_ceilings")
+    if isinstance(ceilings, dict) and ceilings:
+        facts = replace(facts, pain_rules=pain_rules_with(facts.pain_rules, ceilings))
+    return facts
+
+
+def clinician_events_of(ep: Episode) -> list[ClinicianEvent]:
+    """The clinician's events of a stored episode, in date order (none for an episode not in a session yet)."""
+    s = object_session(ep)
+    if s is None or ep.id is None:
+        return []
+    rows = s.scalars(
+        select(ClinicianEventRow)
+        .where(ClinicianEventRow.episode_id == ep.id)
+        .order_by(ClinicianEventRow.day, ClinicianEventRow.id)
+    )
+    return [event_of(r) for r in rows]
+
+
+def event_of(row: ClinicianEventRow) -> ClinicianEvent:
+    kind = check_kind(row.kind)
+    at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)
+    return ClinicianEvent(row.day, kind, row.clinician_name, at.isoformat(), dict(row.values or {}))
 
 
 def _days(value: object) -> tuple[int, int] | None:
@@ -149,13 +180,15 @@ def replay(
     stops: Sequence[Stop] = (),
     runs: Sequence[RunDay] = (),
     story: TriageAnswers | None = _FROM_EPISODE,
+    events: Sequence[ClinicianEvent] | None = None,
 ) -> Replay:
     """Decide every check-in of ``ep`` in date order from the episode's starting plan (pure: rows are not changed).
 
     A stop applies from the start of its day, before that day's check-in. ``runs`` are the runner's imported runs
     (any days); a check-in day with runs gets an adherence finding against that day's prescription. Each check-in's
     red-flag screen is read with the episode's story (``story``; by default its stored triage answers,
-    :func:`story_of`), so a check-in reads the screen as the triage did.
+    :func:`story_of`), so a check-in reads the screen as the triage did. ``events`` are the clinician's (default: the
+    episode's stored ones, :func:`clinician_events_of`), each applied after its day's check-in.
     """
     if story is _FROM_EPISODE:
         story = story_of(ep) if rows else None
@@ -165,17 +198,46 @@ def replay(
     facts = episode_facts(ep)
     state = PlanState.start(facts, str((ep.context or {}).get("start_phase") or "protect"))
     ordered = sorted(rows, key=lambda r: r.day)
-    pending = sorted(stops, key=lambda st: st.day)
+    events = clinician_events_of(ep) if events is None else list(events)
+    # stops (from the start of their day) and clinician events (after their day's check-in), in the order they apply
+    queue: list[tuple[date, int, Stop | ClinicianEvent]] = sorted(
+        [*((st.day, 0, st) for st in stops), *((e.day, 1, e) for e in events)], key=lambda t: (t[0], t[1])
+    )
     results: list[dict[str, Any]] = []
     referral: dict[str, Any] | None = None
     completed_on: date | None = None
     last: CheckInAnswers | None = None
     timeline: list[tuple[date, str, bool]] = [(state.started, state.phase, state.stopped)]
-    for row in ordered:
-        while pending and pending[0].day <= row.day:
-            stop = pending.pop(0)
-            state, referral = _stop(state, stop)
-            timeline.append((stop.day, state.phase, True))
+    applied: list[dict[str, Any]] = []
+    hold: ClinicianEvent | None = None
+
+    def due(day: date | None) -> list[Stop | ClinicianEvent]:
+        """The queued items that apply before the check-in of ``day`` (all of them for ``None``)."""
+        n = 0
+        while n < len(queue) and (day is None or queue[n][0] < day or (queue[n][0] == day and queue[n][1] == 0)):
+            n += 1
+        out = [item for _, _, item in queue[:n]]
+        del queue[:n]
+        return out
+
+    for row in [*ordered, None]:
+        for item in due(row.day if row is not None else None):
+            if isinstance(item, Stop):
+                state, referral = _stop(state, item)
+                timeline.append((item.day, state.phase, True))
+                continue
+            before, state = state, apply_event(state, item)
+            applied.append(item.to_dict())
+            if item.kind == "hold_phase":
+                hold = item
+            elif item.kind == "set_phase":
+                hold, completed_on = None, None
+            if before.stopped and not state.stopped:
+                referral = None
+            if (before.phase, before.stage, before.stopped) != (state.phase, state.stage, state.stopped):
+                timeline.append((max(item.day, timeline[-1][0]), state.phase, state.stopped))
+        if row is None:
+            break
         checkin = stored_checkin(row.answers)
         adherence = None
         if by_day.get(row.day) and not state.stopped:
@@ -183,6 +245,11 @@ def replay(
             ran_before = bool(by_day.get(row.day - timedelta(days=1)))
             adherence = match_day(row.day, prescription, by_day[row.day], ran_day_before=ran_before)  # type: ignore[arg-type]
         decision = decide(state, checkin, day=row.day, facts=facts, adherence=adherence, story=story)
+        if hold is not None:
+            until = date.fromisoformat(str(hold.values["until"]))
+            decision = held(
+                state, decision, until=until, why=str(hold.values.get("reason") or ""), day=row.day, facts=facts
+            )
         results.append(dict(decision.to_contract(row.day)))
         if decision.new_state.stopped and not state.stopped:
             referral = {
@@ -197,22 +264,29 @@ def replay(
             referral = None
         terminal = not state.stopped and is_terminal(state.phase, state.stage, facts)
         completed_on = (completed_on or row.day) if terminal else None
-    for st in pending:
-        state, referral = _stop(state, st)
-        timeline.append((st.day, state.phase, True))
     if state.stopped:
         completed_on = None
-    key = replay_key(ep, ordered, stops, runs)
-    return Replay(state, tuple(ordered), tuple(results), referral, completed_on, last, tuple(timeline), key)
+    key = replay_key(ep, ordered, stops, runs, events)
+    return Replay(
+        state, tuple(ordered), tuple(results), referral, completed_on, last, tuple(timeline), key, tuple(applied)
+    )
 
 
 #: the episode context key under which the latest replay's key and timeline are stored (:func:`stored_replay`)
 REPLAYED = "replayed"
 
 
-def replay_key(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop], runs: Sequence[RunDay]) -> str:
+def replay_key(
+    ep: Episode,
+    rows: Sequence[CheckIn],
+    stops: Sequence[Stop],
+    runs: Sequence[RunDay],
+    events: Sequence[ClinicianEvent] | None = None,
+) -> str:
     """A digest of everything a replay reads: the episode's facts and context, every check-in (day and answers),
-    every stop, and the runs on check-in days and the days before them (the only runs a replay matches)."""
+    every stop, the clinician's events, and the runs on check-in days and the days before them (the only runs a
+    replay matches)."""
+    events = clinician_events_of(ep) if events is None else events
     days = {r.day for r in rows}
     matched = sorted(
         (dataclasses.astuple(r) for r in runs if r.day in days or r.day + timedelta(days=1) in days), key=repr
@@ -223,6 +297,7 @@ def replay_key(ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop], runs
         [[r.day, r.answers] for r in sorted(rows, key=lambda r: r.day)],
         [[st.day, list(st.red_flags)] for st in sorted(stops, key=lambda st: st.day)],
         matched,
+        [e.to_dict() for e in events],
     ]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -242,12 +317,13 @@ def stored_replay(
     saved = (ep.context or {}).get(REPLAYED)
     if not isinstance(saved, dict) or ep.status not in ("open", "referred"):
         return None
-    if any(r.day > day for r in rows) or any(st.day > day for st in stops):
+    events = clinician_events_of(ep)
+    if any(r.day > day for r in rows) or any(st.day > day for st in stops) or any(e.day > day for e in events):
         return None
     referral = (ep.context or {}).get("referral") if ep.status == "referred" else None
     if ep.status == "referred" and not isinstance(referral, dict):
         return None
-    if saved.get("key") != replay_key(ep, rows, stops, runs):
+    if saved.get("key") != replay_key(ep, rows, stops, runs, events):
         return None
     ordered = sorted(rows, key=lambda r: r.day)
     try:
@@ -257,8 +333,9 @@ def stored_replay(
     except (TypeError, ValueError):
         return None
     results = tuple(dict(r.result) for r in ordered)
-    held = referral if isinstance(referral, dict) else None
-    return Replay(state, tuple(ordered), results, held, None, last, timeline, str(saved["key"]))
+    kept = referral if isinstance(referral, dict) else None
+    applied = tuple(e.to_dict() for e in events)
+    return Replay(state, tuple(ordered), results, kept, None, last, timeline, str(saved["key"]), applied)
 
 
 def _stop(state: PlanState, stop: Stop) -> tuple[PlanState, dict[str, Any]]:

@@ -38,7 +38,7 @@ DEPLOYMENT_TABLES = frozenset({"signin_tokens", "sign_in_failures", "app_setting
 #: database does not have (the runner shares again after a restore); in an all-runners backup they are kept
 RUNNER_SCOPE_LEFT_OUT = frozenset({"shares"})
 #: links to accounts outside one runner's backup, cut to NULL in it (the audit log keeps who acted, by name)
-RUNNER_SCOPE_UNLINKED = {"audit_events": "actor_id"}
+RUNNER_SCOPE_UNLINKED = {"audit_events": "actor_id", "clinician_events": "clinician_id"}
 #: prefixes of tables another library keeps in the same database (procrastinate's job queue): never backed up
 FOREIGN_PREFIXES = ("procrastinate_",)
 

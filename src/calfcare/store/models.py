@@ -356,3 +356,21 @@ class Upload(Base):
     report: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ClinicianEventRow(Base):
+    """A clinician's action on an episode's plan (clear a red flag, set or hold the phase, pain ceilings): part of
+    the replay stream, read in date order with the check-ins (:mod:`calfcare.clinical.clinician`)."""
+
+    __tablename__ = "clinician_events"
+    __table_args__ = (Index("ix_clinician_events_episode_day", "episode_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    clinician_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # clear_red_flag | set_phase | hold_phase | pain_ceilings
+    day: Mapped[date] = mapped_column(Date)
+    values: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, Request
+from fastapi import FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.datastructures import State
@@ -24,7 +24,7 @@ from calfcare.services.exercise_log import tick_sets
 from calfcare.services.pages import assessment_page, learn_page, recovery_page, today_page, training_page
 from calfcare.services.web_state import draft_answers, preferences, save_draft, set_preferences
 from calfcare.web import checkin_form, wizard
-from calfcare.web.deps import DbDep, RunnerDep, SettingsDep, TodayDep
+from calfcare.web.deps import DbDep, RunnerDep, RunnerIdDep, SettingsDep, TodayDep
 from calfcare.web.routes import records as records_routes
 from calfcare.web.uploads import Limits, check_request_size, import_uploads
 
@@ -219,7 +219,26 @@ def create_api(state: State) -> FastAPI:
         limits = Limits(settings.max_upload_bytes, settings.max_upload_files)
         check_request_size(request.headers.get("content-length"), limits)
         async with request.form(max_files=limits.max_files + 1) as form:  # closes the spooled files
+            if settings.multi_user:  # held in the database, imported by a worker: poll /api/v1/uploads/{id}
+                from starlette.concurrency import run_in_threadpool
+
+                from calfcare.web.deps import get_now, get_runner_id
+                from calfcare.web.queued_uploads import queue_uploads
+
+                runner_id = await run_in_threadpool(get_runner_id, request)
+                files = form.getlist("files")
+                return {
+                    "uploads": await queue_uploads(
+                        db=db, runner_id=runner_id, files=files, limits=limits, now=get_now()
+                    )
+                }
             return await import_uploads(db=db, runner=runner, files=form.getlist("files"), limits=limits)
+
+    @api.get("/uploads/{upload_id}", summary="Multi-user mode: the status of a queued upload (and its import report)")
+    def get_upload(upload_id: Annotated[int, Path(ge=1, le=2**31 - 1)], runner_id: RunnerIdDep) -> Doc:
+        from calfcare.services.uploads import upload_status
+
+        return upload_status(db=api.state.db, runner_id=runner_id, upload_id=upload_id)
 
     @api.get("/learn", summary="Education topics from the protocol data")
     def get_learn() -> Doc:

@@ -7,21 +7,23 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from calfcare.errors import CalfcareError
+from calfcare.errors import CalfcareError, NotSignedIn
 from calfcare.store import Database, open_database
 from calfcare.web import api
 from calfcare.web.config import WebSettings
+from calfcare.web.deps import NotARunner, check_csrf
+from calfcare.web.headers import SecurityHeadersMiddleware
 from calfcare.web.render import STATIC, page
-from calfcare.web.routes import checkin, pages, recovery, today, training, triage
+from calfcare.web.routes import accounts, checkin, clinician, pages, recovery, sharing, today, training, triage
 from calfcare.web.routes import records as records_routes
-from calfcare.web.security import AccessMiddleware
+from calfcare.web.security import AccessMiddleware, AuthSessionMiddleware
 
 log = logging.getLogger("calfcare.web")
 SESSION_COOKIE = "calfcare_session"
@@ -34,14 +36,19 @@ def create_app(settings: WebSettings, *, db: Database | None = None, clock: Call
     app.state.db = db if db is not None else open_database(settings.database_url)
     app.state.clock = clock
     for module in (pages, triage, today, checkin, recovery, training):
-        app.include_router(module.router)
-    app.include_router(records_routes.router)  # issue #12: downloads, calendar feed, delete my data
+        app.include_router(module.router, dependencies=[Depends(check_csrf)])
+    if settings.multi_user:
+        for module in (accounts, sharing, clinician):
+            app.include_router(module.router, dependencies=[Depends(check_csrf)])
+    app.include_router(records_routes.router, dependencies=[Depends(check_csrf)])  # issue #12: records
     app.mount("/api/v1", api.create_api(app.state))
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_pages(app)
     app.add_middleware(AccessMiddleware, settings=settings)
-    if settings.secret_key:  # signed, HttpOnly session cookie (only --lan needs it)
+    if settings.multi_user and settings.secret_key:
+        app.add_middleware(AuthSessionMiddleware, secret_key=settings.secret_key)
+    elif settings.secret_key:  # signed, HttpOnly session cookie (only --lan needs it)
         app.add_middleware(
             SessionMiddleware,
             secret_key=settings.secret_key,
@@ -49,6 +56,7 @@ def create_app(settings: WebSettings, *, db: Database | None = None, clock: Call
             same_site="strict",
             max_age=30 * 24 * 3600,
         )
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: every response, error pages included
     return app
 
 
@@ -57,6 +65,10 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(CalfcareError)
     async def calfcare_error(request: Request, exc: CalfcareError) -> Response:
+        if request.method in ("GET", "HEAD") and isinstance(exc, NotSignedIn):
+            return RedirectResponse("/signin", status_code=303)  # multi-user: a page needs an account
+        if request.method in ("GET", "HEAD") and isinstance(exc, NotARunner) and request.url.path == "/":
+            return RedirectResponse(accounts.home_of(request), status_code=303)
         return page(request, "error.html", {"title": "That did not work", "message": str(exc)}, exc.http_status)
 
     @app.exception_handler(StarletteHTTPException)

@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.responses import Response
 
@@ -25,6 +27,12 @@ NAV = (
     ("/learn", "Learn"),
     ("/settings", "Settings"),
 )
+#: multi-user mode: the runner's pages plus sharing and the account; the clinician's and the admin's own
+RUNNER_NAV_EXTRA = (("/sharing", "Sharing"), ("/account", "Account"))
+ROLE_NAV = {
+    "clinician": (("/clinician", "My runners"), ("/learn", "Learn"), ("/account", "Account")),
+    "admin": (("/admin/accounts", "Accounts"), ("/account", "Account")),
+}
 PHASES = ("protect", "mobility", "strength", "return_to_run", "full_training")
 #: the front end's own files, linked only when web-art's build has them (pages still work without)
 ASSETS = {
@@ -33,6 +41,7 @@ ASSETS = {
     "timer": "js/timer.js",
     "legpicker": "js/legpicker.js",
     "charts": "js/charts.js",
+    "forms": "js/forms.js",
 }
 
 
@@ -104,6 +113,37 @@ def new_token() -> str:
     return secrets.token_hex(16)
 
 
+@pass_context
+def csrf_input(ctx: Context) -> Markup:
+    """The hidden CSRF field of every form (empty outside multi-user mode)."""
+    from calfcare.web.security import CSRF_FIELD, csrf_token
+
+    token = csrf_token(ctx["request"].scope)
+    if not token:
+        return Markup("")
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
+
+
+templates.env.globals["csrf_input"] = csrf_input
+
+
+def _nav(principal: Any) -> tuple[tuple[str, str], ...]:
+    if principal is None:
+        return NAV
+    if principal.role == "runner":
+        return (*NAV, *RUNNER_NAV_EXTRA)
+    return ROLE_NAV.get(principal.role, ())
+
+
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    base = {"request": request, "assets": assets(), "path": request.url.path}
+    principal = request.scope.get("calfcare.principal")
+    multi = bool(getattr(request.app.state.settings, "multi_user", False))
+    base = {
+        "request": request,
+        "assets": assets(),
+        "path": request.url.path,
+        "principal": principal,
+        "multi_user": multi,
+        "nav": _nav(principal) if (principal is not None or not multi) else (),
+    }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)

@@ -3,13 +3,15 @@ chart with spikes and injured periods, what changed before the injury, and comeb
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from calfcare.errors import InvalidInput
 from calfcare.services.pages import training_page
-from calfcare.web.deps import DbDep, RunnerDep, SettingsDep, TodayDep
+from calfcare.web.deps import DbDep, RunnerDep, SettingsDep, TodayDep, get_now, get_runner_id
 from calfcare.web.render import page
 from calfcare.web.uploads import Limits, check_request_size, import_uploads
 
@@ -28,6 +30,16 @@ async def upload(request: Request, db: DbDep, runner: RunnerDep, day: TodayDep, 
     try:
         check_request_size(request.headers.get("content-length"), limits)
         async with request.form(max_files=limits.max_files + 1) as form:  # closes the spooled files
+            if settings.multi_user:  # held in the database, imported by a worker; the status page polls
+                from calfcare.web.queued_uploads import queue_uploads
+
+                runner_id = await run_in_threadpool(get_runner_id, request)
+                queued = await queue_uploads(
+                    db=db, runner_id=runner_id, files=form.getlist("files"), limits=limits, now=get_now()
+                )
+                query = [("id", str(u["id"])) for u in queued if "id" in u]
+                query += [("refused", f"{u['filename']}: {u['error']}") for u in queued if "error" in u]
+                return RedirectResponse(f"/training/uploads?{urlencode(query)}", status_code=303)
             result = await import_uploads(db=db, runner=runner, files=form.getlist("files"), limits=limits)
     except InvalidInput as exc:
         data = await run_in_threadpool(training_page, db=db, runner=runner, day=day)
@@ -35,3 +47,17 @@ async def upload(request: Request, db: DbDep, runner: RunnerDep, day: TodayDep, 
         return page(request, "training.html", ctx, 422 if "at most" not in str(exc) else 413)
     data = await run_in_threadpool(training_page, db=db, runner=runner, day=day)
     return page(request, "training.html", {"title": "My training", "data": data, "upload": result, "error": None})
+
+
+@router.get("/training/uploads")
+def uploads(request: Request, db: DbDep, runner: RunnerDep, settings: SettingsDep) -> Response:
+    """Multi-user mode: the status of the runner's queued uploads (the page reloads itself until all are done)."""
+    from calfcare.services.uploads import upload_status
+
+    runner_id = get_runner_id(request)
+    ids = [int(v) for v in request.query_params.getlist("id") if v.isdigit()][:500]
+    rows = [upload_status(db=db, runner_id=runner_id, upload_id=i) for i in ids]
+    refused = request.query_params.getlist("refused")[:500]
+    waiting = any(r["status"] in ("queued", "running") for r in rows)
+    ctx = {"title": "My uploads", "uploads": rows, "refused": refused, "waiting": waiting}
+    return page(request, "uploads.html", ctx)
