@@ -83,6 +83,22 @@ CHECKIN: dict[str, Any] = {
 # Pages answer an anonymous visitor with 303 → /signin, a form post without a session with 403 (CSRF), the API
 # with 401. Another role on a runner's page: 403. A runner that is not shared: 404 (the answer does not say it exists).
 EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
+    # the runner's records (issue #12): their own only; a calendar feed answers a valid token alone (none here: 404);
+    # a delete without the typed name is refused (422) and deletes nothing
+    ("DELETE", "/api/v1/records/calendar"): (401, 200, 403, 403, 403, 200),
+    ("GET", "/api/v1/records"): (401, 200, 403, 403, 403, 200),
+    ("GET", "/calendar/{token}.ics"): (404, 404, 404, 404, 404, 404),
+    ("GET", "/records"): (303, 200, 403, 403, 403, 200),
+    ("GET", "/records/backup.zip"): (303, 200, 403, 403, 403, 200),
+    ("GET", "/records/delete"): (303, 200, 403, 403, 403, 200),
+    ("GET", "/records/deleted"): (200, 200, 200, 200, 200, 200),
+    ("GET", "/records/fhir.json"): (303, 200, 403, 403, 403, 200),
+    ("GET", "/records/report.pdf"): (303, 404, 403, 403, 403, 200),
+    ("POST", "/api/v1/records/calendar"): (401, 200, 403, 403, 403, 200),
+    ("POST", "/api/v1/records/delete"): (401, 422, 403, 403, 403, 422),
+    ("POST", "/records/calendar"): (403, 200, 403, 403, 403, 200),
+    ("POST", "/records/calendar/revoke"): (403, 303, 403, 403, 403, 303),
+    ("POST", "/records/delete"): (403, 422, 403, 403, 403, 422),
     ("GET", "/"): (303, 200, 303, 303, 303, 303),
     ("GET", "/account"): (303, 200, 200, 200, 200, 200),
     ("POST", "/account/password"): (403, 303, 303, 303, 303, 303),
