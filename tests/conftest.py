@@ -17,6 +17,7 @@ from calfcare.store import Database, open_database
 ROOT = Path(__file__).resolve().parents[1]
 # the small activity-file builders (tests/activities/test_import_fixtures.py) are shared by tests in other folders
 sys.path.insert(0, str(ROOT / "tests" / "activities"))
+sys.path.insert(0, str(ROOT / "tests"))  # tests/cases.py: answers shared by tests in several folders
 SHARED = Path(os.environ.get("CALFCARE_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus"
 POSTGRES_URL = os.environ.get("CALFCARE_TEST_POSTGRES_URL")

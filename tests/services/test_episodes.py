@@ -14,30 +14,9 @@ from calfcare.services import assess, history, record_checkin, today
 from calfcare.services.views import awaiting_clearance
 from calfcare.store import Database
 from calfcare.store.models import Activity, Assessment, CheckIn, Episode, Runner
+from cases import SOLEUS
 
 DAY0 = date(2025, 5, 10)
-
-SOLEUS: dict[str, Any] = {
-    "age": 44,
-    "side": "left",
-    "days_since_onset": 2.5,
-    "onset": "gradual",
-    "activity_at_onset": "long_run",
-    "recent_mileage_increase": True,
-    "pain_location": "lower_calf",
-    "pain_character": "tight_or_cramping",
-    "pain_rest": 1,
-    "pain_walking": 3,
-    "walks_normally": True,
-    "can_bear_weight": True,
-    "single_leg_heel_raises_injured": 10,
-    "single_leg_heel_raises_other": 26,
-    "pain_loading_knee_straight": 2,
-    "pain_loading_knee_bent": 5,
-    "calf_bigger_than_other": False,
-    "skin_warm_red_or_dark": False,
-    "clot_risk_factors": [],
-}
 CLOT = {"calf_bigger_than_other": True, "skin_warm_red_or_dark": True}
 
 

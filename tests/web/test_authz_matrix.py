@@ -38,32 +38,11 @@ from calfcare.services.runners import gather_backup
 from calfcare.services.uploads import store_upload
 from calfcare.store import Database
 from calfcare.web import create_app
+from cases import SOLEUS
 
 NOW = datetime.now(UTC)
 WHO = ("anonymous", "runner_b", "clinician_other", "admin", "clinician_shared", "runner_a")
 SECRET_NOTE = "a-private-note-of-alice-7f3k"
-
-SOLEUS: dict[str, Any] = {
-    "age": 44,
-    "side": "left",
-    "days_since_onset": 2.5,
-    "onset": "gradual",
-    "activity_at_onset": "long_run",
-    "recent_mileage_increase": True,
-    "pain_location": "lower_calf",
-    "pain_character": "tight_or_cramping",
-    "pain_rest": 1,
-    "pain_walking": 3,
-    "walks_normally": True,
-    "can_bear_weight": True,
-    "single_leg_heel_raises_injured": 10,
-    "single_leg_heel_raises_other": 26,
-    "pain_loading_knee_straight": 2,
-    "pain_loading_knee_bent": 5,
-    "calf_bigger_than_other": False,
-    "skin_warm_red_or_dark": False,
-    "clot_risk_factors": [],
-}
 CHECKIN: dict[str, Any] = {
     "morning_pain": 2,
     "pain_rest": 0,

@@ -26,6 +26,7 @@ from calfcare.services.web_state import draft_answers, preferences, save_draft, 
 from calfcare.web import checkin_form, wizard
 from calfcare.web.deps import DbDep, RunnerDep, RunnerIdDep, SettingsDep, TodayDep
 from calfcare.web.routes import records as records_routes
+from calfcare.web.security import safe_path
 from calfcare.web.uploads import Limits, check_request_size, import_uploads
 
 log = logging.getLogger("calfcare.web")
@@ -91,7 +92,7 @@ def create_api(state: State) -> FastAPI:
 
     @api.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        log.exception("unexpected error on %s %s", request.method, safe_path(request.url.path), exc_info=exc)
         return _error(500, "ServerError", "something went wrong on the server; nothing was half-written")
 
     @api.get("/today", summary="Today's plan (calfcare today --json)")

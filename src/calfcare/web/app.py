@@ -23,7 +23,7 @@ from calfcare.web.headers import SecurityHeadersMiddleware
 from calfcare.web.render import STATIC, page
 from calfcare.web.routes import accounts, checkin, clinician, pages, recovery, sharing, today, training, triage
 from calfcare.web.routes import records as records_routes
-from calfcare.web.security import AccessMiddleware, AuthSessionMiddleware
+from calfcare.web.security import AccessMiddleware, AuthSessionMiddleware, safe_path
 
 log = logging.getLogger("calfcare.web")
 SESSION_COOKIE = "calfcare_session"
@@ -86,5 +86,5 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        log.exception("unexpected error on %s %s", request.method, safe_path(request.url.path), exc_info=exc)
         return page(request, "500.html", {"title": "Something went wrong"}, 500)

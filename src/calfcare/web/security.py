@@ -26,6 +26,13 @@ _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _LOOPBACK_CLIENTS = {"127.0.0.1", "::1", "localhost"}
 #: the private calendar feed (web/routes/records.py): one URL-safe token, nothing else
 _CALENDAR_FEED = re.compile(r"/calendar/[A-Za-z0-9_-]{16,128}\.ics")
+#: path segments that carry a bearer secret (calendar feed, one-time sign-in link): masked wherever a path is logged
+_SECRET_IN_PATH = re.compile(r"^/(calendar|signin)/[^/]+")
+
+
+def safe_path(path: str) -> str:
+    """``path`` as it may be logged: a calendar-feed or sign-in token in it is replaced by ``***``."""
+    return _SECRET_IN_PATH.sub(lambda m: f"/{m.group(1)}/***", path)
 
 
 def _host_name(host_header: str) -> str:
