@@ -3,6 +3,8 @@ multi-user mode who is asking (:data:`CurrentPrincipal`: the session cookie's ac
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Annotated
 
@@ -106,21 +108,38 @@ def get_runner_id(request: Request) -> int:
     return principal.runner_id
 
 
-async def check_csrf(request: Request) -> None:
+async def check_csrf(request: Request) -> AsyncIterator[None]:
     """Every form post of multi-user mode carries the session's CSRF token (hidden field or header); bearer-token
-    requests carry no cookie and need none."""
-    if not get_settings(request).multi_user or request.method in SAFE_METHODS:
-        return
-    if "authorization" in request.headers:
-        return
-    supplied: object = request.headers.get(CSRF_HEADER)
-    if supplied is None:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
-            supplied = form.get(CSRF_FIELD)
-    if not csrf_ok(request.scope, supplied):
-        raise PermissionDenied("the form's security token is missing or out of date: reload the page and try again")
+    requests carry no cookie and need none. A multipart form read here to find the token has its spooled files
+    closed when the request ends, served or refused (:func:`_closing_form`)."""
+    async with _closing_form(request):
+        if get_settings(request).multi_user and request.method not in SAFE_METHODS and not _bearer(request):
+            supplied: object = request.headers.get(CSRF_HEADER)
+            if supplied is None:
+                content_type = request.headers.get("content-type", "")
+                if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+                    form = await request.form()
+                    supplied = form.get(CSRF_FIELD)
+            if not csrf_ok(request.scope, supplied):
+                raise PermissionDenied(
+                    "the form's security token is missing or out of date: reload the page and try again"
+                )
+        yield
+
+
+def _bearer(request: Request) -> bool:
+    return "authorization" in request.headers
+
+
+@asynccontextmanager
+async def _closing_form(request: Request) -> AsyncIterator[None]:
+    """Close whatever form the request parsed (its uploads are spooled to temporary files) when the request ends.
+    Starlette caches the parsed form on the request, so this closes it whoever read it: the CSRF check, a route's
+    :data:`FormDep`, an upload route (closing twice is harmless)."""
+    try:
+        yield
+    finally:
+        await request.close()  # Starlette's: closes the cached form's files, if a form was parsed
 
 
 def get_today(request: Request) -> date:
@@ -128,10 +147,12 @@ def get_today(request: Request) -> date:
     return day
 
 
-async def posted_form(request: Request) -> FormData:
+async def posted_form(request: Request) -> AsyncIterator[FormData]:
     """The posted form, read on the event loop, so the route itself can be a plain function run in the threadpool
-    (the services block on the database; an ``async`` route calling them would stall every other request)."""
-    return await request.form()
+    (the services block on the database; an ``async`` route calling them would stall every other request). Its
+    spooled upload files are closed when the request ends."""
+    async with _closing_form(request):
+        yield await request.form()
 
 
 DbDep = Annotated[Database, Depends(get_db)]
