@@ -107,6 +107,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/api/v1/triage/draft"): (401, 200, 403, 403, 403, 200),
     ("PUT", "/api/v1/triage/draft"): (401, 200, 403, 403, 403, 200),
     ("GET", "/api/v1/triage/questions"): (200, 200, 200, 200, 200, 200),
+    ("POST", "/api/v1/triage/steps"): (422, 422, 422, 422, 422, 422),
     ("GET", "/api/v1/triage/result"): (401, 404, 403, 403, 403, 200),
     ("GET", "/api/v1/uploads/{upload_id}"): (401, 404, 403, 403, 403, 200),
     ("GET", "/checkin"): (303, 200, 403, 403, 403, 200),

@@ -97,13 +97,30 @@ def test_edit_and_delete_twins_replay_the_plan(client: TestClient, clock: Clock)
     assert client.get("/api/v1/checkins/2026-11-03").status_code == 404
 
 
-def test_questions_twin_lists_screens_and_every_question(client: TestClient) -> None:
+def test_questions_twin_gives_the_plan_the_pages_ask_and_every_question(client: TestClient) -> None:
     q = client.get("/api/v1/triage/questions").json()
-    assert q["screens"][0]["group"] == "red_flag_screen"
+    steps = q["steps"]
+    assert steps[0]["section"] == "Safety questions first" and steps[0]["kind"] == "checklist"
+    assert [s["number"] for s in steps] == list(range(1, len(steps) + 1))
+    # the page for screen n asks step n
+    for step in (steps[0], steps[3], steps[-1]):
+        page = client.get(f"/triage/{step['number']}").text
+        assert (step["text"] or "")[:40] in page.replace("&#39;", "'").replace("&quot;", '"'), step
     keys = {x["key"] for x in q["questions"]}
-    assert {k for s in q["screens"] for k in s["keys"]} == keys
+    asked = {s["id"] for s in steps if s["kind"] == "question"} | {i["key"] for s in steps for i in s["items"]}
+    assert asked <= keys
     loc = next(x for x in q["questions"] if x["key"] == "pain_location")
     assert loc["illustration"] == "leg_back" and "achilles" in loc["choices"]
+
+
+def test_steps_twin_follows_the_answers_like_the_pages(client: TestClient) -> None:
+    plain = [s["id"] for s in client.post("/api/v1/triage/steps", json={"answers": {}}).json()["steps"]]
+    assert "squeeze_test_no_movement" not in plain
+    snap = {"felt_snap_or_pop": True, "pain_location": "achilles"}
+    after_snap = [s["id"] for s in client.post("/api/v1/triage/steps", json={"answers": snap}).json()["steps"]]
+    assert after_snap[-1] == "squeeze_test_no_movement"  # a snap low in the calf: the squeeze test is asked
+    bad = client.post("/api/v1/triage/steps", json={"answers": "all of them"})
+    assert bad.status_code == 422 and bad.json()["problems"][0]["field"] == "answers"
 
 
 def test_draft_twin_refuses_answers_that_break_the_contract(client: TestClient) -> None:

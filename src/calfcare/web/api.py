@@ -103,24 +103,17 @@ def create_api(state: State) -> FastAPI:
     def post_sets(body: SetsIn, db: DbDep, runner: RunnerDep, day: TodayDep) -> Doc:
         return tick_sets(db=db, runner=runner, day=day, **body.model_dump())
 
-    @api.get("/triage/questions", summary="The triage questions, screen by screen (red-flag screen first)")
+    @api.get("/triage/questions", summary="The wizard's opening screens (safety first) and every triage question")
     def get_questions() -> Doc:
-        by_key = {q.key: q for q in questions()}
-        return {
-            "screens": [
-                {"number": s.number, "group": s.group, "title": s.title, "keys": [q.key for q in s.questions]}
-                for s in wizard.SCREENS
-            ],
-            "questions": [
-                {
-                    "key": q.key, "group": q.group, "title": q.title, "text": q.text, "kind": q.kind,
-                    "choices": list(q.choices), "minimum": q.minimum, "maximum": q.maximum,
-                    "emergency_if_yes": q.emergency_if_yes, "illustration": wizard.ILLUSTRATIONS.get(q.key),
-                    "ask_if": [{"key": k, "in": list(v)} for k, v in q.ask_if],
-                }
-                for q in by_key.values()
-            ],
-        }  # fmt: skip
+        """``steps``: the screens the wizard (and ``calfcare assess``) asks before any answer, in order; which later
+        screens appear depends on the answers (``POST /triage/steps``). ``questions``: every contract question."""
+        return {"steps": wizard.steps_json({}), "questions": [wizard.question_json(q) for q in questions()]}
+
+    @api.post("/triage/steps", summary="The wizard's screens for the answers given so far (the question plan)")
+    def post_steps(body: DraftIn) -> Doc:
+        """The same plan the pages and ``calfcare assess`` follow: follow-up questions appear when an answer calls
+        for them (a snap low in the calf asks about the squeeze test), answered checklists are not asked again."""
+        return {"steps": wizard.steps_json(body.answers)}
 
     @api.get("/schemas/assessment-answers", summary="JSON Schema of the triage answers (calfcare assess --schema)")
     def get_assessment_schema() -> Doc:

@@ -1,9 +1,6 @@
-"""The triage wizard's screens, built from the triage contract's question list (:func:`questions`): its groups in
-asking order (the red-flag screen first), each cut into short screens. Skip logic is the contract's own
-(``Question.should_ask``); these screens describe the contract for the JSON twin (``/api/v1/triage/questions``).
-
-The pages ask the pure question plan the CLI asks (:func:`plan_for`, one step per screen: a question, a "pick all
-that apply" checklist, or a yes/no gate over a list), so the web asks the same short set with the same skip logic.
+"""The triage wizard on the pure question plan the CLI asks (:func:`plan_for`, one step per screen: a question, a
+"pick all that apply" checklist, or a yes/no gate over a list), so the web asks the same short set with the same skip
+logic; :func:`step_json` is a step as the JSON twin (``/api/v1/triage/questions``, ``/api/v1/triage/steps``) gives it.
 
 Form values: yes/no questions post ``yes`` / ``no`` / ``""`` (don't know); choices post the value or ``""``; the clot
 risk factors post each ticked factor plus ``clot_risk_factors__none=none`` for "none of these"; numbers post text.
@@ -13,14 +10,12 @@ A key left blank is "don't know": it is removed from the answers, never read as 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from calfcare.clinical.questions import Step, apply_reply, assessment_steps
-from calfcare.contracts.assessment import GROUPS, Question, questions
+from calfcare.contracts.assessment import Question, questions
 from calfcare.errors import FieldProblem
 
-SCREEN_SIZE = 5
 #: self-tests drawn for calfcare (illustrations/<name>.svg.j2, by web-art)
 ILLUSTRATIONS = {
     "pain_location": "leg_back",
@@ -29,8 +24,6 @@ ILLUSTRATIONS = {
     "pain_loading_knee_bent": "knee_bent",
     "squeeze_test_no_movement": "squeeze_test",
 }
-#: keys that get a screen of their own (a picture to tap, or a test to do)
-_OWN_SCREEN = frozenset({"pain_location", "single_leg_heel_raises_injured", "squeeze_test_no_movement"})
 PAIN_WORDS = ("none", "worst imaginable")
 CHOICE_WORDS = {
     "upper_inner_calf": "upper calf, inner side",
@@ -63,62 +56,6 @@ def words(value: str) -> str:
     return CHOICE_WORDS.get(value, value.replace("_", " "))
 
 
-@dataclass(frozen=True)
-class Screen:
-    number: int  # 1-based
-    group: str
-    title: str
-    questions: tuple[Question, ...]
-
-    def asked(self, answers: Mapping[str, Any]) -> tuple[Question, ...]:
-        return tuple(q for q in self.questions if q.should_ask(dict(answers)))
-
-
-def _build() -> tuple[Screen, ...]:
-    titles = {g: t for g, t, _ in GROUPS}
-    out: list[Screen] = []
-    for group, _, _ in GROUPS:
-        chunk: list[Question] = []
-        for q in (q for q in questions() if q.group == group):
-            if q.key in _OWN_SCREEN or len(chunk) >= SCREEN_SIZE:
-                if chunk:
-                    out.append(Screen(len(out) + 1, group, titles[group], tuple(chunk)))
-                chunk = []
-            chunk.append(q)
-            if q.key in _OWN_SCREEN:
-                out.append(Screen(len(out) + 1, group, titles[group], tuple(chunk)))
-                chunk = []
-        if chunk:
-            out.append(Screen(len(out) + 1, group, titles[group], tuple(chunk)))
-    return tuple(out)
-
-
-SCREENS: tuple[Screen, ...] = _build()
-
-
-def screens_for(answers: Mapping[str, Any]) -> list[Screen]:
-    """The screens with at least one question to ask, given the answers so far."""
-    return [s for s in SCREENS if s.asked(answers)]
-
-
-def next_screen(number: int, answers: Mapping[str, Any]) -> int | None:
-    later = [s.number for s in screens_for(answers) if s.number > number]
-    return later[0] if later else None
-
-
-def previous_screen(number: int, answers: Mapping[str, Any]) -> int | None:
-    earlier = [s.number for s in screens_for(answers) if s.number < number]
-    return earlier[-1] if earlier else None
-
-
-def screen(number: int) -> Screen | None:
-    return SCREENS[number - 1] if 1 <= number <= len(SCREENS) else None
-
-
-def is_pain(q: Question) -> bool:
-    return q.kind == "int" and q.maximum == 10
-
-
 def parse_screen(
     shown: tuple[Question, ...], form: Mapping[str, Any], getlist: Any
 ) -> tuple[dict[str, Any], list[FieldProblem]]:
@@ -144,16 +81,6 @@ def parse_screen(
                 kind = "a whole number" if q.kind == "int" else "a number"
                 problems.append(FieldProblem(q.key, f"expected {kind}, got {text!r}"))
     return out, problems
-
-
-def merge(draft: Mapping[str, Any], posted: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(draft)
-    for key, value in posted.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
 
 
 # --- the wizard on the clinical question plan (the same plan the CLI asks; one step per screen) ---------------------
@@ -198,3 +125,33 @@ def apply(step: Step, reply: Any, answers: Mapping[str, Any]) -> dict[str, Any]:
             base.pop(key, None)
     out = apply_reply(step, reply, base)
     return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+
+def question_json(q: Question) -> dict[str, Any]:
+    """One contract question as the JSON twin gives it (wording, type, range, the self-test drawing if any)."""
+    return {
+        "key": q.key, "group": q.group, "title": q.title, "text": q.text, "kind": q.kind,
+        "choices": list(q.choices), "minimum": q.minimum, "maximum": q.maximum,
+        "emergency_if_yes": q.emergency_if_yes, "illustration": ILLUSTRATIONS.get(q.key),
+    }  # fmt: skip
+
+
+def step_json(number: int, step: Step) -> dict[str, Any]:
+    """Screen ``number`` of the wizard as JSON: the step's kind, section and wording (a question's own wording when the
+    step has none), its items with their short labels (checklists and gates), and the question for a question step."""
+    question = QUESTIONS.get(step.id) if step.kind == "question" else None
+    return {
+        "number": number,
+        "id": step.id,
+        "kind": step.kind,
+        "section": step.section,
+        "text": step.text if step.text is not None else (question.text if question else None),
+        "items": [{"key": k, "label": label} for k, label in zip(step.items, step.labels, strict=True)],
+        "follow_up": step.follow_up,
+        "question": question_json(question) if question else None,
+    }
+
+
+def steps_json(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every screen the wizard asks for these answers, in order (screen ``n`` is ``/triage/n``)."""
+    return [step_json(i, step) for i, step in enumerate(plan_for(answers), start=1)]
