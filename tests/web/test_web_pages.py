@@ -57,6 +57,37 @@ def test_today_shows_phase_day_warnings_first_exercises_and_the_gate(client: Tes
     assert page.xpath("//form[@action='/today/sets']//button[@name='sets_done']")
 
 
+def test_today_puts_the_check_in_before_the_exercises_and_each_warnings_source_in_small_print(
+    client: TestClient,
+) -> None:
+    _assess(client)
+    html = client.get("/today").text
+    page = doc(html)
+    head = page.xpath("//header[@class='today-head']")[0]
+    assert head.xpath(".//a[@href='/checkin' and contains(@class,'btn-primary')]"), "the day's action comes first"
+    assert head.xpath(".//a[@href='#ex-ankle_range_of_motion']"), "a jump to the first exercise"
+    items = texts(html, "//ul[@class='warnings']/li")
+    cites = texts(html, "//ul[@class='warnings']/li/span[@class='cite']")
+    assert cites and all(" · rule " in c for c in cites)
+    assert not any("(rule:" in t for t in items), "the citation is not left inside the advice"
+    cited_item = next(t for t in items if t.endswith(cites[0]))
+    assert cited_item[: -len(cites[0])].rstrip().endswith("."), "the advice reads as a sentence before its source"
+
+
+def test_a_warning_is_split_into_its_advice_and_its_rule_and_source() -> None:
+    from calfcare.web.render import cited
+
+    text = "No running before day 16 (rule: pace.by_grade; source: Prakash 2018, Green 2020 (AJSM))"
+    assert cited(text) == ("No running before day 16.", "pace.by_grade", "Prakash 2018, Green 2020 (AJSM)")
+    assert cited("Older age (rule: run.prevention; source: Lauersen 2014).") == (
+        "Older age.",
+        "run.prevention",
+        "Lauersen 2014",
+    )
+    plain = "Keep pain at or below 3/10 (pain-monitoring model, a guide, not a promise)."
+    assert cited(plain) == (plain, None, None)
+
+
 def test_ticking_a_set_is_stored_and_counts_toward_adherence(client: TestClient) -> None:
     _assess(client)
     form = {"exercise_id": "glute_bridge", "sets_done": "1", "sets_planned": "3"}

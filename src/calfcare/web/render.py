@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,20 @@ def _phase(value: object) -> str:
     return str(value or "").replace("_", " ")
 
 
+_CITED = re.compile(r"^(?P<text>.*?)\s*\(rule: (?P<rule>[^;()]+); source: (?P<source>.+)\)\s*(?P<after>[.]?)$", re.S)
+
+
+def cited(value: object) -> tuple[str, str | None, str | None]:
+    """A warning split into its advice and the rule and source it ends with (``"… (rule: R; source: S)"``), so a
+    page can show the advice first and the citation in small print; ``(text, None, None)`` when it names none."""
+    text = str(value or "")
+    found = _CITED.match(text)
+    if found is None:
+        return text, None, None
+    advice = found["text"].rstrip()
+    return advice if advice.endswith((".", "!", "?")) else advice + ".", found["rule"].strip(), found["source"].strip()
+
+
 def _tojson_attr(value: object) -> Markup:
     return Markup.escape(json.dumps(value, ensure_ascii=False))
 
@@ -60,6 +75,7 @@ def _tojson_attr(value: object) -> Markup:
 templates.env.filters["words"] = _words
 templates.env.filters["phase"] = _phase
 templates.env.filters["jsonattr"] = _tojson_attr
+templates.env.filters["cited"] = cited
 templates.env.globals["NAV"] = NAV
 templates.env.globals["PHASES"] = PHASES
 
