@@ -187,7 +187,8 @@ def test_the_orphan_check_alone_ends_a_worker_whose_parent_vanished() -> None:
     assert _gone([child], within_s=10), "an orphaned worker kept running"
 
 
-#: ``today`` does no array work and reads validated rows: no NumPy, no answers contracts, no questionnaire
+#: ``today`` does no array work and reads validated rows: no NumPy, no answers contracts, no questionnaire; and on a
+#: SQLite file it reads with ``sqlite3`` (:mod:`calfcare.store.sqlite_read`): no SQLAlchemy, models or ORM services
 SOLEUS_START: dict[str, Any] = {
     "age": 44,
     "side": "left",
@@ -202,10 +203,14 @@ SOLEUS_START: dict[str, Any] = {
     "pain_loading_knee_straight": 2,
     "pain_loading_knee_bent": 5,
 }
-TODAY_HEAVY = ("numpy", "calfcare.contracts.checkin", "calfcare.contracts.assessment", "calfcare.cli.questionnaire")
+TODAY_HEAVY = (
+    *("numpy", "calfcare.contracts.checkin", "calfcare.contracts.assessment", "calfcare.cli.questionnaire"),
+    *("sqlalchemy", "alembic", "calfcare.store.db", "calfcare.store.models", "calfcare.services.episodes"),
+    "calfcare.services.views",
+)
 
 
-def test_today_loads_no_numpy_nor_the_answers_contracts(cli_env: str, tmp_path: Path) -> None:
+def test_today_loads_no_sqlalchemy_numpy_nor_the_answers_contracts(cli_env: str, tmp_path: Path) -> None:
     from calfcare.services import assess
 
     db = open_database(cli_env)
@@ -225,4 +230,5 @@ def test_today_loads_no_numpy_nor_the_answers_contracts(cli_env: str, tmp_path: 
     loaded = set(done.stderr.split())
     heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in TODAY_HEAVY))
     assert heavy == [], heavy
-    assert "calfcare.services.episodes" in loaded, "today ran"
+    assert "calfcare.services.today_plan" in loaded and "calfcare.store.sqlite_read" in loaded, "today ran"
+    assert "soleus" in done.stdout, "the plan was shown"
