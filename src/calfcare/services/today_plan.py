@@ -332,9 +332,8 @@ def where_to_go(referral: dict[str, Any]) -> dict[str, Any]:
 def read_sqlite(url: str, runner: str, day: date, *, timeout_s: float) -> TodayInputs | None:
     """The inputs of ``today`` read with ``sqlite3`` (read-only, one snapshot; :mod:`calfcare.store.sqlite_read`), or
     None when that reader does not apply and the caller must use the ORM reader: not a plain SQLite file URL, a
-    missing file, a schema not at the head migration, any ``sqlite3`` error (a missing table or column), or runs
-    stored in the window the plan reads (their figures are computed by :func:`calfcare.services.load.load_history`,
-    which the ORM reader calls)."""
+    missing file, a schema not at the head migration, any ``sqlite3`` error (a missing table or column), or a run
+    stored without its figures (:func:`_sqlite_runs`)."""
     import sqlite3
 
     from calfcare.store import sqlite_read as read
@@ -348,7 +347,10 @@ def read_sqlite(url: str, runner: str, day: date, *, timeout_s: float) -> TodayI
                 return TodayInputs(day, None)
             episodes = tuple(read.episodes(conn, rid))
             ep = current_of(episodes, day)
+            runs: tuple[RunDay, ...] | None = ()
             if ep is not None and read.has_activity_since(conn, rid, runs_since_utc(runs_from(ep.onset, day))):
+                runs = _sqlite_runs(conn, rid, ep.onset, day)
+            if runs is None:
                 return None
             return TodayInputs(
                 day,
@@ -357,6 +359,26 @@ def read_sqlite(url: str, runner: str, day: date, *, timeout_s: float) -> TodayI
                 tuple(read.checkins(conn, ep.id)) if ep is not None else (),
                 tuple(read.assessments(conn, rid)),
                 events_from(read.clinician_events(conn, ep.id)) if ep is not None else (),
+                runs,
             )
     except (sqlite3.Error, ValueError, TypeError):  # an unexpected table shape or stored value: the ORM reader
         return None
+
+
+def _sqlite_runs(conn: Any, runner_id: int, onset: date, day: date) -> tuple[RunDay, ...] | None:
+    """The runs the ORM reader gets from :func:`calfcare.services.load.load_history` (the reference and the streams
+    from the onset, the threshold window before it), read with ``sqlite3``; None when a run in the streams window has
+    no stored figures (they would be computed from its streams: the ORM path does that)."""
+    from calfcare.services import run_days as rd  # NumPy: only when there are runs
+    from calfcare.store import sqlite_read as read
+
+    first = runs_from(onset, day)
+    since = min(first, onset - timedelta(days=rd.THRESHOLD_DAYS))
+    acts, days = rd.counted(read.activities(conn, runner_id, runs_since_utc(since - timedelta(days=1))), since)
+    window = rd.streams_window(onset, onset)
+    wanted = {a.id for a in acts if days[a.id] >= window}
+    found = read.activity_figures(conn, runner_id, runs_since_utc(window - timedelta(days=1))) if wanted else []
+    figures, extras = rd.stored_figures(found, wanted)
+    if any(i not in figures for i in wanted):
+        return None
+    return tuple(rd.run_days(acts, days, figures, extras, reference=onset, streams_from=onset)[1])

@@ -127,7 +127,8 @@ def _runs_for(db: Database, runner: str, runner_id: int, onset: date, day: date 
         )
     if any_run is None:
         return []
-    from calfcare.services.load import THRESHOLD_DAYS, load_history  # only when there are runs to match
+    from calfcare.services.load import load_history  # only when there are runs to match (NumPy)
+    from calfcare.services.run_days import THRESHOLD_DAYS
 
     since_day = min(first, onset - timedelta(days=THRESHOLD_DAYS))
     return load_history(db, runner, reference=onset, streams_from=onset, since=since_day).runs

@@ -57,6 +57,24 @@ class ClinicianEventRecord:
     at: datetime
 
 
+@dataclass(frozen=True)
+class ActivityRecord:
+    """The summary columns of an activity that runs are built from (:mod:`calfcare.services.run_days`)."""
+
+    id: int
+    sport: str
+    start_utc: datetime  # naive, as SQLAlchemy reads a SQLite ``DateTime`` back
+    utc_offset_s: int | None
+    distance_m: float | None
+    moving_s: float | None
+    elapsed_s: float
+    avg_hr: float | None
+    max_hr: float | None
+    rpe: float | None
+    elevation_gain_m: float | None
+    device: str | None
+
+
 class EpisodeLike(Protocol):
     """What the replay reads of an episode: a stored :class:`~calfcare.store.models.Episode` or an
     :class:`EpisodeRecord`."""

@@ -27,7 +27,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from calfcare.store.records import AssessmentRecord, CheckInRecord, ClinicianEventRecord, EpisodeRecord
+from calfcare.store.records import (
+    ActivityRecord,
+    AssessmentRecord,
+    CheckInRecord,
+    ClinicianEventRecord,
+    EpisodeRecord,
+)
 from calfcare.store.revision import head_revision
 
 _PREFIXES = ("sqlite:///", "sqlite+pysqlite:///")
@@ -135,11 +141,34 @@ def clinician_events(conn: sqlite3.Connection, episode_id: int) -> list[Clinicia
 
 def has_activity_since(conn: sqlite3.Connection, runner: int, since: datetime) -> bool:
     """Is any activity of the runner stored with a start at or after ``since`` (compared as SQLAlchemy binds it)?"""
-    bound = since.strftime("%Y-%m-%d %H:%M:%S.%f")
     row = conn.execute(
-        "SELECT id FROM activities WHERE runner_id = ? AND start_utc >= ? LIMIT 1", (runner, bound)
+        "SELECT id FROM activities WHERE runner_id = ? AND start_utc >= ? LIMIT 1", (runner, _bound(since))
     ).fetchone()
     return row is not None
+
+
+def activities(conn: sqlite3.Connection, runner: int, since: datetime) -> list[ActivityRecord]:
+    """The summaries of the runner's activities that started at or after ``since``, in start order (the columns and
+    the order of :func:`calfcare.services.load.load_history`)."""
+    rows = conn.execute(
+        "SELECT id, sport, start_utc, utc_offset_s, distance_m, moving_s, elapsed_s, avg_hr, max_hr, rpe, "
+        "elevation_gain_m, device FROM activities WHERE runner_id = ? AND start_utc >= ? ORDER BY start_utc",
+        (runner, _bound(since)),
+    )
+    return [ActivityRecord(r[0], r[1], _datetime(r[2]), *r[3:]) for r in rows]
+
+
+def activity_figures(conn: sqlite3.Connection, runner: int, since: datetime) -> list[tuple[int, Any, Any]]:
+    """``(id, figures, extra)`` of the runner's activities that started at or after ``since`` (JSON parsed)."""
+    rows = conn.execute(
+        "SELECT id, figures, extra FROM activities WHERE runner_id = ? AND start_utc >= ?", (runner, _bound(since))
+    )
+    return [(r[0], _json(r[1]), _json(r[2])) for r in rows]
+
+
+def _bound(when: datetime) -> str:
+    """A datetime as SQLAlchemy binds it for a SQLite ``DateTime`` column (compared as text)."""
+    return when.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _day(value: Any) -> date:
