@@ -210,7 +210,9 @@ TODAY_HEAVY = (
 )
 
 
-def test_today_loads_no_sqlalchemy_numpy_nor_the_answers_contracts(cli_env: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("json_out", [False, True])
+def test_today_loads_no_sqlalchemy_numpy_nor_the_answers_contracts(cli_env: str, json_out: bool) -> None:
+    """With ``--json`` not even Rich (the readable view) is loaded."""
     from calfcare.services import assess
 
     db = open_database(cli_env)
@@ -221,14 +223,15 @@ def test_today_loads_no_sqlalchemy_numpy_nor_the_answers_contracts(cli_env: str,
     script = (
         "import sys\n"
         "from calfcare.cli import main\n"
-        "sys.argv = ['calfcare', 'today', '--runner', 'bench']\n"
+        f"sys.argv = ['calfcare', 'today', '--runner', 'bench', *{['--json'] if json_out else []!r}]\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
         "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stderr, done.stderr
     loaded = set(done.stderr.split())
-    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in TODAY_HEAVY))
+    forbidden = (*TODAY_HEAVY, "rich") if json_out else TODAY_HEAVY
+    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in forbidden))
     assert heavy == [], heavy
     assert "calfcare.services.today_plan" in loaded and "calfcare.store.sqlite_read" in loaded, "today ran"
     assert "soleus" in done.stdout, "the plan was shown"

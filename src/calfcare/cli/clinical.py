@@ -9,16 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from calfcare.cli import clinical_views as views
 from calfcare.cli.app import (
     DateOpt,
     JsonOpt,
     RunnerOpt,
     app,
-    console,
-    err_console,
     known_runner,
     open_store,
     parse_day,
@@ -32,6 +28,8 @@ from calfcare.cli.app import (
 from calfcare.errors import InvalidInput
 
 if TYPE_CHECKING:  # the questionnaire and the answers contracts (pydantic) load only in the commands that ask
+    from rich.console import Console  # Rich loads when a view is printed (not for --json)
+
     from calfcare.cli import questionnaire as q
     from calfcare.clinical.answers import TriageAnswers
     from calfcare.clinical.checkin import CheckInAnswers
@@ -98,6 +96,7 @@ def _ask(
     context: CheckinContext | None = None,
 ) -> dict[str, Any]:
     from calfcare.cli import questionnaire as q
+    from calfcare.cli.app import console, err_console
 
     out = err_console if json_out else console  # keep stdout pure JSON with --json
     answers, stopped = q.ask(plan, schema, out, is_emergency=_emergency, title=title, context=context)
@@ -121,6 +120,8 @@ def _show(data: dict[str, Any], json_out: bool, view: Callable[[Console, dict[st
     if json_out:
         print_json(data)
     else:
+        from calfcare.cli.app import console
+
         view(console, data)
 
 
@@ -134,6 +135,7 @@ def assess(
     again: AgainOpt = False,
 ) -> None:
     """Triage a calf problem (red flags first), estimate structure and severity, and start a rehab episode."""
+    from calfcare.cli import clinical_views as views
     from calfcare.services import episodes
 
     day = _start(json_out, schema, _assessment_schema, date_)
@@ -191,6 +193,7 @@ def checkin(
     delete: DeleteOpt = None,
 ) -> None:
     """Record today's check-in (how the calf feels, what you did); the plan progresses, holds, steps back or stops."""
+    from calfcare.cli import clinical_views as views
     from calfcare.services import episodes
     from calfcare.services.views import awaiting_clearance
 
@@ -255,14 +258,14 @@ def today(date_: DateOpt = None, json_out: JsonOpt = False, runner: RunnerOpt = 
         message = _no_episode_message(day)
         # after a closed episode the standing prevention routine goes on (calf strength twice a week, for good)
         keep = prevention_routine() if today_plan.status_from(inputs) == "closed" else ()
-        if json_out:
-            extra = {"prevention": list(keep)} if keep else {}
-            print_json({"date": day.isoformat(), "episode": None, "message": message, **extra})
-        else:
-            console.print(message)
-            for line in ("Your standing prevention routine:", *(f"  • {k}" for k in keep)) if keep else ():
-                console.print(line)
+        extra = {"prevention": list(keep)} if keep else {}
+        _show({"date": day.isoformat(), "episode": None, "message": message, **extra}, json_out, _no_plan_view)
         return
+    if json_out:  # no Rich to import
+        print_json(plan)
+        return
+    from calfcare.cli import clinical_views as views
+
     _show(plan, json_out, views.show_today)
 
 
@@ -289,6 +292,7 @@ def _today_inputs(runner: str | None, day: date) -> TodayInputs:
 @app.command("history")
 def history(json_out: JsonOpt = False, runner: RunnerOpt = None) -> None:
     """Your episode so far: assessments, every check-in with its decision and reasons, and the pain trend."""
+    from calfcare.cli import clinical_views as views
     from calfcare.services import episodes
 
     want_json(json_out)
@@ -298,6 +302,8 @@ def history(json_out: JsonOpt = False, runner: RunnerOpt = None) -> None:
 
 
 def _stop_view(out: Console, data: dict[str, Any]) -> None:
+    from calfcare.cli import clinical_views as views
+
     stop = data["referral"]
     flags = list(stop.get("red_flags") or [])
     worst = views.worst_urgency(flags)
@@ -308,6 +314,14 @@ def _stop_view(out: Console, data: dict[str, Any]) -> None:
     )
     out.print(views.red_flag_panel(worst, flags, footer=footer))
     out.print(str(data["message"]))
+
+
+def _no_plan_view(out: Console, data: dict[str, Any]) -> None:
+    out.print(str(data["message"]))
+    if keep := list(data.get("prevention") or ()):
+        out.print("Your standing prevention routine:")
+        for item in keep:
+            out.print(f"  • {item}")
 
 
 def _no_episode_message(day: date) -> str:
