@@ -187,7 +187,8 @@ def test_the_orphan_check_alone_ends_a_worker_whose_parent_vanished() -> None:
     assert _gone([child], within_s=10), "an orphaned worker kept running"
 
 
-#: ``today`` does no array work and reads validated rows: no NumPy, no answers contracts, no questionnaire
+#: ``today`` does no array work and reads validated rows: no NumPy, no answers contracts, no questionnaire; and on a
+#: SQLite file it reads with ``sqlite3`` (:mod:`calfcare.store.sqlite_read`): no SQLAlchemy, models or ORM services
 SOLEUS_START: dict[str, Any] = {
     "age": 44,
     "side": "left",
@@ -202,10 +203,16 @@ SOLEUS_START: dict[str, Any] = {
     "pain_loading_knee_straight": 2,
     "pain_loading_knee_bent": 5,
 }
-TODAY_HEAVY = ("numpy", "calfcare.contracts.checkin", "calfcare.contracts.assessment", "calfcare.cli.questionnaire")
+TODAY_HEAVY = (
+    *("numpy", "calfcare.contracts.checkin", "calfcare.contracts.assessment", "calfcare.cli.questionnaire"),
+    *("sqlalchemy", "alembic", "calfcare.store.db", "calfcare.store.models", "calfcare.services.episodes"),
+    "calfcare.services.views",
+)
 
 
-def test_today_loads_no_numpy_nor_the_answers_contracts(cli_env: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("json_out", [False, True])
+def test_today_loads_no_sqlalchemy_numpy_nor_the_answers_contracts(cli_env: str, json_out: bool) -> None:
+    """With ``--json`` not even Rich (the readable view) is loaded."""
     from calfcare.services import assess
 
     db = open_database(cli_env)
@@ -216,13 +223,15 @@ def test_today_loads_no_numpy_nor_the_answers_contracts(cli_env: str, tmp_path: 
     script = (
         "import sys\n"
         "from calfcare.cli import main\n"
-        "sys.argv = ['calfcare', 'today', '--runner', 'bench']\n"
+        f"sys.argv = ['calfcare', 'today', '--runner', 'bench', *{['--json'] if json_out else []!r}]\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
         "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stderr, done.stderr
     loaded = set(done.stderr.split())
-    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in TODAY_HEAVY))
+    forbidden = (*TODAY_HEAVY, "rich") if json_out else TODAY_HEAVY
+    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in forbidden))
     assert heavy == [], heavy
-    assert "calfcare.services.episodes" in loaded, "today ran"
+    assert "calfcare.services.today_plan" in loaded and "calfcare.store.sqlite_read" in loaded, "today ran"
+    assert "soleus" in done.stdout, "the plan was shown"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from stored_runs import store_run
 
-import calfcare.services.views as views
+import calfcare.services.today_plan as today_plan
 from calfcare.services import assess, record_checkin, today
 from calfcare.services.replay import stored_replay
 from calfcare.store import Database
@@ -58,14 +58,14 @@ def both_paths(db: Database, monkeypatch: pytest.MonkeyPatch, day: date) -> tupl
     """today() as served, today() forced to replay, and whether the served one used the stored outcome."""
     used: list[bool] = []
 
-    def spy(*args: Any) -> Any:
-        found = stored_replay(*args)
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = stored_replay(*args, **kwargs)
         used.append(found is not None)
         return found
 
-    monkeypatch.setattr(views, "stored_replay", spy)
+    monkeypatch.setattr(today_plan, "stored_replay", spy)
     served = today(db=db, runner="ana", day=day)
-    monkeypatch.setattr(views, "stored_replay", lambda *args: None)
+    monkeypatch.setattr(today_plan, "stored_replay", lambda *args, **kwargs: None)
     replayed = today(db=db, runner="ana", day=day)
     monkeypatch.undo()
     return served, replayed, any(used)

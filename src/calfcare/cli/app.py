@@ -325,11 +325,16 @@ def known_runner(db: Database, option: str | None) -> str:
     stored for that name."""
     name = runner_name(option)
     if not db.has_runner(name):
-        raise NotFound(
-            f"no runner called {name!r}: nothing is stored for them yet "
-            "(start with `calfcare assess`, or `calfcare import` for training files)"
-        )
+        raise unknown_runner(name)
     return name
+
+
+def unknown_runner(name: str) -> NotFound:
+    """The error of a read command for a runner with nothing stored (exit 4)."""
+    return NotFound(
+        f"no runner called {name!r}: nothing is stored for them yet "
+        "(start with `calfcare assess`, or `calfcare import` for training files)"
+    )
 
 
 def parse_day(value: str | None, *, field: str = "--date", today: date | None = None, recent: bool = False) -> date:

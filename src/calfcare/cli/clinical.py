@@ -9,34 +9,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from calfcare.cli import clinical_views as views
 from calfcare.cli.app import (
     DateOpt,
     JsonOpt,
     RunnerOpt,
     app,
-    console,
-    err_console,
     known_runner,
     open_store,
     parse_day,
     print_json,
     red_flag_exit,
     runner_name,
+    settings,
+    unknown_runner,
     want_json,
 )
-from calfcare.clinical.return_to_run import prevention_routine
 from calfcare.errors import InvalidInput
-from calfcare.services import episodes
-from calfcare.services.views import awaiting_clearance
 
 if TYPE_CHECKING:  # the questionnaire and the answers contracts (pydantic) load only in the commands that ask
+    from rich.console import Console  # Rich loads when a view is printed (not for --json)
+
     from calfcare.cli import questionnaire as q
     from calfcare.clinical.answers import TriageAnswers
     from calfcare.clinical.checkin import CheckInAnswers
     from calfcare.clinical.questions import CheckinContext
+    from calfcare.services.today_plan import TodayInputs
 
 
 def _assessment_schema() -> dict[str, Any]:
@@ -98,6 +96,7 @@ def _ask(
     context: CheckinContext | None = None,
 ) -> dict[str, Any]:
     from calfcare.cli import questionnaire as q
+    from calfcare.cli.app import console, err_console
 
     out = err_console if json_out else console  # keep stdout pure JSON with --json
     answers, stopped = q.ask(plan, schema, out, is_emergency=_emergency, title=title, context=context)
@@ -121,6 +120,8 @@ def _show(data: dict[str, Any], json_out: bool, view: Callable[[Console, dict[st
     if json_out:
         print_json(data)
     else:
+        from calfcare.cli.app import console
+
         view(console, data)
 
 
@@ -134,6 +135,9 @@ def assess(
     again: AgainOpt = False,
 ) -> None:
     """Triage a calf problem (red flags first), estimate structure and severity, and start a rehab episode."""
+    from calfcare.cli import clinical_views as views
+    from calfcare.services import episodes
+
     day = _start(json_out, schema, _assessment_schema, date_)
     if day is None:
         return
@@ -162,6 +166,7 @@ def _ask_about_runs(db: Any, name: str, day: date, plan: dict[str, Any] | None, 
     ``day``) and store the answers as the check-in of the run's day; the number stored."""
     from calfcare.cli import questionnaire as q
     from calfcare.clinical.questions import run_checkin
+    from calfcare.services import episodes
 
     stored = 0
     for run in (plan or {}).get("ask_about_runs") or ():
@@ -188,6 +193,10 @@ def checkin(
     delete: DeleteOpt = None,
 ) -> None:
     """Record today's check-in (how the calf feels, what you did); the plan progresses, holds, steps back or stops."""
+    from calfcare.cli import clinical_views as views
+    from calfcare.services import episodes
+    from calfcare.services.views import awaiting_clearance
+
     day = _start(json_out, schema, _checkin_schema, date_)
     if day is None:
         return
@@ -232,34 +241,60 @@ def checkin(
 @app.command("today")
 def today(date_: DateOpt = None, json_out: JsonOpt = False, runner: RunnerOpt = None) -> None:
     """What to do today: exercises, the run if any, how close you are to the next phase, and warnings."""
+    from calfcare.services import today_plan
+
     want_json(json_out)
     day = parse_day(date_)
-    db = open_store()
-    name = known_runner(db, runner)
-    plan = episodes.today(db=db, runner=name, day=day)
-    if plan is None and (stop := episodes.stopping_assessment(db=db, runner=name, day=day)) is not None:
+    inputs = _today_inputs(runner, day)
+    plan = today_plan.plan_from(inputs)
+    if plan is None and (stop := today_plan.stopping_from(inputs)) is not None:
         # the latest assessment found a red flag and opened no episode: no plan, and where to go comes first
         message = f"No rehab plan: your assessment on {stop['date']} found signs that need a clinician first."
         _show({"referral": stop, "date": day.isoformat(), "episode": None, "message": message}, json_out, _stop_view)
         return
     if plan is None:
+        from calfcare.clinical.return_to_run import prevention_routine
+
         message = _no_episode_message(day)
         # after a closed episode the standing prevention routine goes on (calf strength twice a week, for good)
-        keep = prevention_routine() if episodes.episode_status(db=db, runner=name) == "closed" else ()
-        if json_out:
-            extra = {"prevention": list(keep)} if keep else {}
-            print_json({"date": day.isoformat(), "episode": None, "message": message, **extra})
-        else:
-            console.print(message)
-            for line in ("Your standing prevention routine:", *(f"  • {k}" for k in keep)) if keep else ():
-                console.print(line)
+        keep = prevention_routine() if today_plan.status_from(inputs) == "closed" else ()
+        extra = {"prevention": list(keep)} if keep else {}
+        _show({"date": day.isoformat(), "episode": None, "message": message, **extra}, json_out, _no_plan_view)
         return
+    if json_out:  # no Rich to import
+        print_json(plan)
+        return
+    from calfcare.cli import clinical_views as views
+
     _show(plan, json_out, views.show_today)
+
+
+def _today_inputs(runner: str | None, day: date) -> TodayInputs:
+    """What ``today`` reads: from a SQLite file with the standard library's ``sqlite3`` when that reader applies (no
+    SQLAlchemy to import: half the command's start-up), else through the ORM, which also migrates the database and
+    words every storage error as the other commands do. Both give the same inputs
+    (``tests/cli/test_today_readers.py``)."""
+    from calfcare.services import today_plan
+
+    config = settings()
+    name = runner_name(runner)
+    inputs = today_plan.read_sqlite(config.database_url, name, day, timeout_s=config.lock_timeout_s)
+    if inputs is None:
+        from calfcare.services.views import today_inputs
+
+        db = open_store()
+        inputs = today_inputs(db=db, runner=known_runner(db, runner), day=day)
+    if inputs.runner_id is None:
+        raise unknown_runner(name)
+    return inputs
 
 
 @app.command("history")
 def history(json_out: JsonOpt = False, runner: RunnerOpt = None) -> None:
     """Your episode so far: assessments, every check-in with its decision and reasons, and the pain trend."""
+    from calfcare.cli import clinical_views as views
+    from calfcare.services import episodes
+
     want_json(json_out)
     db = open_store()
     hist = episodes.history(db=db, runner=known_runner(db, runner))
@@ -267,6 +302,8 @@ def history(json_out: JsonOpt = False, runner: RunnerOpt = None) -> None:
 
 
 def _stop_view(out: Console, data: dict[str, Any]) -> None:
+    from calfcare.cli import clinical_views as views
+
     stop = data["referral"]
     flags = list(stop.get("red_flags") or [])
     worst = views.worst_urgency(flags)
@@ -277,6 +314,14 @@ def _stop_view(out: Console, data: dict[str, Any]) -> None:
     )
     out.print(views.red_flag_panel(worst, flags, footer=footer))
     out.print(str(data["message"]))
+
+
+def _no_plan_view(out: Console, data: dict[str, Any]) -> None:
+    out.print(str(data["message"]))
+    if keep := list(data.get("prevention") or ()):
+        out.print("Your standing prevention routine:")
+        for item in keep:
+            out.print(f"  • {item}")
 
 
 def _no_episode_message(day: date) -> str:

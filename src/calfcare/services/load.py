@@ -23,11 +23,10 @@ from calfcare.activities.activity import RUN_SPORTS
 from calfcare.activities.streams_codec import unpack_streams
 from calfcare.analytics.adherence import checkin_questions, match_days
 from calfcare.analytics.baseline import baseline_before
-from calfcare.analytics.figures import activity_figures, fast_at
+from calfcare.analytics.figures import activity_figures
 from calfcare.analytics.intensity import (
     format_pace,
     pace_s_per_km,
-    threshold_speed,
 )
 from calfcare.analytics.load import (
     SPIKE_LABELS,
@@ -43,12 +42,19 @@ from calfcare.analytics.retro import BASELINE_WEEKS, WINDOW_WEEKS, retrospective
 from calfcare.analytics.warnings import prevention_warnings
 from calfcare.clinical.context import AdherenceFinding, RunnerBaseline, TrainingEvidence
 from calfcare.errors import NotFound
+from calfcare.services.run_days import (
+    MIN_UNMEASURED_S,
+    counted,
+    is_run,
+    local_day,
+    run_days,
+    stored_figures,
+    streams_window,
+)
 from calfcare.store import Database
 from calfcare.store.models import Activity, ActivityStreams, CheckIn, Episode, Runner
 
-THRESHOLD_DAYS = 180
 REPORT_HISTORY_DAYS = 407  # load_report reads runs from this long before its first week (400 days + a week)
-MIN_UNMEASURED_S = 5 * 60  # a run without a distance counts from 5 minutes (shorter: a watch started by mistake)
 CAVEATS = (
     "The acute:chronic ratio is descriptive, not a prediction: it is disputed (mathematical coupling, arbitrary "
     "windows, poor prediction; in runners a higher weekly ratio went with fewer injuries). Lolli 2019; "
@@ -87,10 +93,6 @@ def not_counted_summary(items: Sequence[NotCounted], first: date, last: date) ->
     }
 
 
-def _float(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 @dataclass(frozen=True)
 class History:
     runs: list[RunDay]
@@ -99,18 +101,6 @@ class History:
     threshold_speed: float | None
     pain: list[tuple[date, float]]
     pain_during: list[tuple[date, float]]
-
-
-def _local_day(start_utc: datetime, offset_s: int | None) -> date:
-    aware = start_utc if start_utc.tzinfo else start_utc.replace(tzinfo=UTC)
-    return (aware + timedelta(seconds=offset_s or 0)).date()
-
-
-def _counts_as_run(a: Any) -> bool:
-    """A run with a distance, or one without (a treadmill or a watch without GPS) of at least MIN_UNMEASURED_S: it
-    still has minutes and session-RPE (rule 26: Foster's metrics for athletes without GPS), and it is a run for
-    adherence; it adds no distance and is never a spike."""
-    return (a.distance_m or 0) > 0 or (a.moving_s or a.elapsed_s or 0) >= MIN_UNMEASURED_S
 
 
 def _runner_id(db: Database, name: str) -> int:
@@ -156,21 +146,17 @@ def load_history(
     if since is not None:  # a day of margin: runs are placed on the runner's local day
         query = query.where(cols.start_utc >= datetime.combine(since - timedelta(days=1), time.min, tzinfo=UTC))
     with db.session() as s:
-        acts = list(s.execute(query.order_by(cols.start_utc)).all())
+        rows = list(s.execute(query.order_by(cols.start_utc)).all())
         eps = list(s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset)))
         checkins = list(s.scalars(select(CheckIn).where(CheckIn.runner_id == rid).order_by(CheckIn.day)))
     others = [
-        NotCounted(_local_day(a.start_utc, a.utc_offset_s), a.sport, (a.distance_m or 0.0) / 1000.0, a.id)
-        for a in acts
-        if a.sport not in RUN_SPORTS or not _counts_as_run(a)
+        NotCounted(local_day(a.start_utc, a.utc_offset_s), a.sport, (a.distance_m or 0.0) / 1000.0, a.id)
+        for a in rows
+        if not is_run(a)
     ]
-    acts = [a for a in acts if a.sport in RUN_SPORTS and _counts_as_run(a)]
-    days = {a.id: _local_day(a.start_utc, a.utc_offset_s) for a in acts}
-    if since is not None:
-        acts = [a for a in acts if days[a.id] >= since]
-        others = [o for o in others if o.day >= since]
-    lo = reference - timedelta(days=THRESHOLD_DAYS)
-    window = min(lo, streams_from)
+    acts, days = counted(rows, since)
+    others = [o for o in others if since is None or o.day >= since]
+    window = streams_window(reference, streams_from)
     wanted = {a.id for a in acts if days[a.id] >= window}
     # figures stored at import (migration 0005); a row written without them (none today) is computed from its streams
     figures: dict[int, Mapping[str, Any]] = {}
@@ -178,55 +164,13 @@ def load_history(
     if wanted:
         since_utc = datetime.combine(window - timedelta(days=1), time.min, tzinfo=UTC)
         with db.session() as s:
-            for aid, found, extra in s.execute(
-                select(cols.id, cols.figures, cols.extra).where(cols.runner_id == rid, cols.start_utc >= since_utc)
-            ):
-                if aid in wanted and found:
-                    figures[aid] = found
-                if aid in wanted and extra:
-                    extras[aid] = extra
+            found = select(cols.id, cols.figures, cols.extra).where(cols.runner_id == rid, cols.start_utc >= since_utc)
+            figures, extras = stored_figures(s.execute(found).all(), wanted)
     for aid, speed in _speeds(db, [i for i in wanted if i not in figures]).items():
         computed = activity_figures({"speed": speed})
         if computed is not None:
             figures[aid] = computed
-    best = [
-        _float(figures[a.id].get("best_30min_speed")) for a in acts if lo <= days[a.id] < reference and a.id in figures
-    ]
-    averages = [
-        (a.distance_m or 0) / (a.moving_s or a.elapsed_s)
-        for a in acts
-        if lo <= days[a.id] < reference and (a.moving_s or a.elapsed_s) >= 20 * 60
-    ]
-    speeds_all = [
-        (a.distance_m or 0) / (a.moving_s or a.elapsed_s)
-        for a in acts
-        if lo <= days[a.id] < reference and (a.distance_m or 0) > 0 and (a.moving_s or a.elapsed_s)
-    ]
-    typical = float(np.median(speeds_all)) if speeds_all else None
-    threshold = threshold_speed(best, averages, median_run_speed=typical)
-    runs = []
-    for a in acts:
-        stored = figures.get(a.id) if days[a.id] >= streams_from else None
-        fast = fast_at(stored, threshold) if stored is not None and threshold is not None else None
-        walk_breaks = stored.get("walk_breaks") if stored is not None else None
-        runs.append(
-            RunDay(
-                day=days[a.id],
-                distance_km=(a.distance_m or 0.0) / 1000.0,
-                duration_min=(a.moving_s or a.elapsed_s) / 60.0,
-                avg_hr=a.avg_hr,
-                max_hr=a.max_hr,
-                rpe=a.rpe,
-                climb_m=a.elevation_gain_m,
-                fast_min=fast[0] if fast else None,
-                surges=fast[1] if fast else None,
-                walk_breaks=int(walk_breaks) if isinstance(walk_breaks, int | float) else None,
-                downhill_fast_min=fast[2] if fast else None,
-                device=a.device,
-                gear=str(extras[a.id]["gear"]) if extras.get(a.id, {}).get("gear") else None,
-                activity_id=a.id,
-            )
-        )
+    threshold, runs = run_days(acts, days, figures, extras, reference=reference, streams_from=streams_from)
 
     def series(key: str) -> list[tuple[date, float]]:
         points = [(c.day, (c.answers or {}).get(key)) for c in checkins]

@@ -23,9 +23,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import object_session
-
 from calfcare.analytics.adherence import match_day
 from calfcare.analytics.runs import RunDay
 from calfcare.clinical.answers import TriageAnswers
@@ -35,7 +32,7 @@ from calfcare.clinical.context import RunnerBaseline
 from calfcare.clinical.progression import EpisodeFacts, PlanState, decide, is_terminal
 from calfcare.clinical.redflags import STORY_KEYS
 from calfcare.clinical.today import build_today
-from calfcare.store.models import Assessment, CheckIn, ClinicianEventRow, Episode
+from calfcare.store.records import CheckInLike, ClinicianEventLike, EpisodeLike
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,8 @@ class Replay:
     """The outcome of replaying an episode: the final plan state, each row's result, and how the episode stands."""
 
     state: PlanState
-    rows: tuple[CheckIn, ...]  # every row, in date order
+    #: every row, in date order: the stored rows (``CheckIn``) or their records (:mod:`calfcare.store.records`)
+    rows: tuple[Any, ...]
     results: tuple[dict[str, Any], ...]  # the contract result of each row
     referral: dict[str, Any] | None  # when the plan is stopped: {"date", "by", "red_flags", "reasons"}
     completed_on: date | None  # the day the plan reached its end (full training, criteria met), if it stays there
@@ -97,7 +95,7 @@ def stored_checkin(values: Mapping[str, Any]) -> CheckInAnswers:
         return parse_checkin_answers(dict(values))
 
 
-def episode_facts(ep: Episode) -> EpisodeFacts:
+def episode_facts(ep: EpisodeLike) -> EpisodeFacts:
     """The runner facts that size the plan, from the episode row and its context (with a clinician's pain ceilings,
     ``context["pain_ceilings"]``, over the protocol's)."""
     ctx: Mapping[str, Any] = ep.context or {}
@@ -122,8 +120,13 @@ def episode_facts(ep: Episode) -> EpisodeFacts:
     return facts
 
 
-def clinician_events_of(ep: Episode) -> list[ClinicianEvent]:
+def clinician_events_of(ep: EpisodeLike) -> list[ClinicianEvent]:
     """The clinician's events of a stored episode, in date order (none for an episode not in a session yet)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from calfcare.store.models import ClinicianEventRow
+
     s = object_session(ep)
     if s is None or ep.id is None:
         return []
@@ -135,7 +138,7 @@ def clinician_events_of(ep: Episode) -> list[ClinicianEvent]:
     return [event_of(r) for r in rows]
 
 
-def event_of(row: ClinicianEventRow) -> ClinicianEvent:
+def event_of(row: ClinicianEventLike) -> ClinicianEvent:
     kind = check_kind(row.kind)
     at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)
     return ClinicianEvent(row.day, kind, row.clinician_name, at.isoformat(), dict(row.values or {}))
@@ -160,8 +163,13 @@ def story_from(assessments: Sequence[Mapping[str, Any]]) -> TriageAnswers | None
     return TriageAnswers(**story) if story else None
 
 
-def story_of(ep: Episode) -> TriageAnswers | None:
+def story_of(ep: EpisodeLike) -> TriageAnswers | None:
     """The story of ``ep`` read from its stored assessments (in the episode's own session; None when detached)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from calfcare.store.models import Assessment
+
     s = object_session(ep)
     if s is None or ep.id is None:
         return None
@@ -175,8 +183,8 @@ _FROM_EPISODE: Any = object()
 
 
 def replay(
-    ep: Episode,
-    rows: Sequence[CheckIn],
+    ep: EpisodeLike,
+    rows: Sequence[CheckInLike],
     stops: Sequence[Stop] = (),
     runs: Sequence[RunDay] = (),
     story: TriageAnswers | None = _FROM_EPISODE,
@@ -277,8 +285,8 @@ REPLAYED = "replayed"
 
 
 def replay_key(
-    ep: Episode,
-    rows: Sequence[CheckIn],
+    ep: EpisodeLike,
+    rows: Sequence[CheckInLike],
     stops: Sequence[Stop],
     runs: Sequence[RunDay],
     events: Sequence[ClinicianEvent] | None = None,
@@ -308,7 +316,12 @@ def replayed_record(done: Replay) -> dict[str, Any]:
 
 
 def stored_replay(
-    ep: Episode, rows: Sequence[CheckIn], stops: Sequence[Stop], runs: Sequence[RunDay], day: date
+    ep: EpisodeLike,
+    rows: Sequence[CheckInLike],
+    stops: Sequence[Stop],
+    runs: Sequence[RunDay],
+    day: date,
+    events: Sequence[ClinicianEvent] | None = None,
 ) -> Replay | None:
     """The episode's stored outcome (plan state, results, referral, timeline) as a :class:`Replay`, when it is current
     for ``day``: the episode is open or referred, no check-in or stop is dated after ``day``, and the stored key
@@ -317,7 +330,7 @@ def stored_replay(
     saved = (ep.context or {}).get(REPLAYED)
     if not isinstance(saved, dict) or ep.status not in ("open", "referred"):
         return None
-    events = clinician_events_of(ep)
+    events = clinician_events_of(ep) if events is None else events
     if any(r.day > day for r in rows) or any(st.day > day for st in stops) or any(e.day > day for e in events):
         return None
     referral = (ep.context or {}).get("referral") if ep.status == "referred" else None

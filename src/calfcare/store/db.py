@@ -22,23 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from calfcare.errors import StorageError
 from calfcare.store.models import Runner
-
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-_REVISION = re.compile(r"^(down_)?revision\s*=\s*['\"]?([\w]+)['\"]?", re.M)
-
-
-def head_revision() -> str:
-    """The newest migration id, read from the migration files (a linear chain: the one nobody revises)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        for down, rev in _REVISION.findall(path.read_text(encoding="utf-8")):
-            (parents if down else revisions).add(rev)
-    heads = revisions - parents
-    if len(heads) != 1:
-        raise StorageError(f"the migrations in {MIGRATIONS_DIR} have {len(heads)} heads; expected exactly one")
-    return heads.pop()
-
+from calfcare.store.revision import MIGRATIONS_DIR as MIGRATIONS_DIR  # re-exported: services.runners
+from calfcare.store.revision import head_revision as head_revision
 
 #: execution option: a SQLite transaction that takes the write lock at its start (``BEGIN IMMEDIATE``)
 IMMEDIATE = "calfcare_sqlite_immediate"
