@@ -13,7 +13,8 @@ from sqlalchemy import select, text
 
 from calfcare.activities.activity import Streams
 from calfcare.activities.streams_codec import ENCODING, pack_streams
-from calfcare.analytics.figures import activity_figures, fast_at, grade_adjusted_speed, minetti_cost
+from calfcare.analytics.figures import activity_figures, grade_adjusted_speed, minetti_cost
+from calfcare.analytics.threshold import fast_at
 from calfcare.store import Database, open_database
 from calfcare.store.models import Activity, ActivityStreams
 

@@ -16,8 +16,8 @@ from calfcare.analytics.intensity import (
     pace_s_per_km,
     segments,
     smooth,
-    threshold_speed,
 )
+from calfcare.analytics.threshold import threshold_speed
 
 
 def _speed(*parts: tuple[float, int]) -> np.ndarray:

@@ -210,14 +210,28 @@ TODAY_HEAVY = (
 )
 
 
-@pytest.mark.parametrize("json_out", [False, True])
-def test_today_loads_no_sqlalchemy_numpy_nor_the_answers_contracts(cli_env: str, json_out: bool) -> None:
-    """With ``--json`` not even Rich (the readable view) is loaded."""
+@pytest.mark.parametrize(("json_out", "with_runs"), [(False, False), (True, False), (False, True)])
+def test_today_loads_no_sqlalchemy_numpy_nor_the_answers_contracts(
+    cli_env: str, json_out: bool, with_runs: bool, tmp_path: Path
+) -> None:
+    """With ``--json`` not even Rich (the readable view) is loaded; with runs imported (their threshold pace and
+    speed work read for the load warnings) still no NumPy."""
+    from datetime import UTC, datetime
+
+    from test_import_fixtures import gpx_run
+
     from calfcare.services import assess
+    from calfcare.services.importing import import_paths
 
     db = open_database(cli_env)
     try:
         assess(db=db, runner="bench", answers=SOLEUS_START, day=date.today() - timedelta(days=2))
+        if with_runs:
+            for back in (3, 5, 30, 60):  # before the onset, for the threshold pace
+                day = date.today() - timedelta(days=back)
+                path = tmp_path / f"run-{back}.gpx"
+                path.write_bytes(gpx_run(datetime(day.year, day.month, day.day, 7, tzinfo=UTC), seconds=1500))
+                import_paths(db=db, runner="bench", paths=[path], workers=1)
     finally:
         db.dispose()
     script = (

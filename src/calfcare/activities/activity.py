@@ -14,9 +14,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-Sport = Literal["run", "trail_run", "treadmill", "walk", "ride", "swim", "other"]
-SPORTS: tuple[Sport, ...] = ("run", "trail_run", "treadmill", "walk", "ride", "swim", "other")
-RUN_SPORTS: frozenset[str] = frozenset({"run", "trail_run", "treadmill"})
+from calfcare.activities.sports import RUN_SPORTS as RUN_SPORTS
+from calfcare.activities.sports import SPORTS as SPORTS
+from calfcare.activities.sports import Sport as Sport
 
 SourceFormat = Literal["fit", "gpx", "tcx", "strava_csv"]
 

@@ -31,11 +31,11 @@ from calfcare.analytics.intensity import (
     count_walk_breaks,
     smooth,
 )
+from calfcare.analytics.threshold import GRID_SIZE, GRID_START, GRID_STEP
 
 FloatArray = npt.NDArray[np.float64]
 
 FIGURES_VERSION = 1
-GRID_START, GRID_STEP, GRID_SIZE = 2.0, 0.05, 101  # candidate thresholds 2.0 … 7.0 m/s
 GRADE_WINDOW_S = 30
 MIN_GRADE_DISTANCE_M = 20.0  # below this covered in the window, no gradient (standing, GPS jitter)
 MAX_GRADE = 0.45  # Minetti's measured range
@@ -141,26 +141,6 @@ def activity_figures(channels: Mapping[str, npt.ArrayLike]) -> dict[str, Any] | 
         "walk_breaks": count_walk_breaks(speed),
         "grade_adjusted": graded,
     }
-
-
-def _grid_of(figures: Mapping[str, Any]) -> FloatArray:
-    start, step, size = figures.get("grid") or (GRID_START, GRID_STEP, GRID_SIZE)
-    return np.round(float(start) + float(step) * np.arange(int(size)), 2)
-
-
-def fast_at(figures: Mapping[str, Any], threshold: float) -> tuple[float, int, float]:
-    """Minutes faster than ``threshold`` (grade-adjusted), surges above it, and the raw-speed fast minutes that
-    the grade adjustment removed (downhill running), read from the stored profile."""
-    grid = _grid_of(figures)
-    k = int(np.searchsorted(grid, threshold - 1e-9, side="left"))
-
-    def at(key: str) -> float:  # the lists stop at their last non-zero value
-        values = figures.get(key)
-        return float(values[k]) if isinstance(values, list) and k < len(values) else 0.0
-
-    fast_s, surge_count = at("fast_s"), int(at("surges"))
-    raw_s = at("fast_s_raw") if figures.get("fast_s_raw") is not None else fast_s
-    return fast_s / 60.0, surge_count, max(0.0, raw_s - fast_s) / 60.0
 
 
 def banister_trimp_one(minutes: float, avg_hr: float | None, max_hr: float | None) -> float | None:

@@ -8,7 +8,6 @@ pace for most recreational runners), with a fallback from run summaries when no 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,13 +25,7 @@ SURGE_MERGE_GAP_S = 5  # fast stretches separated by shorter dips are one surge
 WALK_SPEED = 1.9  # m/s (≈ 8:46 min/km): slower than this while moving is walking
 WALK_MIN_S = 30
 MOVING_SPEED = 0.3  # m/s: below this the runner is standing
-FALLBACK_PERCENTILE = 95.0  # of per-run average speeds, when no streams give a sustained best
 FALLBACK_MIN_RUN_S = 20 * 60
-MIN_RUNS_FOR_THRESHOLD = 3
-# the threshold is at least this much faster than the runner's median run speed (our convention): for a runner who
-# only runs easy, the best 30 minutes is just their fastest easy run, and GPS noise and hills around it would be
-# counted as speed work (easy pace is well below threshold pace in the usual coaching pace tables)
-MIN_MARGIN_OVER_MEDIAN = 0.15
 
 
 def smooth(speed: npt.ArrayLike, window: int = SMOOTH_S) -> FloatArray:
@@ -65,26 +58,6 @@ def best_sustained_speed(speed: npt.ArrayLike, window_s: int = SUSTAINED_S) -> f
     if not good.any():
         return None
     return float((sums[good] / counts[good]).max())
-
-
-def threshold_speed(
-    best_sustained: Sequence[float | None], avg_speeds: Sequence[float] = (), *, median_run_speed: float | None = None
-) -> float | None:
-    """The runner's threshold speed (m/s) from the runs of the recent months: the highest best-30-minute speed
-    when at least one run has one; else the 95th percentile of the average speeds of runs ≥20 min when there
-    are at least three; else unknown. Never less than 15 % faster than ``median_run_speed`` (the median average
-    speed of the same runs) when that is given."""
-    best = [b for b in best_sustained if b is not None and np.isfinite(b) and b > 0]
-    avg = np.asarray([a for a in avg_speeds if a is not None and np.isfinite(a) and a > 0], dtype=np.float64)
-    if best:
-        found = float(max(best))
-    elif len(avg) >= MIN_RUNS_FOR_THRESHOLD:
-        found = float(np.percentile(avg, FALLBACK_PERCENTILE))
-    else:
-        return None
-    if median_run_speed is not None and np.isfinite(median_run_speed) and median_run_speed > 0:
-        found = max(found, float(median_run_speed) * (1.0 + MIN_MARGIN_OVER_MEDIAN))
-    return found
 
 
 def segments(mask: npt.ArrayLike) -> tuple[IntArray, IntArray]:

@@ -1,7 +1,7 @@
 """Stored activity summaries into the runs the load and the plan read (:class:`~calfcare.analytics.runs.RunDay`):
 which activities count as runs, the runner's local day of each, the threshold pace from the 180 days before a
 reference day, and the speed work of each run from its stored figures. Pure (rows in, runs out) and free of
-SQLAlchemy (it loads NumPy: import it only when there are activities), so both
+SQLAlchemy and NumPy, so both
 :func:`calfcare.services.load.load_history` (the ORM) and ``calfcare today``'s ``sqlite3`` reader
 (:func:`calfcare.services.today_plan.read_sqlite`) build runs with the same code.
 """
@@ -12,12 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-import numpy as np
-
-from calfcare.activities.activity import RUN_SPORTS
-from calfcare.analytics.figures import fast_at
-from calfcare.analytics.intensity import threshold_speed
+from calfcare.activities.sports import RUN_SPORTS
 from calfcare.analytics.runs import RunDay
+from calfcare.analytics.threshold import fast_at, median, threshold_speed
 
 THRESHOLD_DAYS = 180
 MIN_UNMEASURED_S = 5 * 60  # a run without a distance counts from 5 minutes (shorter: a watch started by mistake)
@@ -119,7 +116,7 @@ def run_days(
         for a in before
         if (a.distance_m or 0) > 0 and (a.moving_s or a.elapsed_s)
     ]
-    typical = float(np.median(speeds_all)) if speeds_all else None
+    typical = median(speeds_all) if speeds_all else None
     threshold = threshold_speed(best, averages, median_run_speed=typical)
     runs = []
     for a in acts:
