@@ -9,7 +9,8 @@ Codes: SNOMED CT for the severity (mild 255604002, moderate 6736007, severe 2448
 right 24028007); the HL7 code systems for statuses and categories; LOINC 72514-3 for a 0–10 pain score. The
 strain itself, the muscles and the heel-raise count are given as text: no code for them was confirmed here, and
 a wrong code is worse than text (docs/exports.md lists this for a terminologist to review). The shapes follow R4
-(4.0.1); the test validates them with the ``fhir.resources`` R4B models, which are the same for these resources.
+(4.0.1); the tests validate them against R4's structure definitions (FHIR.js) and with the ``fhir.resources`` R4B
+models.
 """
 
 from __future__ import annotations
