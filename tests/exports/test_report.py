@@ -94,6 +94,8 @@ def test_a_runner_without_runs_gets_a_shorter_report(lite: Database, tmp_path: P
     pdf.write_bytes(report_pdf(db=db, runner="ben", day=DAY))
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "No training files imported" in text and "No red flag was raised" in text
+    words = " ".join(text.split())  # the seeded answers skip most red-flag questions: the report must say so
+    assert "Red-flag questions were left unanswered at 4 of 4 safety screens (the assessment on 2025-05-10: 22" in words
     assert 1 <= len(_pages(pdf, tmp_path)) <= 2
 
 
@@ -160,3 +162,30 @@ def test_long_episodes_are_cut_to_the_latest_rows_and_say_so() -> None:
     assert context["red_flags"][0]["cleared"] == "not cleared"
     html = report_html(data)
     assert "12 earlier red flags not shown" in html and "No training files imported" in html
+
+
+def test_the_report_says_where_the_red_flag_screen_had_gaps() -> None:
+    """ "No red flag" is not "none ruled out": a screen with unanswered questions is named, with how many."""
+    from calfcare.exports.report import report_context
+
+    missing = ["whole_leg_swollen", "calf_rock_hard", "foot_cold_pale_or_blue"]
+    assessment = {"id": 1, "day": DAY0, "episode_id": 1, "answers": {},
+                  "result": {"screen_complete": False, "screen_missing": missing}}  # fmt: skip
+    checkins = [
+        {"id": i, "day": DAY0 + timedelta(days=i), "decision": "hold", "answers": {},
+         "result": {"screen_complete": i != 2, "red_flags": [], "phase": "protect"}}
+        for i in (1, 2, 3)
+    ]  # fmt: skip
+    episode = {"id": 1, "status": "open", "side": "left", "structure": "soleus", "severity": "mild", "onset": DAY0,
+               "assessed_on": DAY0, "closed_on": None, "phase": "protect", "plan": None, "timeline": []}  # fmt: skip
+    data = {"runner": "zoe", "day": DAY0 + timedelta(days=4), "episode": episode, "assessments": [assessment],
+            "checkins": checkins, "adherence": None, "load": None, "retro": None, "sources": []}  # fmt: skip
+    text = report_context(data)["screens_text"]
+    assert text.startswith("Red-flag questions were left unanswered at 2 of 4 safety screens")
+    assert f"the assessment on {DAY0.isoformat()}: 3 unanswered" in text and "not ruled out" in text
+    assessment["result"] = {"screen_complete": True}
+    for c in checkins:
+        c["result"]["screen_complete"] = True
+    assert report_context(data)["screens_text"] == (
+        "Every red-flag question was answered at all 4 safety screens (assessment and check-ins)."
+    )

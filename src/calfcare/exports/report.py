@@ -92,6 +92,27 @@ def _red_flags(assessments: Sequence[Mapping[str, Any]], checkins: Sequence[Mapp
     return raised
 
 
+def _screens(assessments: Sequence[Mapping[str, Any]], checkins: Sequence[Mapping[str, Any]]) -> str:
+    """Whether the red-flag questions were answered in full at the assessment and each check-in, in a sentence: an
+    unanswered question is never read as "no", so a clinician must know where the screen has gaps."""
+    rows = [*assessments, *checkins]
+    gaps = [r for r in rows if (r.get("result") or {}).get("screen_complete") is not True]
+    if not rows:
+        return ""
+    if not gaps:
+        return f"Every red-flag question was answered at all {len(rows)} safety screens (assessment and check-ins)."
+    where = []
+    for a in assessments:
+        missing = (a.get("result") or {}).get("screen_missing")
+        if a in gaps and isinstance(missing, list) and missing:
+            where.append(f"the assessment on {_d(a['day'])}: {len(missing)} unanswered")
+    detail = f" ({'; '.join(where)})" if where else ""
+    return (
+        f"Red-flag questions were left unanswered at {len(gaps)} of {len(rows)} safety screens{detail}. calfcare never "
+        "reads a missing answer as 'no': at those screens these conditions were not ruled out."
+    )
+
+
 def _trend(ep: Mapping[str, Any], checkins: Sequence[Mapping[str, Any]], day: date) -> tuple[str | None, str]:
     if not checkins:
         return None, ""
@@ -174,7 +195,7 @@ def report_context(data: Mapping[str, Any]) -> dict[str, Any]:
         "injury": _injury(ep, first.get("result") or {}, first.get("answers") or {}, day),
         "red_flags": flags[-MAX_FLAG_ROWS:],
         "earlier_flags": max(0, len(flags) - MAX_FLAG_ROWS),
-        "screens": len(assessments) + len(checkins),
+        "screens_text": _screens(assessments, checkins),
         "trend_svg": svg,
         "latest_text": latest,
         "timeline": timeline[-MAX_TIMELINE_ROWS:],
