@@ -189,3 +189,11 @@ def test_the_report_says_where_the_red_flag_screen_had_gaps() -> None:
     assert report_context(data)["screens_text"] == (
         "Every red-flag question was answered at all 4 safety screens (assessment and check-ins)."
     )
+
+
+def test_every_red_flag_code_has_a_name_in_the_report() -> None:
+    """A code the clinical rules can raise is shown by name, not as its identifier (a new code fails this)."""
+    from calfcare.clinical.redflags import ALL_CODES
+    from calfcare.exports.report import FLAG_LABELS
+
+    assert sorted(FLAG_LABELS) == sorted(ALL_CODES)

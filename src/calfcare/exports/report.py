@@ -21,13 +21,26 @@ TEMPLATES = Path(__file__).parent / "templates"
 MAX_ADHERENCE_ROWS = 6
 MAX_FLAG_ROWS = 8  # the latest; with the other caps, the report stays within three A4 pages
 MAX_TIMELINE_ROWS = 10
+#: a short name for every red-flag code a stored result may carry (triage and check-in: redflags.ALL_CODES)
 FLAG_LABELS = {
+    "pulmonary_embolism": "possible pulmonary embolism",
+    "acute_compartment_syndrome": "possible acute compartment syndrome",
+    "arterial_compromise": "possible arterial compromise (cold, pale or blue foot)",
+    "cauda_equina": "possible cauda equina syndrome",
     "dvt": "possible blood clot (DVT)",
     "achilles_rupture": "possible Achilles rupture",
-    "compartment_syndrome": "possible compartment syndrome",
-    "stress_fracture": "possible stress fracture",
+    "infection": "possible infection",
     "bakers_cyst": "possible ruptured Baker's cyst",
-    "nerve": "nerve or circulation signs",
+    "nerve_weakness": "nerve signs (weak or dropping foot)",
+    "severe_muscle_tear": "possible large muscle tear",
+    "stress_fracture": "possible stress fracture",
+    "radicular_pain": "possible nerve root pain from the lower back",
+    "exertional_leg_pain": "exertional leg pain (chronic compartment syndrome or artery entrapment)",
+    "rhabdomyolysis": "possible rhabdomyolysis",
+    "medicine_related": "a medicine that changes what the symptoms mean",
+    "not_healing": "not healing as expected (over six weeks)",
+    "child_or_adolescent": "under 16: adult plans do not fit",
+    "suspected_retear_or_rupture": "possible re-tear or Achilles rupture (snap, pop or loss of strength)",
 }
 
 
