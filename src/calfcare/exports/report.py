@@ -52,7 +52,7 @@ def _injury(ep: Mapping[str, Any], result: Mapping[str, Any], answers: Mapping[s
     likely, chance = likely_structure(result)
     chances = (result.get("structure") or {}).get("likelihoods") or {}
     muscle = likely or ep.get("structure")
-    text = str(muscle or "not estimated")
+    text = str(muscle or "not estimated").replace("_", " ")
     if chance is not None:
         others = ", ".join(f"{k} {float(v):.0%}" for k, v in chances.items() if k != likely)
         text += f" — likelihood {chance:.0%}" + (f" ({others})" if others else "")
@@ -71,6 +71,10 @@ def _injury(ep: Mapping[str, Any], result: Mapping[str, Any], answers: Mapping[s
         now += f" — {plan['stage']}"
     if ep.get("closed_on"):
         now += f"; closed {_d(ep['closed_on'])}"
+    referred = ep.get("referred")
+    if isinstance(referred, Mapping):
+        now = (f"referred to a clinician ({str(referred.get('disposition')).replace('_', ' ')}) at the assessment on "
+               f"{_d(referred.get('day'))}; no rehab plan was opened")  # fmt: skip
     return {
         "side": ep.get("side"),
         "likely_text": text,
@@ -204,6 +208,7 @@ def report_context(data: Mapping[str, Any]) -> dict[str, Any]:
                       "baseline_text": ", ".join(parts)}  # fmt: skip
     return {
         "runner": data["runner"],
+        "referral": isinstance(ep.get("referred"), Mapping),
         "generated_on": _d(data.get("generated_on") or day),
         "injury": _injury(ep, first.get("result") or {}, first.get("answers") or {}, day),
         "red_flags": flags[-MAX_FLAG_ROWS:],
