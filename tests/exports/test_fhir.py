@@ -67,7 +67,19 @@ def test_bundle_validates_and_holds_the_runners_record(db: Database) -> None:
     series = past["pain_series"]
     morning = sorted((p["effectiveDateTime"], p["valueInteger"]) for p in pains if "getting up" in p["code"]["text"])
     assert morning == [(s["date"], s["morning_pain"]) for s in series]
-    raises = [r for r in resources if r["resourceType"] == "Observation" and "injured leg" in r["code"]["text"]]
+    by_url = {e["fullUrl"]: e["resource"] for e in doc["entry"]}
+    observations = [r for r in resources if r["resourceType"] == "Observation"]
+    for o in observations:  # each from its check-in's or the triage's answers
+        assert by_url[o["derivedFrom"][0]["reference"]]["resourceType"] == "QuestionnaireResponse"
+    at_triage = [o for o in observations if "triage" in by_url[o["derivedFrom"][0]["reference"]]["questionnaire"]]
+    found = {(o["code"]["text"], o["valueInteger"]) for o in at_triage}
+    assert found == {("Pain at rest (0–10)", 1), ("Pain walking (0–10)", 3),
+                     ("Single-leg heel raises, injured leg (count)", 10),
+                     ("Single-leg heel raises, other leg (count)", 26)}, "the triage's scores and counts"  # fmt: skip
+    encounter = next(e["fullUrl"] for e in doc["entry"] if e["resource"]["resourceType"] == "Encounter")
+    assert all(o["encounter"]["reference"] == encounter and o["effectiveDateTime"] == DAY0.isoformat()
+               for o in at_triage)  # fmt: skip
+    raises = [o for o in observations if "injured leg" in o["code"]["text"] and o not in at_triage]
     assert sorted((r["effectiveDateTime"], r["valueInteger"]) for r in raises) == [
         (s["date"], s["single_leg_heel_raises_injured"]) for s in series
     ]

@@ -2,8 +2,8 @@
 
 Resources: Patient (the runner); per episode a Condition (calf muscle strain: side, likely muscle with its
 likelihood, severity, onset) and a CarePlan (the phases, the current exercises and run with their dose); per
-assessment an Encounter and a QuestionnaireResponse (the triage answers); per check-in a QuestionnaireResponse
-and Observations for each pain score (LOINC 72514-3) and heel-raise count.
+assessment an Encounter and a QuestionnaireResponse (the triage answers); per check-in a QuestionnaireResponse;
+and for both, Observations for each pain score (LOINC 72514-3) and heel-raise count.
 
 Codes: SNOMED CT for the severity (mild 255604002, moderate 6736007, severe 24484000) and the side (left 7771000,
 right 24028007); the HL7 code systems for statuses and categories; LOINC 72514-3 for a 0–10 pain score. The
@@ -95,7 +95,17 @@ def _questionnaire_response(
     return out
 
 
-def _observations(ids: _Ids, row: Mapping[str, Any], side: str | None, condition: dict[str, str]) -> list[Any]:
+def _observations(
+    ids: _Ids,
+    row: Mapping[str, Any],
+    side: str | None,
+    condition: dict[str, str] | None,
+    *,
+    source: str = "checkin",
+    encounter: dict[str, str] | None = None,
+) -> list[Any]:
+    """The pain scores and heel-raise counts of one check-in (``source="checkin"``) or assessment
+    (``"assessment"``), each ``derivedFrom`` that QuestionnaireResponse."""
     out = []
     answers = row.get("answers") or {}
     for key, label in {**PAIN_KEYS, **HEEL_RAISE_KEYS}.items():
@@ -120,9 +130,12 @@ def _observations(ids: _Ids, row: Mapping[str, Any], side: str | None, condition
             ),
             "subject": ids.ref("patient", 0),
             "effectiveDateTime": row["day"].isoformat(),
-            "derivedFrom": [ids.ref("checkin", row["id"])],
-            "focus": [condition],
+            "derivedFrom": [ids.ref(source, row["id"])],
         }
+        if condition is not None:
+            obs["focus"] = [condition]
+        if encounter is not None:
+            obs["encounter"] = encounter
         if value.is_integer():
             obs["valueInteger"] = int(value)
         else:
@@ -131,7 +144,7 @@ def _observations(ids: _Ids, row: Mapping[str, Any], side: str | None, condition
         if side in SIDE and key in HEEL_RAISE_KEYS:
             leg = {"left": "right", "right": "left"}[side] if other_leg else side
             obs["bodySite"] = _concept(SNOMED, *SIDE[leg], text=f"{leg} calf")
-        out.append((f"obs-{row['id']}-{key}", obs))
+        out.append((f"obs-{row['id']}-{key}" if source == "checkin" else f"obs-{source}-{row['id']}-{key}", obs))
     return out
 
 
@@ -258,6 +271,10 @@ def build_bundle(record: Mapping[str, Any], *, timestamp: datetime) -> dict[str,
         entries.append(
             (ids.url("assessment", a["id"]), _questionnaire_response(ids, "triage", a, ids.ref("encounter", a["id"])))
         )
+        side = side_of.get(a.get("episode_id")) or (a.get("answers") or {}).get("side")
+        condition = ids.ref("condition", a["episode_id"]) if a.get("episode_id") in side_of else None
+        triage = _observations(ids, a, side, condition, source="assessment", encounter=ids.ref("encounter", a["id"]))
+        entries.extend((ids.url("observation", key), obs) for key, obs in triage)
     for c in record.get("checkins") or []:
         entries.append((ids.url("checkin", c["id"]), _questionnaire_response(ids, "checkin", c, None)))
         condition = ids.ref("condition", c["episode_id"])
