@@ -106,7 +106,7 @@ def test_the_report_downloads_as_a_pdf_attachment(client: TestClient, clock: Clo
 def test_the_fhir_bundle_and_the_backup_download(client: TestClient, clock: Clock) -> None:
     seed(client, clock)
     fhir = client.get("/records/fhir.json")
-    assert fhir.status_code == 200 and fhir.headers["content-type"] == "application/fhir+json"
+    assert fhir.status_code == 200 and fhir.headers["content-type"] == "application/fhir+json; fhirVersion=4.0"
     assert fhir.headers["content-disposition"].startswith('attachment; filename="calfcare-fhir-')
     bundle = json.loads(fhir.content)
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
