@@ -159,6 +159,8 @@ def test_the_bundle_is_valid_fhir_r4(sqlite_url: str, validate_r4: Callable[[dic
     assert kinds["Condition"] == kinds["CarePlan"] == kinds["Encounter"] == 2 and kinds["Observation"] > 0
     statuses = {e["resource"].get("status") for e in doc["entry"] if e["resource"]["resourceType"] == "CarePlan"}
     assert statuses == {"completed", "on-hold"}
+    (flag,) = [e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Flag"]
+    assert flag["status"] == "active" and "possible blood clot (DVT) (urgent)" in flag["code"]["text"]
     messages = validate_r4(doc)
     errors = [m for m in messages if m["severity"] == "error"]
     assert errors == []
@@ -181,3 +183,20 @@ def test_the_r4_check_catches_what_r4_does_not_allow(
     errors = {m["location"] for m in validate_r4(doc) if m["severity"] == "error"}
     assert {"QuestionnaireResponse.identifier.0", "Encounter.class.0", "Condition.clinicalStatus"} <= errors
     assert any(e.startswith("Observation") for e in errors), errors
+
+
+def test_red_flags_are_flags_active_until_the_runner_reports_a_clinician_cleared_them(db: Database) -> None:
+    seed_runner(db, "ana", checkins=2, runs=0)
+    flagged = {**good_day(3), "calf_bigger_than_other": True, "skin_warm_red_or_dark": True}
+    record_checkin(db=db, runner="ana", answers=flagged, day=DAY0 + timedelta(days=3))
+    doc = json.loads(fhir_for_runner(db=db, runner="ana", day=DAY0 + timedelta(days=3)))
+    (flag,) = [e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Flag"]
+    assert flag["status"] == "active" and flag["period"] == {"start": (DAY0 + timedelta(days=3)).isoformat()}
+    assert flag["code"]["text"].startswith("Red flag at the check-in: possible blood clot (DVT) (urgent)")
+    record_checkin(db=db, runner="ana", answers={**good_day(4), "cleared_by_clinician": True},
+                   day=DAY0 + timedelta(days=4))  # fmt: skip
+    doc = json.loads(fhir_for_runner(db=db, runner="ana", day=DAY0 + timedelta(days=4)))
+    (again,) = [e for e in doc["entry"] if e["resource"]["resourceType"] == "Flag"]
+    assert again["resource"]["status"] == "inactive"
+    assert again["resource"]["period"]["end"] == (DAY0 + timedelta(days=4)).isoformat()
+    get_fhir_model_class("Flag").model_validate(again["resource"])

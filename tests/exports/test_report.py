@@ -195,7 +195,7 @@ def test_the_report_says_where_the_red_flag_screen_had_gaps() -> None:
 def test_every_red_flag_code_has_a_name_in_the_report() -> None:
     """A code the clinical rules can raise is shown by name, not as its identifier (a new code fails this)."""
     from calfcare.clinical.redflags import ALL_CODES
-    from calfcare.exports.report import FLAG_LABELS
+    from calfcare.exports.record import FLAG_LABELS
 
     assert sorted(FLAG_LABELS) == sorted(ALL_CODES)
 

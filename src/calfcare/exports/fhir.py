@@ -3,7 +3,7 @@
 Resources: Patient (the runner); per episode a Condition (calf muscle strain: side, likely muscle with its
 likelihood, severity, onset) and a CarePlan (the phases, the current exercises and run with their dose); per
 assessment an Encounter and a QuestionnaireResponse (the triage answers); per check-in a QuestionnaireResponse;
-and for both, Observations for each pain score (LOINC 72514-3) and heel-raise count.
+and for both, Observations for each pain score (LOINC 72514-3) and heel-raise count; a Flag per red flag raised.
 
 Codes: SNOMED CT for the severity (mild 255604002, moderate 6736007, severe 24484000) and the side (left 7771000,
 right 24028007); the HL7 code systems for statuses and categories; LOINC 72514-3 for a 0–10 pain score. The
@@ -22,7 +22,15 @@ from datetime import datetime
 from typing import Any
 
 from calfcare.exports.ical import item_dose, run_dose
-from calfcare.exports.record import HEEL_RAISE_KEYS, PAIN_KEYS, PHASES, likely_structure, number, phase_label
+from calfcare.exports.record import (
+    HEEL_RAISE_KEYS,
+    PAIN_KEYS,
+    PHASES,
+    likely_structure,
+    number,
+    phase_label,
+    raised_red_flags,
+)
 
 SNOMED = "http://snomed.info/sct"
 HL7 = "http://terminology.hl7.org/CodeSystem"
@@ -239,6 +247,27 @@ def _care_plan(ids: _Ids, ep: Mapping[str, Any], condition: dict[str, str]) -> d
     return out
 
 
+def _flag(ids: _Ids, f: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A red flag as a Flag (a warning for whoever cares for the runner): active until the runner reports that a
+    clinician cleared them (then inactive, the period ending that day)."""
+    source = "assessment" if f["by"] == "assessment" else "checkin"
+    key = f"{source}-{f['row_id']}-{f['code']}"
+    flag: dict[str, Any] = {
+        "resourceType": "Flag",
+        "identifier": [{"system": "urn:calfcare:red-flag", "value": key}],
+        "status": "inactive" if f["cleared_on"] else "active",
+        "category": [_concept(f"{HL7}/flag-category", "clinical", "Clinical")],
+        "code": {"text": f"Red flag at the {f['by']}: {f['label']} ({f['urgency']}); from the runner's answers"},
+        "subject": ids.ref("patient", 0),
+        "period": {"start": f["day"].isoformat()},
+    }
+    if f["cleared_on"]:
+        flag["period"]["end"] = f["cleared_on"].isoformat()
+    if source == "assessment":
+        flag["encounter"] = ids.ref("encounter", f["row_id"])
+    return ids.url("flag", key), flag
+
+
 def build_bundle(record: Mapping[str, Any], *, timestamp: datetime) -> dict[str, Any]:
     """The Bundle as a JSON-ready dict. ``record`` is what :func:`calfcare.services.exports.gather_record` returns:
     ``runner``, ``runner_key``, ``episodes`` (with ``timeline`` and the current ``plan``), ``assessments``,
@@ -280,6 +309,8 @@ def build_bundle(record: Mapping[str, Any], *, timestamp: datetime) -> dict[str,
         condition = ids.ref("condition", c["episode_id"])
         for key, obs in _observations(ids, c, side_of.get(c["episode_id"]), condition):
             entries.append((ids.url("observation", key), obs))
+    for f in raised_red_flags(record.get("assessments") or [], record.get("checkins") or []):
+        entries.append(_flag(ids, f))
     return {
         "resourceType": "Bundle",
         "type": "collection",

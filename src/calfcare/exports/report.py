@@ -15,33 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from calfcare.exports.chart import Series, trend_chart, week_bars
-from calfcare.exports.record import likely_structure, number, phase_label
+from calfcare.exports.record import likely_structure, number, phase_label, raised_red_flags
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_ADHERENCE_ROWS = 6
 MAX_FLAG_ROWS = 8  # the latest; with the other caps, the report stays within three A4 pages
 MAX_TIMELINE_ROWS = 10
-#: a short name for every red-flag code a stored result may carry (triage and check-in: redflags.ALL_CODES)
-FLAG_LABELS = {
-    "pulmonary_embolism": "possible pulmonary embolism",
-    "acute_compartment_syndrome": "possible acute compartment syndrome",
-    "arterial_compromise": "possible arterial compromise (cold, pale or blue foot)",
-    "cauda_equina": "possible cauda equina syndrome",
-    "dvt": "possible blood clot (DVT)",
-    "achilles_rupture": "possible Achilles rupture",
-    "infection": "possible infection",
-    "bakers_cyst": "possible ruptured Baker's cyst",
-    "nerve_weakness": "nerve signs (weak or dropping foot)",
-    "severe_muscle_tear": "possible large muscle tear",
-    "stress_fracture": "possible stress fracture",
-    "radicular_pain": "possible nerve root pain from the lower back",
-    "exertional_leg_pain": "exertional leg pain (chronic compartment syndrome or artery entrapment)",
-    "rhabdomyolysis": "possible rhabdomyolysis",
-    "medicine_related": "a medicine that changes what the symptoms mean",
-    "not_healing": "not healing as expected (over six weeks)",
-    "child_or_adolescent": "under 16: adult plans do not fit",
-    "suspected_retear_or_rupture": "possible re-tear or Achilles rupture (snap, pop or loss of strength)",
-}
 
 
 def _d(value: object) -> str:
@@ -87,26 +66,11 @@ def _injury(ep: Mapping[str, Any], result: Mapping[str, Any], answers: Mapping[s
 
 
 def _red_flags(assessments: Sequence[Mapping[str, Any]], checkins: Sequence[Mapping[str, Any]]) -> list[Any]:
-    raised: list[dict[str, Any]] = []
-    for by, rows in (("assessment", assessments), ("check-in", checkins)):
-        for row in rows:
-            for f in (row.get("result") or {}).get("red_flags") or []:
-                if isinstance(f, Mapping):
-                    code = str(f.get("code"))
-                    raised.append({"day": row["day"], "date": _d(row["day"]), "by": by,
-                                   "label": FLAG_LABELS.get(code, code.replace("_", " ")),
-                                   "urgency": str(f.get("urgency") or f.get("level") or "–")})  # fmt: skip
-    clearances = []
-    for c in checkins:
-        answers = c.get("answers") or {}
-        if answers.get("cleared_by_clinician") is True:
-            who = next((str(v) for k, v in answers.items() if k.startswith("cleared_by_") and isinstance(v, str)), "")
-            by = f"by {who}" if who else "a clinician (reported by the runner)"
-            clearances.append((c["day"], f"{_d(c['day'])}: {by}"))
-    for f in raised:
-        after = [text for day, text in clearances if day >= f["day"]]
-        f["cleared"] = after[0] if after else "not cleared"
-    return raised
+    rows = []
+    for f in raised_red_flags(assessments, checkins):
+        cleared = f"{_d(f['cleared_on'])}: {f['cleared_by']}" if f["cleared_on"] else "not cleared"
+        rows.append({**f, "date": _d(f["day"]), "cleared": cleared})
+    return rows
 
 
 def _screens(assessments: Sequence[Mapping[str, Any]], checkins: Sequence[Mapping[str, Any]]) -> str:
