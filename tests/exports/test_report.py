@@ -11,13 +11,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from exports_seed import DAY0, good_day, seed_runner
+from exports_seed import DAY0, SOLEUS, good_day, seed_runner
 from typer.testing import CliRunner
 
 from calfcare.cli import app
 from calfcare.errors import NotFound
 from calfcare.exports.chart import Series, trend_chart, week_bars
-from calfcare.services import record_checkin
+from calfcare.services import assess, record_checkin
+from calfcare.services.episode_admin import close_episode
 from calfcare.services.exports import report_data, report_pdf
 from calfcare.store import Database, open_database
 
@@ -94,6 +95,8 @@ def test_a_runner_without_runs_gets_a_shorter_report(lite: Database, tmp_path: P
     pdf.write_bytes(report_pdf(db=db, runner="ben", day=DAY))
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "No training files imported" in text and "No red flag was raised" in text
+    words = " ".join(text.split())  # the seeded answers skip most red-flag questions: the report must say so
+    assert "Red-flag questions were left unanswered at 4 of 4 safety screens (the assessment on 2025-05-10: 22" in words
     assert 1 <= len(_pages(pdf, tmp_path)) <= 2
 
 
@@ -160,3 +163,77 @@ def test_long_episodes_are_cut_to_the_latest_rows_and_say_so() -> None:
     assert context["red_flags"][0]["cleared"] == "not cleared"
     html = report_html(data)
     assert "12 earlier red flags not shown" in html and "No training files imported" in html
+
+
+def test_the_report_says_where_the_red_flag_screen_had_gaps() -> None:
+    """ "No red flag" is not "none ruled out": a screen with unanswered questions is named, with how many."""
+    from calfcare.exports.report import report_context
+
+    missing = ["whole_leg_swollen", "calf_rock_hard", "foot_cold_pale_or_blue"]
+    assessment = {"id": 1, "day": DAY0, "episode_id": 1, "answers": {},
+                  "result": {"screen_complete": False, "screen_missing": missing}}  # fmt: skip
+    checkins = [
+        {"id": i, "day": DAY0 + timedelta(days=i), "decision": "hold", "answers": {},
+         "result": {"screen_complete": i != 2, "red_flags": [], "phase": "protect"}}
+        for i in (1, 2, 3)
+    ]  # fmt: skip
+    episode = {"id": 1, "status": "open", "side": "left", "structure": "soleus", "severity": "mild", "onset": DAY0,
+               "assessed_on": DAY0, "closed_on": None, "phase": "protect", "plan": None, "timeline": []}  # fmt: skip
+    data = {"runner": "zoe", "day": DAY0 + timedelta(days=4), "episode": episode, "assessments": [assessment],
+            "checkins": checkins, "adherence": None, "load": None, "retro": None, "sources": []}  # fmt: skip
+    text = report_context(data)["screens_text"]
+    assert text.startswith("Red-flag questions were left unanswered at 2 of 4 safety screens")
+    assert f"the assessment on {DAY0.isoformat()}: 3 unanswered" in text and "not ruled out" in text
+    assessment["result"] = {"screen_complete": True}
+    for c in checkins:
+        c["result"]["screen_complete"] = True
+    assert report_context(data)["screens_text"] == (
+        "Every red-flag question was answered at all 4 safety screens (assessment and check-ins)."
+    )
+
+
+def test_every_red_flag_code_has_a_name_in_the_report() -> None:
+    """A code the clinical rules can raise is shown by name, not as its identifier (a new code fails this)."""
+    from calfcare.clinical.redflags import ALL_CODES
+    from calfcare.exports.record import FLAG_LABELS
+
+    assert sorted(FLAG_LABELS) == sorted(ALL_CODES)
+
+
+CLOT = {**SOLEUS, "calf_bigger_than_other": True, "skin_warm_red_or_dark": True}  # urgent: no plan opens
+
+
+def _text(pdf: bytes, tmp_path: Path) -> tuple[str, int]:
+    path = tmp_path / "r.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(text.split()), len(_pages(path, tmp_path))
+
+
+@needs_poppler
+def test_a_runner_sent_to_a_clinician_at_triage_gets_a_report_of_that_assessment(
+    lite: Database, tmp_path: Path
+) -> None:
+    """No episode opens on an urgent red flag, but that is when a clinician most needs the report."""
+    outcome = assess(db=lite, runner="dee", answers=CLOT, day=DAY0)
+    assert outcome.episode is None and outcome.result["disposition"] == "urgent"
+    text, pages = _text(report_pdf(db=lite, runner="dee", day=DAY0), tmp_path)
+    assert pages == 1
+    assert "possible blood clot (DVT)" in text and "urgent" in text and "not cleared" in text
+    assert "referred to a clinician (urgent) at the assessment on 2025-05-10; no rehab plan was opened" in text
+    assert f"{(DAY0 - timedelta(days=2)).isoformat()} (gradual, long run)" in text  # onset from the answers
+    assert "None: the assessment sent the runner to a clinician before any rehab" in text
+    assert "NICE" in text  # the sources of the flag
+
+
+@needs_poppler
+def test_a_referral_after_a_closed_episode_is_what_the_report_shows(lite: Database, tmp_path: Path) -> None:
+    seed_runner(lite, "ana", checkins=3, runs=0)
+    close_episode(db=lite, runner="ana", episode_id=None, reason="healed", day=DAY0 + timedelta(days=4))
+    later = DAY0 + timedelta(days=30)
+    assess(db=lite, runner="ana", answers=CLOT, day=later)
+    text, _ = _text(report_pdf(db=lite, runner="ana", day=later), tmp_path)
+    assert f"referred to a clinician (urgent) at the assessment on {later.isoformat()}" in text
+    assert "possible blood clot (DVT)" in text and "soleus — likelihood" not in text
+    earlier, _ = _text(report_pdf(db=lite, runner="ana", episode_id=1, day=later), tmp_path)
+    assert "soleus — likelihood 90%" in earlier and "referred to a clinician" not in earlier

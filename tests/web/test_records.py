@@ -106,7 +106,7 @@ def test_the_report_downloads_as_a_pdf_attachment(client: TestClient, clock: Clo
 def test_the_fhir_bundle_and_the_backup_download(client: TestClient, clock: Clock) -> None:
     seed(client, clock)
     fhir = client.get("/records/fhir.json")
-    assert fhir.status_code == 200 and fhir.headers["content-type"] == "application/fhir+json"
+    assert fhir.status_code == 200 and fhir.headers["content-type"] == "application/fhir+json; fhirVersion=4.0"
     assert fhir.headers["content-disposition"].startswith('attachment; filename="calfcare-fhir-')
     bundle = json.loads(fhir.content)
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
@@ -125,6 +125,14 @@ def test_a_report_with_no_injury_is_a_clear_page_not_a_traceback(client: TestCli
     r = client.get("/records/report.pdf")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert "no runner called 'me'" in main_text(r.text) and "Traceback" not in r.text
+
+
+def test_a_runner_sent_to_a_clinician_at_triage_downloads_the_report_of_that_assessment(client: TestClient) -> None:
+    answers = {**SOLEUS, "calf_bigger_than_other": True, "skin_warm_red_or_dark": True}  # urgent: no plan opens
+    r = client.post("/api/v1/assess", json={"answers": answers})
+    assert r.status_code == 200 and r.json()["episode"] is None, r.text[:400]
+    r = client.get("/records/report.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF-")
 
 
 # ---- the calendar subscription ----

@@ -2,14 +2,15 @@
 
 Resources: Patient (the runner); per episode a Condition (calf muscle strain: side, likely muscle with its
 likelihood, severity, onset) and a CarePlan (the phases, the current exercises and run with their dose); per
-assessment an Encounter and a QuestionnaireResponse (the triage answers); per check-in a QuestionnaireResponse
-and Observations for each pain score (LOINC 72514-3) and heel-raise count.
+assessment an Encounter and a QuestionnaireResponse (the triage answers); per check-in a QuestionnaireResponse;
+and for both, Observations for each pain score (LOINC 72514-3) and heel-raise count; a Flag per red flag raised.
 
 Codes: SNOMED CT for the severity (mild 255604002, moderate 6736007, severe 24484000) and the side (left 7771000,
 right 24028007); the HL7 code systems for statuses and categories; LOINC 72514-3 for a 0–10 pain score. The
 strain itself, the muscles and the heel-raise count are given as text: no code for them was confirmed here, and
 a wrong code is worse than text (docs/exports.md lists this for a terminologist to review). The shapes follow R4
-(4.0.1); the test validates them with the ``fhir.resources`` R4B models, which are the same for these resources.
+(4.0.1); the tests validate them against R4's structure definitions (FHIR.js) and with the ``fhir.resources`` R4B
+models.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from datetime import datetime
 from typing import Any
 
 from calfcare.exports.ical import item_dose, run_dose
-from calfcare.exports.record import HEEL_RAISE_KEYS, PAIN_KEYS, PHASES, likely_structure, number, phase_label
+from calfcare.exports.record import (
+    HEEL_RAISE_KEYS,
+    PAIN_KEYS,
+    PHASES,
+    likely_structure,
+    number,
+    phase_label,
+    raised_red_flags,
+)
 
 SNOMED = "http://snomed.info/sct"
 HL7 = "http://terminology.hl7.org/CodeSystem"
@@ -94,7 +103,17 @@ def _questionnaire_response(
     return out
 
 
-def _observations(ids: _Ids, row: Mapping[str, Any], side: str | None, condition: dict[str, str]) -> list[Any]:
+def _observations(
+    ids: _Ids,
+    row: Mapping[str, Any],
+    side: str | None,
+    condition: dict[str, str] | None,
+    *,
+    source: str = "checkin",
+    encounter: dict[str, str] | None = None,
+) -> list[Any]:
+    """The pain scores and heel-raise counts of one check-in (``source="checkin"``) or assessment
+    (``"assessment"``), each ``derivedFrom`` that QuestionnaireResponse."""
     out = []
     answers = row.get("answers") or {}
     for key, label in {**PAIN_KEYS, **HEEL_RAISE_KEYS}.items():
@@ -119,9 +138,12 @@ def _observations(ids: _Ids, row: Mapping[str, Any], side: str | None, condition
             ),
             "subject": ids.ref("patient", 0),
             "effectiveDateTime": row["day"].isoformat(),
-            "derivedFrom": [ids.ref("checkin", row["id"])],
-            "focus": [condition],
+            "derivedFrom": [ids.ref(source, row["id"])],
         }
+        if condition is not None:
+            obs["focus"] = [condition]
+        if encounter is not None:
+            obs["encounter"] = encounter
         if value.is_integer():
             obs["valueInteger"] = int(value)
         else:
@@ -130,7 +152,7 @@ def _observations(ids: _Ids, row: Mapping[str, Any], side: str | None, condition
         if side in SIDE and key in HEEL_RAISE_KEYS:
             leg = {"left": "right", "right": "left"}[side] if other_leg else side
             obs["bodySite"] = _concept(SNOMED, *SIDE[leg], text=f"{leg} calf")
-        out.append((f"obs-{row['id']}-{key}", obs))
+        out.append((f"obs-{row['id']}-{key}" if source == "checkin" else f"obs-{source}-{row['id']}-{key}", obs))
     return out
 
 
@@ -225,6 +247,27 @@ def _care_plan(ids: _Ids, ep: Mapping[str, Any], condition: dict[str, str]) -> d
     return out
 
 
+def _flag(ids: _Ids, f: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A red flag as a Flag (a warning for whoever cares for the runner): active until the runner reports that a
+    clinician cleared them (then inactive, the period ending that day)."""
+    source = "assessment" if f["by"] == "assessment" else "checkin"
+    key = f"{source}-{f['row_id']}-{f['code']}"
+    flag: dict[str, Any] = {
+        "resourceType": "Flag",
+        "identifier": [{"system": "urn:calfcare:red-flag", "value": key}],
+        "status": "inactive" if f["cleared_on"] else "active",
+        "category": [_concept(f"{HL7}/flag-category", "clinical", "Clinical")],
+        "code": {"text": f"Red flag at the {f['by']}: {f['label']} ({f['urgency']}); from the runner's answers"},
+        "subject": ids.ref("patient", 0),
+        "period": {"start": f["day"].isoformat()},
+    }
+    if f["cleared_on"]:
+        flag["period"]["end"] = f["cleared_on"].isoformat()
+    if source == "assessment":
+        flag["encounter"] = ids.ref("encounter", f["row_id"])
+    return ids.url("flag", key), flag
+
+
 def build_bundle(record: Mapping[str, Any], *, timestamp: datetime) -> dict[str, Any]:
     """The Bundle as a JSON-ready dict. ``record`` is what :func:`calfcare.services.exports.gather_record` returns:
     ``runner``, ``runner_key``, ``episodes`` (with ``timeline`` and the current ``plan``), ``assessments``,
@@ -257,11 +300,17 @@ def build_bundle(record: Mapping[str, Any], *, timestamp: datetime) -> dict[str,
         entries.append(
             (ids.url("assessment", a["id"]), _questionnaire_response(ids, "triage", a, ids.ref("encounter", a["id"])))
         )
+        side = side_of.get(a.get("episode_id")) or (a.get("answers") or {}).get("side")
+        condition = ids.ref("condition", a["episode_id"]) if a.get("episode_id") in side_of else None
+        triage = _observations(ids, a, side, condition, source="assessment", encounter=ids.ref("encounter", a["id"]))
+        entries.extend((ids.url("observation", key), obs) for key, obs in triage)
     for c in record.get("checkins") or []:
         entries.append((ids.url("checkin", c["id"]), _questionnaire_response(ids, "checkin", c, None)))
         condition = ids.ref("condition", c["episode_id"])
         for key, obs in _observations(ids, c, side_of.get(c["episode_id"]), condition):
             entries.append((ids.url("observation", key), obs))
+    for f in raised_red_flags(record.get("assessments") or [], record.get("checkins") or []):
+        entries.append(_flag(ids, f))
     return {
         "resourceType": "Bundle",
         "type": "collection",

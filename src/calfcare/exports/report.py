@@ -15,20 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from calfcare.exports.chart import Series, trend_chart, week_bars
-from calfcare.exports.record import likely_structure, number, phase_label
+from calfcare.exports.record import likely_structure, number, phase_label, raised_red_flags
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_ADHERENCE_ROWS = 6
 MAX_FLAG_ROWS = 8  # the latest; with the other caps, the report stays within three A4 pages
 MAX_TIMELINE_ROWS = 10
-FLAG_LABELS = {
-    "dvt": "possible blood clot (DVT)",
-    "achilles_rupture": "possible Achilles rupture",
-    "compartment_syndrome": "possible compartment syndrome",
-    "stress_fracture": "possible stress fracture",
-    "bakers_cyst": "possible ruptured Baker's cyst",
-    "nerve": "nerve or circulation signs",
-}
 
 
 def _d(value: object) -> str:
@@ -39,7 +31,7 @@ def _injury(ep: Mapping[str, Any], result: Mapping[str, Any], answers: Mapping[s
     likely, chance = likely_structure(result)
     chances = (result.get("structure") or {}).get("likelihoods") or {}
     muscle = likely or ep.get("structure")
-    text = str(muscle or "not estimated")
+    text = str(muscle or "not estimated").replace("_", " ")
     if chance is not None:
         others = ", ".join(f"{k} {float(v):.0%}" for k, v in chances.items() if k != likely)
         text += f" — likelihood {chance:.0%}" + (f" ({others})" if others else "")
@@ -58,6 +50,10 @@ def _injury(ep: Mapping[str, Any], result: Mapping[str, Any], answers: Mapping[s
         now += f" — {plan['stage']}"
     if ep.get("closed_on"):
         now += f"; closed {_d(ep['closed_on'])}"
+    referred = ep.get("referred")
+    if isinstance(referred, Mapping):
+        now = (f"referred to a clinician ({str(referred.get('disposition')).replace('_', ' ')}) at the assessment on "
+               f"{_d(referred.get('day'))}; no rehab plan was opened")  # fmt: skip
     return {
         "side": ep.get("side"),
         "likely_text": text,
@@ -70,26 +66,32 @@ def _injury(ep: Mapping[str, Any], result: Mapping[str, Any], answers: Mapping[s
 
 
 def _red_flags(assessments: Sequence[Mapping[str, Any]], checkins: Sequence[Mapping[str, Any]]) -> list[Any]:
-    raised: list[dict[str, Any]] = []
-    for by, rows in (("assessment", assessments), ("check-in", checkins)):
-        for row in rows:
-            for f in (row.get("result") or {}).get("red_flags") or []:
-                if isinstance(f, Mapping):
-                    code = str(f.get("code"))
-                    raised.append({"day": row["day"], "date": _d(row["day"]), "by": by,
-                                   "label": FLAG_LABELS.get(code, code.replace("_", " ")),
-                                   "urgency": str(f.get("urgency") or f.get("level") or "–")})  # fmt: skip
-    clearances = []
-    for c in checkins:
-        answers = c.get("answers") or {}
-        if answers.get("cleared_by_clinician") is True:
-            who = next((str(v) for k, v in answers.items() if k.startswith("cleared_by_") and isinstance(v, str)), "")
-            by = f"by {who}" if who else "a clinician (reported by the runner)"
-            clearances.append((c["day"], f"{_d(c['day'])}: {by}"))
-    for f in raised:
-        after = [text for day, text in clearances if day >= f["day"]]
-        f["cleared"] = after[0] if after else "not cleared"
-    return raised
+    rows = []
+    for f in raised_red_flags(assessments, checkins):
+        cleared = f"{_d(f['cleared_on'])}: {f['cleared_by']}" if f["cleared_on"] else "not cleared"
+        rows.append({**f, "date": _d(f["day"]), "cleared": cleared})
+    return rows
+
+
+def _screens(assessments: Sequence[Mapping[str, Any]], checkins: Sequence[Mapping[str, Any]]) -> str:
+    """Whether the red-flag questions were answered in full at the assessment and each check-in, in a sentence: an
+    unanswered question is never read as "no", so a clinician must know where the screen has gaps."""
+    rows = [*assessments, *checkins]
+    gaps = [r for r in rows if (r.get("result") or {}).get("screen_complete") is not True]
+    if not rows:
+        return ""
+    if not gaps:
+        return f"Every red-flag question was answered at all {len(rows)} safety screens (assessment and check-ins)."
+    where = []
+    for a in assessments:
+        missing = (a.get("result") or {}).get("screen_missing")
+        if a in gaps and isinstance(missing, list) and missing:
+            where.append(f"the assessment on {_d(a['day'])}: {len(missing)} unanswered")
+    detail = f" ({'; '.join(where)})" if where else ""
+    return (
+        f"Red-flag questions were left unanswered at {len(gaps)} of {len(rows)} safety screens{detail}. calfcare never "
+        "reads a missing answer as 'no': at those screens these conditions were not ruled out."
+    )
 
 
 def _trend(ep: Mapping[str, Any], checkins: Sequence[Mapping[str, Any]], day: date) -> tuple[str | None, str]:
@@ -170,11 +172,12 @@ def report_context(data: Mapping[str, Any]) -> dict[str, Any]:
                       "baseline_text": ", ".join(parts)}  # fmt: skip
     return {
         "runner": data["runner"],
+        "referral": isinstance(ep.get("referred"), Mapping),
         "generated_on": _d(data.get("generated_on") or day),
         "injury": _injury(ep, first.get("result") or {}, first.get("answers") or {}, day),
         "red_flags": flags[-MAX_FLAG_ROWS:],
         "earlier_flags": max(0, len(flags) - MAX_FLAG_ROWS),
-        "screens": len(assessments) + len(checkins),
+        "screens_text": _screens(assessments, checkins),
         "trend_svg": svg,
         "latest_text": latest,
         "timeline": timeline[-MAX_TIMELINE_ROWS:],

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from calfcare.contracts.dates import onset_from
 from calfcare.errors import InvalidInput, NotFound
 from calfcare.exports.ical import RUN_PHASES, CalendarPlan, Session, build_ical, schedule
 from calfcare.store import Database
@@ -248,12 +249,16 @@ def report_data(*, db: Database, runner: str, episode_id: int | None = None, day
 
     day = day or date.today()
     record = gather_record(db=db, runner=runner, episode_id=episode_id, day=day)
-    if not record["episodes"]:
+    referral = _referral(record["assessments"]) if episode_id is None else None
+    if referral is not None:  # the latest assessment sent the runner to a clinician and opened no plan
+        ep, assessments, checkins = _referral_episode(referral), [referral], []
+    elif not record["episodes"]:
         raise NotFound(f"{runner!r} has no injury episode to report on: `calfcare assess` opens one")
-    ep = record["episodes"][-1]
-    latest = ep["plan"] is not None or episode_id is None
-    assessments = [a for a in record["assessments"] if a["episode_id"] == ep["id"]]
-    checkins = [c for c in record["checkins"] if c["episode_id"] == ep["id"]]
+    else:
+        ep = record["episodes"][-1]
+        assessments = [a for a in record["assessments"] if a["episode_id"] == ep["id"]]
+        checkins = [c for c in record["checkins"] if c["episode_id"] == ep["id"]]
+    latest = referral is None and (ep["plan"] is not None or episode_id is None)
     end = min(day, ep["closed_on"] or day)
     adherence = None
     if latest:
@@ -288,6 +293,34 @@ def report_data(*, db: Database, runner: str, episode_id: int | None = None, day
         "retro": retro,
         "sources": _sources(assessments, checkins),
     }
+
+
+#: dispositions of an assessment that opens no plan (ASSESSMENT.md: any emergency or urgent red flag)
+REFERRALS = ("emergency", "urgent")
+
+
+def _referral(assessments: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The runner's latest assessment when it referred them to a clinician without opening an episode."""
+    last = assessments[-1] if assessments else None
+    if last is not None and last["episode_id"] is None and last["disposition"] in REFERRALS:
+        return last
+    return None
+
+
+def _referral_episode(assessment: dict[str, Any]) -> dict[str, Any]:
+    """What the report shows of a referral at triage, in the shape of an episode: the runner's own story (side,
+    onset), no grade, no phases, no plan."""
+    answers = assessment["answers"]
+    days = answers.get("days_since_onset")
+    try:
+        onset = onset_from(assessment["day"], float(days) if isinstance(days, int | float) else None)
+    except InvalidInput:
+        onset = assessment["day"]
+    return {
+        "id": None, "status": "referred", "side": answers.get("side"), "structure": None, "severity": None,
+        "onset": onset, "assessed_on": assessment["day"], "closed_on": None, "phase": None, "context": {},
+        "timeline": [], "plan": None, "referred": {"day": assessment["day"], "disposition": assessment["disposition"]},
+    }  # fmt: skip
 
 
 def report_html_for(*, db: Database, runner: str, episode_id: int | None = None, day: date | None = None) -> str:

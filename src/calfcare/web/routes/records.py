@@ -32,7 +32,7 @@ FEED_PATH = "/calendar/{token}.ics"
 #: what the downloads are called and served as
 DOWNLOADS = {
     "report": ("application/pdf", "calfcare-report-{day}.pdf"),
-    "fhir": ("application/fhir+json", "calfcare-fhir-{day}.json"),
+    "fhir": ("application/fhir+json; fhirVersion=4.0", "calfcare-fhir-{day}.json"),  # FHIR R4 http.html
     "backup": ("application/zip", "calfcare-backup-{day}.zip"),
 }
 #: the tables in the runner's words (a table not named here is shown by its name)
