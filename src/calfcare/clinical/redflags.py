@@ -123,8 +123,9 @@ SCREEN_REQUIRED: tuple[str, ...] = (
 # --- the rules (registered at import; listed in docs/clinical.md) ---
 R_RETEAR = rule(
     "progress.snap_or_heel_raise_fall",
-    "A snap or pop, or single-leg heel raises falling to a third of the last count or less, stops running at once "
-    "and refers the runner the same day (re-tear or Achilles rupture), in every phase.",
+    "A snap or pop, or single-leg heel raises falling to a third or less of the last count or of the highest count "
+    "of the last 14 days (a fall over several check-ins), stops running at once and refers the runner the same day "
+    "(re-tear or Achilles rupture), in every phase; a clinician's clearance resumes the plan and restarts the count.",
     ["maffulli1998", "bjgp2015", "green2022"],
     "expert_consensus",
     "Second-round contract rule (CHECKIN.md Additions); the one-third threshold is a convention.",
