@@ -286,6 +286,19 @@ def test_the_heel_raise_counts_survive_the_stored_plan_state() -> None:
     assert PlanState.from_dict(old).history[0].heel_raises is None  # a state stored before the field reads back
 
 
+def test_a_calf_that_loses_its_strength_while_running_goes_back_to_strength_work() -> None:
+    """A slow loss (never a third within 14 days) below 70 % of the other leg while running: no more runs, back to
+    the strength phase (the start-running gate asks 90 %)."""
+    s = at("return_to_run", 1, on=30, since=25, completions=1)
+    run = rehab(session_kind="walk_run", session_minutes=20, session_rpe=3, single_leg_heel_raises_injured=20)
+    weak = decide(s, run, day=day(31), facts=MILD)
+    assert weak.decision == "step_back" and weak.new_state.phase == "strength"
+    assert "heel raises stay at 70 % of the other leg" in joined(weak)
+    assert build_today(weak.new_state, MILD, day=day(33)).kind == "rehab_exercises"
+    kept = decide(s, replace(run, single_leg_heel_raises_injured=22), day=day(31), facts=MILD)
+    assert kept.new_state.phase == "return_to_run"  # 73 %: still running, held at the gate
+
+
 def test_a_heel_raise_count_out_of_range_names_the_real_bound() -> None:
     with pytest.raises(InvalidAnswers) as err:
         parse_checkin_answers({"single_leg_heel_raises_injured": 1001})
