@@ -299,6 +299,15 @@ def test_a_calf_that_loses_its_strength_while_running_goes_back_to_strength_work
     assert kept.new_state.phase == "return_to_run"  # 73 %: still running, held at the gate
 
 
+def test_a_checkin_red_flag_cites_its_own_rule_and_sources() -> None:
+    snap = decide(at("strength", on=30, since=20), rehab(felt_snap_or_pop=True), day=day(31), facts=MILD)
+    assert "rule: progress.snap_or_heel_raise_fall; source: Maffulli 1998" in snap.reasons[0]
+    assert "NICE NG158" not in snap.reasons[0] and "progress.redflag_recheck" in snap.rules
+    bigger = rehab(screen=TriageAnswers(calf_bigger_than_other=True))
+    clot = decide(at("strength", on=30, since=20), bigger, day=day(31), facts=MILD)
+    assert "rule: redflag.dvt" in clot.reasons[0] and "NICE NG158" in clot.reasons[0]
+
+
 def test_a_heel_raise_count_out_of_range_names_the_real_bound() -> None:
     with pytest.raises(InvalidAnswers) as err:
         parse_checkin_answers({"single_leg_heel_raises_injured": 1001})

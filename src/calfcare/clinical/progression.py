@@ -339,8 +339,11 @@ def _symptom_free(c: CheckInAnswers, rules: PainRules) -> bool:
 
 def _refer(state: PlanState, flags: list[RedFlag], facts: EpisodeFacts, day: date) -> Decision:
     codes = tuple(f.code for f in flags)
-    reasons = [
-        reason(R_REDFLAG, f"Red flag at today's check-in ({f.code.replace('_', ' ')}): {_what(f)}{f.advice}")
+    reasons = [  # each cites the flag's own rule and sources (a re-tear is not a clot: no NICE NG158 under it)
+        reason(
+            f.fired[0].rule if f.fired else R_REDFLAG,
+            f"Red flag at today's check-in ({f.code.replace('_', ' ')}): {_what(f)}{f.advice}",
+        )
         for f in flags
     ]
     new = replace(state, stopped=True, stop_reasons=codes, last_day=day)
