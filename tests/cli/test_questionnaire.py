@@ -250,7 +250,7 @@ def test_a_snap_key_the_contract_does_not_offer_is_never_asked_or_answered() -> 
     [
         ("protect", {"pain_rest", "pain_walking"}, {"single_leg_heel_raises_injured", "hop_pain"}),
         ("mobility", {"pain_rest", "single_leg_heel_raises_injured"}, {"single_leg_heel_raises_other", "hop_pain"}),
-        ("strength", {"single_leg_heel_raises_other", "hop_pain"}, {"pain_rest"}),
+        ("strength", {"single_leg_heel_raises_other", "hop_pain"}, {"morning_stiffness"}),
         ("full_training", {"single_leg_heel_raises_injured"}, {"hop_pain", "single_leg_heel_raises_other"}),
     ],
 )
@@ -259,6 +259,20 @@ def test_the_check_in_asks_what_the_phase_needs(phase: str, asked: set[str], not
     keys = set(_asked_keys(steps))
     assert asked <= keys and not (not_asked & keys), keys
     assert {"pain_rest", "pain_walking"} >= phase_needs("protect")
+
+
+@pytest.mark.parametrize("phase", ["strength", "return_to_run", "full_training"])
+def test_rest_pain_is_asked_after_a_pain_free_morning_when_walking_or_the_screen_shows_pain(phase: str) -> None:
+    """Rest pain above 2/10 blocks every gate and a rest pain rising on three check-ins refers: a check-in that skips
+    it after a pain-free morning could never see an evening ache rising (the review's strength-phase runner at 6/10)."""
+    ctx = CheckinContext(phase, prescribed="rehab_exercises")
+    walking = checkin_walk(day(morning_pain=0, pain_walking=1, pain_rest=6), ctx)
+    assert walking[0]["pain_rest"] == 6 and "pain_rest" in _asked_keys(walking[1])
+    screen = {**day(morning_pain=0, pain_rest=6), "_new_since_yesterday": None, "night_or_rest_pain": True}
+    at_rest = checkin_walk(screen, ctx)
+    assert at_rest[0]["pain_rest"] == 6 and "pain_rest" in _asked_keys(at_rest[1])
+    quiet = checkin_walk(day(morning_pain=0), ctx)  # pain-free morning, walk and screen: the short day stays short
+    assert "pain_rest" not in _asked_keys(quiet[1])
 
 
 def test_morning_pain_asks_rest_pain_and_stiffness_too() -> None:

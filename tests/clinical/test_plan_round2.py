@@ -229,6 +229,85 @@ def test_heel_raises_falling_to_a_third_of_the_last_count_refer_urgently() -> No
     assert first.new_state.last_heel_raises == 22
 
 
+def run_days(s: PlanState, counts: list[int], *, first: int, facts: EpisodeFacts = MILD) -> list[object]:
+    """One check-in a day from day ``first`` with these heel-raise counts; the decisions, in order."""
+    out = []
+    for i, n in enumerate(counts):
+        d = decide(s, rehab(single_leg_heel_raises_injured=n), day=day(first + i), facts=facts)
+        out.append(d)
+        s = d.new_state
+    return out
+
+
+def test_heel_raises_falling_over_several_checkins_refer_urgently_too() -> None:
+    """30 → 22 → 15 → 9: no single step is a fall to a third, but the runner lost two thirds of the calf's strength
+    within days while running; the fall is measured from the highest count of the last 14 days."""
+    s = at("return_to_run", on=30, since=25)
+    *kept, fell = run_days(s, [30, 22, 15, 9], first=31)
+    assert all(not d.new_state.stopped for d in kept)  # type: ignore[attr-defined]
+    assert fell.decision == "refer" and fell.new_state.stopped  # type: ignore[attr-defined]
+    assert "fell from 30 (your highest of the last 14 days) to 9" in joined(fell)
+    assert build_today(fell.new_state, MILD, day=day(35)).kind == "rest"  # type: ignore[attr-defined]
+
+
+def test_a_slow_loss_over_more_than_the_window_is_not_an_urgent_fall() -> None:
+    s = at("return_to_run", on=30, since=25)
+    decisions = run_days(s, [30] + [25] * 14 + [9], first=31)
+    assert not any(d.new_state.stopped for d in decisions)  # type: ignore[attr-defined]
+
+
+def test_a_clinicians_clearance_resumes_the_plan_after_a_heel_raise_fall() -> None:
+    from calfcare.clinical.clinician import ClinicianEvent, apply_event
+
+    s = at("strength", 1, on=30, since=20)
+    *_, fell = run_days(s, [30, 28, 9], first=31)
+    stopped = fell.new_state  # type: ignore[attr-defined]
+    assert stopped.stopped
+    # the runner says a clinician cleared them, with the same low count: the plan resumes and stays resumed
+    cleared = decide(
+        stopped, rehab(single_leg_heel_raises_injured=9, cleared_by_clinician=True), day=day(34), facts=MILD
+    )
+    assert not cleared.new_state.stopped
+    after = decide(cleared.new_state, rehab(single_leg_heel_raises_injured=10), day=day(35), facts=MILD)
+    assert after.decision != "refer" and not after.new_state.stopped
+    # the same through a clinician's clear_red_flag event
+    event = ClinicianEvent(day(34), "clear_red_flag", "physio", "2026-04-04T10:00:00+00:00")
+    resumed = apply_event(stopped, event)
+    after = decide(resumed, rehab(single_leg_heel_raises_injured=10), day=day(35), facts=MILD)
+    assert after.decision != "refer" and not after.new_state.stopped
+
+
+def test_the_heel_raise_counts_survive_the_stored_plan_state() -> None:
+    s = at("strength", 1, on=30, since=20)
+    *_, d = run_days(s, [30, 28], first=31)
+    back = PlanState.from_dict(d.new_state.to_dict())  # type: ignore[attr-defined]
+    assert back == d.new_state and [r.heel_raises for r in back.history] == [30, 28]
+    old = {**d.new_state.to_dict(), "history": [["2026-04-01", 1, 0, 0]]}  # type: ignore[attr-defined]
+    assert PlanState.from_dict(old).history[0].heel_raises is None  # a state stored before the field reads back
+
+
+def test_a_calf_that_loses_its_strength_while_running_goes_back_to_strength_work() -> None:
+    """A slow loss (never a third within 14 days) below 70 % of the other leg while running: no more runs, back to
+    the strength phase (the start-running gate asks 90 %)."""
+    s = at("return_to_run", 1, on=30, since=25, completions=1)
+    run = rehab(session_kind="walk_run", session_minutes=20, session_rpe=3, single_leg_heel_raises_injured=20)
+    weak = decide(s, run, day=day(31), facts=MILD)
+    assert weak.decision == "step_back" and weak.new_state.phase == "strength"
+    assert "heel raises stay at 70 % of the other leg" in joined(weak)
+    assert build_today(weak.new_state, MILD, day=day(33)).kind == "rehab_exercises"
+    kept = decide(s, replace(run, single_leg_heel_raises_injured=22), day=day(31), facts=MILD)
+    assert kept.new_state.phase == "return_to_run"  # 73 %: still running, held at the gate
+
+
+def test_a_checkin_red_flag_cites_its_own_rule_and_sources() -> None:
+    snap = decide(at("strength", on=30, since=20), rehab(felt_snap_or_pop=True), day=day(31), facts=MILD)
+    assert "rule: progress.snap_or_heel_raise_fall; source: Maffulli 1998" in snap.reasons[0]
+    assert "NICE NG158" not in snap.reasons[0] and "progress.redflag_recheck" in snap.rules
+    bigger = rehab(screen=TriageAnswers(calf_bigger_than_other=True))
+    clot = decide(at("strength", on=30, since=20), bigger, day=day(31), facts=MILD)
+    assert "rule: redflag.dvt" in clot.reasons[0] and "NICE NG158" in clot.reasons[0]
+
+
 def test_a_heel_raise_count_out_of_range_names_the_real_bound() -> None:
     with pytest.raises(InvalidAnswers) as err:
         parse_checkin_answers({"single_leg_heel_raises_injured": 1001})

@@ -108,6 +108,39 @@ def test_on_a_quinolone_a_sudden_pain_at_the_achilles_counts_even_without_a_snap
     assert "medicine_related" in codes(on_drug)
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({"pain_location": "whole_calf", "single_leg_heel_raises_injured": 2}, id="whole-calf-token-raise"),
+        pytest.param({"pain_location": "whole_calf"}, id="whole-calf-tests-not-done"),
+        pytest.param({"pain_location": "mid_calf", "single_leg_heel_raises_injured": 3}, id="mid-calf-token-raise"),
+        pytest.param({"pain_location": "mid_calf", "can_bear_weight": False}, id="mid-calf-cannot-stand"),
+        pytest.param(
+            {
+                "felt_snap": None,
+                "felt_kicked": True,
+                "pain_location": "whole_calf",
+                "single_leg_heel_raises_injured": 1,
+            },
+            id="kicked-whole-calf",
+        ),
+    ],
+)
+def test_a_snap_over_the_whole_or_mid_calf_with_a_token_lift_is_not_ruled_out(extra: dict[str, Any]) -> None:
+    """ "Whole calf" includes the low calf (it was less reassuring than no answer, yet got self-care); in the mid-calf
+    a token lift or a leg that cannot stand is the same sign as no lift at all, which the first round flagged."""
+    result = assess(**{**SNAP_LOW, **extra})
+    assert result["disposition"] == "urgent" and "achilles_rupture" in codes(result)
+    assert result["start_phase"] is None
+
+
+def test_a_snap_in_the_mid_calf_with_the_tests_not_done_alone_keeps_the_plan() -> None:
+    result = assess(**{**SNAP_LOW, "pain_location": "mid_calf"})
+    assert "achilles_rupture" not in codes(result)
+    ruled_out = {"squeeze_test_no_movement": False, "single_leg_heel_raises_injured": 6, "can_bear_weight": True}
+    assert "achilles_rupture" not in codes(assess(**{**SNAP_LOW, "pain_location": "whole_calf", **ruled_out}))
+
+
 def test_a_snap_high_in_the_calf_is_not_an_achilles_rupture() -> None:
     result = assess(**{**INTERVALS, "felt_snap": True, "single_leg_heel_raises_injured": 2})
     assert "achilles_rupture" not in codes(result)

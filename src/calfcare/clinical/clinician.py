@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
-from calfcare.clinical.progression import Decision, EpisodeFacts, PainRules, PlanState, stage_label
+from calfcare.clinical.progression import Decision, EpisodeFacts, PainRules, PlanState, resumed, stage_label
 from calfcare.clinical.protocol import PHASES, PhaseId
 from calfcare.clinical.rules import reason, rule
 
@@ -66,7 +66,7 @@ def apply_event(state: PlanState, event: ClinicianEvent) -> PlanState:
     if event.kind == "clear_red_flag":
         if not state.stopped:
             return state
-        return replace(state, stopped=False, stop_reasons=(), last_progress_day=event.day, completions=0)
+        return replace(resumed(state), last_progress_day=event.day, completions=0)
     if event.kind == "set_phase":
         phase = check_phase(str(event.values.get("phase")))
         return replace(

@@ -30,7 +30,7 @@ from calfcare.clinical.context import AdherenceFinding, RunnerBaseline
 from calfcare.clinical.criteria import GATE_RULES, evaluate, gate_criteria, unmet_text
 from calfcare.clinical.findings import Finding, pain_findings, running_findings
 from calfcare.clinical.pacing import R_HEEL_GATE, R_PACE, R_REGRADE, Timeline, regrade, scaled_days
-from calfcare.clinical.protocol import PHASES, PhaseId, Protocol, protocol
+from calfcare.clinical.protocol import HISTORY_DAYS, PHASES, PhaseId, Protocol, protocol
 from calfcare.clinical.redflags import (
     EMERGENCY_ADVICE,
     MIN_URGENCY,
@@ -49,7 +49,6 @@ from calfcare.clinical.rules import Fired, reason, rule
 DecisionKind = Literal["progress", "hold", "step_back", "refer"]
 SEVERITY: dict[DecisionKind, int] = {"progress": 0, "hold": 1, "step_back": 2, "refer": 3}
 HEEL_RAISE_NOISE = 6  # test-retest limits ≈ ±6 reps (Hébert-Losier 2017)
-HISTORY_DAYS = 14
 
 R_REDFLAG = rule(
     "progress.redflag_recheck",
@@ -178,6 +177,7 @@ class DayRecord:
     morning_pain: int | None = None
     morning_stiffness: int | None = None
     pain_rest: int | None = None
+    heel_raises: int | None = None  # single-leg heel raises on the sore leg (the fall rule reads the recent highest)
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,9 @@ class PlanState:
         for name in self.__dataclass_fields__:
             value = getattr(self, name)
             if name == "history":
-                value = [[r.day.isoformat(), r.morning_pain, r.morning_stiffness, r.pain_rest] for r in value]
+                value = [
+                    [r.day.isoformat(), r.morning_pain, r.morning_stiffness, r.pain_rest, r.heel_raises] for r in value
+                ]
             elif isinstance(value, date):
                 value = value.isoformat()
             elif isinstance(value, tuple):
@@ -337,8 +339,11 @@ def _symptom_free(c: CheckInAnswers, rules: PainRules) -> bool:
 
 def _refer(state: PlanState, flags: list[RedFlag], facts: EpisodeFacts, day: date) -> Decision:
     codes = tuple(f.code for f in flags)
-    reasons = [
-        reason(R_REDFLAG, f"Red flag at today's check-in ({f.code.replace('_', ' ')}): {_what(f)}{f.advice}")
+    reasons = [  # each cites the flag's own rule and sources (a re-tear is not a clot: no NICE NG158 under it)
+        reason(
+            f.fired[0].rule if f.fired else R_REDFLAG,
+            f"Red flag at today's check-in ({f.code.replace('_', ' ')}): {_what(f)}{f.advice}",
+        )
         for f in flags
     ]
     new = replace(state, stopped=True, stop_reasons=codes, last_day=day)
@@ -360,10 +365,17 @@ def _where_to_go(codes: tuple[str, ...]) -> str:
     return URGENT_ADVICE if "urgent" in urgencies else SEE_CLINICIAN_ADVICE
 
 
+def resumed(state: PlanState) -> PlanState:
+    """A stopped plan that a clinician cleared: no stop reasons, and heel-raise falls measured afresh from the counts
+    after the clearance (the low count that stopped the plan is the clinician's to judge, not a new fall)."""
+    history = tuple(replace(r, heel_raises=None) for r in state.history)
+    return replace(state, stopped=False, stop_reasons=(), history=history)
+
+
 def _stopped(state: PlanState, c: CheckInAnswers, facts: EpisodeFacts, day: date) -> Decision:
     label = stage_label(state.phase, state.stage, facts)
     if c.cleared_by_clinician:
-        new = replace(state, stopped=False, stop_reasons=(), last_progress_day=day, completions=0, last_day=day)
+        new = replace(resumed(state), last_progress_day=day, completions=0, last_day=day)
         text = f"A clinician has cleared you: the plan resumes at {label}"
         return Decision("hold", (reason(R_STOPPED, text),), (), new, state.phase, label, (R_STOPPED.id,))
     text = (
@@ -408,7 +420,7 @@ def _decide(
     if story is not None:
         screen = screen_with_story(screen, story, days_since_onset=facts.day_of(day))
     flags = red_flags(screen)
-    if retear := _retear(state, checkin):
+    if retear := _retear(state, checkin, day):
         flags = [*flags, retear]
     if flags:
         return _refer(replace(state, last_heel_raises=_raises(state, checkin)), flags, facts, day)
@@ -430,7 +442,10 @@ def _decide(
     if checkin.cleared_by_clinician and state.cleared_to_run_on is None:
         state = replace(state, cleared_to_run_on=day)
     history = tuple(r for r in state.history if r.day > day - timedelta(days=HISTORY_DAYS) and r.day != day)
-    history = (*history, DayRecord(day, checkin.morning_pain, checkin.morning_stiffness, checkin.pain_rest))
+    today_record = DayRecord(
+        day, checkin.morning_pain, checkin.morning_stiffness, checkin.pain_rest, checkin.single_leg_heel_raises_injured
+    )
+    history = (*history, today_record)
     baseline = _baseline(history, day)
     findings: list[Finding] = []
     findings += pain_findings(state, checkin, history, baseline=baseline, day=day, onset_day=onset_day, rules=rules)
@@ -472,17 +487,26 @@ def _raises(state: PlanState, c: CheckInAnswers) -> int | None:
     return state.last_heel_raises if n is None else n
 
 
-def _retear(state: PlanState, c: CheckInAnswers) -> RedFlag | None:
-    """A snap or pop, or heel raises falling to a third of the last count or less: urgent, in every phase."""
+def _retear(state: PlanState, c: CheckInAnswers, day: date) -> RedFlag | None:
+    """A snap or pop, or heel raises falling to a third or less of the last count, or of the highest count of the last
+    ``[heel_raises].fall_window_days`` (a fall over several check-ins is a fall too): urgent, in every phase."""
     because: list[str] = []
     texts: list[str] = []
     if c.felt_snap_or_pop:
         because.append("felt_snap_or_pop")
         texts.append("a snap or pop since the last check-in")
     now, last = c.single_leg_heel_raises_injured, state.last_heel_raises
-    if now is not None and last and now * protocol().heel_raises.fall_divisor <= last:
+    settings = protocol().heel_raises
+    since = day - timedelta(days=settings.fall_window_days)
+    # a stopped plan compares with the count that stopped it (a clearance at this check-in must be able to resume it)
+    recent = [r.heel_raises for r in state.history if r.heel_raises is not None and since <= r.day < day]
+    if state.stopped:
+        recent = []
+    best = max([*recent, last or 0])
+    if now is not None and best and now * settings.fall_divisor <= best:
         because.append("single_leg_heel_raises_injured")
-        texts.append(f"single-leg heel raises fell from {last} to {now}")
+        when = "" if best == last else f" (your highest of the last {settings.fall_window_days} days)"
+        texts.append(f"single-leg heel raises fell from {best}{when} to {now}")
     if not because:
         return None
     fired = Fired(R_RETEAR, "; ".join(texts))

@@ -27,6 +27,8 @@ from calfcare.errors import CalfcareError
 PhaseId = Literal["protect", "mobility", "strength", "return_to_run", "full_training"]
 PHASES: tuple[PhaseId, ...] = ("protect", "mobility", "strength", "return_to_run", "full_training")
 DATA = Path(__file__).parent / "data"
+#: days of check-in history a plan keeps (pain trends, the heel-raise fall): protocol windows may not be longer
+HISTORY_DAYS = 14
 
 # criterion id -> whether it takes a value
 CRITERIA: dict[str, bool] = {
@@ -265,6 +267,7 @@ class HeelRaiseNorm:
 class HeelRaiseSettings:
     lsi_min_pct: float
     fall_divisor: int
+    fall_window_days: int  # the fall is measured from the highest count of these last days (and the last count)
     norms: tuple[HeelRaiseNorm, ...]
 
 

@@ -21,6 +21,7 @@ from calfcare.clinical.protocol import (
     CRITERIA,
     DATA,
     GRADES,
+    HISTORY_DAYS,
     KNEES,
     PHASES,
     STAGE_KINDS,
@@ -443,7 +444,7 @@ def _pacing(path: Path, raw: Any, walk_run_steps: int) -> PacingSettings:
 
 
 def _heel_raises(path: Path, raw: Any) -> HeelRaiseSettings:
-    h = _Entry(path, "heel_raises", raw, ("lsi_min_pct", "fall_divisor", "norms"))
+    h = _Entry(path, "heel_raises", raw, ("lsi_min_pct", "fall_divisor", "fall_window_days", "norms"))
     norms: list[HeelRaiseNorm] = []
     for k, row in enumerate(h.tables("norms")):
         n = _Entry(path, f"heel_raises: norms #{k + 1}", row, ("age_from", "age_to", "male", "female"))
@@ -458,8 +459,12 @@ def _heel_raises(path: Path, raw: Any) -> HeelRaiseSettings:
         norms.append(norm)
     if not norms:
         h.fail("norms needs at least one age band")
-    return HeelRaiseSettings(h.number("lsi_min_pct", low=1, high=100), h.whole("fall_divisor", low=2, high=10),
-                             tuple(norms))  # fmt: skip
+    return HeelRaiseSettings(
+        h.number("lsi_min_pct", low=1, high=100),
+        h.whole("fall_divisor", low=2, high=10),
+        h.whole("fall_window_days", low=1, high=HISTORY_DAYS),
+        tuple(norms),
+    )
 
 
 def _children(path: Path, raw: Any, exercises: Mapping[str, Exercise]) -> ChildSettings:

@@ -392,6 +392,15 @@ def _detail_order(keys: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _rest_pain_matters(needs: frozenset[str]) -> Condition:
+    def ask(a: Answers) -> bool:
+        if "pain_rest" in needs or a.get("morning_pain") != 0 or a.get("night_or_rest_pain") is not False:
+            return True
+        return "pain_walking" in a and a.get("pain_walking") != 0
+
+    return ask
+
+
 def _checkin_table(ctx: CheckinContext) -> tuple[tuple[Step, Condition], ...]:
     needs = phase_needs(ctx.phase)
     screen = tuple(k for k in (*RED_FLAG_KEYS, SNAP_KEY) if ctx.offered is None or k in ctx.offered)
@@ -420,8 +429,11 @@ def _checkin_table(ctx: CheckinContext) -> tuple[tuple[Step, Condition], ...]:
         _q("cleared_by_clinician", TODAY_SAFETY, lambda a: ctx.referred or ctx.awaiting_clearance),
         _q("morning_pain", TODAY_CALF),
         _q("morning_stiffness", TODAY_CALF, lambda a: a.get("morning_pain") != 0),
-        _q("pain_rest", TODAY_CALF, lambda a: "pain_rest" in needs or a.get("morning_pain") != 0),
         _q("pain_walking", TODAY_CALF, lambda a: "pain_walking" in needs),
+        # rest pain above 2/10 blocks every gate and a rising rest pain refers (CHECKIN.md Additions): asked whenever
+        # any pain was reported, also after a pain-free morning (an evening ache, walking pain, a "worse at rest" on
+        # the safety screen); a day pain-free on all three counts skips it
+        _q("pain_rest", TODAY_CALF, _rest_pain_matters(needs)),
         _checklist(
             "_today",
             TODAY_CALF,

@@ -123,8 +123,9 @@ SCREEN_REQUIRED: tuple[str, ...] = (
 # --- the rules (registered at import; listed in docs/clinical.md) ---
 R_RETEAR = rule(
     "progress.snap_or_heel_raise_fall",
-    "A snap or pop, or single-leg heel raises falling to a third of the last count or less, stops running at once "
-    "and refers the runner the same day (re-tear or Achilles rupture), in every phase.",
+    "A snap or pop, or single-leg heel raises falling to a third or less of the last count or of the highest count "
+    "of the last 14 days (a fall over several check-ins), stops running at once and refers the runner the same day "
+    "(re-tear or Achilles rupture), in every phase; a clinician's clearance resumes the plan and restarts the count.",
     ["maffulli1998", "bjgp2015", "green2022"],
     "expert_consensus",
     "Second-round contract rule (CHECKIN.md Additions); the one-third threshold is a convention.",
@@ -218,10 +219,11 @@ R_DVT_AGE = rule(
 )
 R_ACHILLES_OR = rule(
     "redflag.achilles_rupture.not_ruled_out",
-    "A snap or 'kicked' feeling low in the calf, at the Achilles or heel (or where is not known) means a same-day "
-    "clinician unless the squeeze test was done and the foot moved AND at least 5 single-leg heel raises were "
-    "possible; a token lift (3 or fewer), a test not done or not being able to stand never rules it out. On a "
-    "quinolone antibiotic or steroids, a sudden pain there counts even without a snap.",
+    "A snap or 'kicked' feeling low in the calf, at the Achilles or heel, over the whole calf (or where is not known) "
+    "means a same-day clinician unless the squeeze test was done and the foot moved AND at least 5 single-leg heel "
+    "raises were possible; a token lift (3 or fewer), a test not done or not being able to stand never rules it out. "
+    "In the mid-calf a token lift or not being able to stand counts too. On a quinolone antibiotic or steroids, a "
+    "sudden pain there counts even without a snap.",
     ("maffulli1998", "bjgp2015", "van_der_linden2003"),
     "research",
     "Every confirmed rupture in Maffulli 1998 had at least two positive tests; people with a rupture can often still "
@@ -575,15 +577,20 @@ def _achilles_not_ruled_out(c: _Collector) -> None:
     story = c.yes("felt_snap", "felt_kicked")
     if not story and drugs and a.onset == "sudden" and a.pain_location in LOW_LOCATIONS:
         story = ["onset"]  # on a quinolone or steroids a sudden pain at the tendon is enough (van der Linden 2003)
-    where = a.pain_location is None or a.pain_location in LOW_LOCATIONS
-    if drugs and a.pain_location in ("mid_calf", "whole_calf"):
+    # the whole calf includes the low calf: as "where not known", a test not done does not rule a rupture out
+    where = a.pain_location is None or a.pain_location in LOW_LOCATIONS or a.pain_location == "whole_calf"
+    mid = a.pain_location == "mid_calf"
+    if drugs and mid:
         where = True
-    if not story or not where:
+    if not story or not (where or mid):
         return
     raises = a.single_leg_heel_raises_injured
+    token = raises is not None and raises < 5
     squeeze_normal = a.squeeze_test_no_movement is False
     if squeeze_normal and raises is not None and raises >= 5 and a.can_bear_weight is not False:
         return
+    if not where and not (token or a.can_bear_weight is False):
+        return  # mid-calf: a token lift or a leg that cannot stand counts, silence alone does not
     location = ["pain_location"] if a.pain_location is not None else []
     because = story + location + (["medicines"] if drugs else [])
     missing: list[str] = []
@@ -601,7 +608,9 @@ def _achilles_not_ruled_out(c: _Collector) -> None:
         because.append("squeeze_test_no_movement")
         missing.append("the foot did not move on the squeeze test")
     what = "A snap or kicked feeling" if story != ["onset"] else "A sudden pain at the tendon on these medicines"
-    where_words = "low in the calf or at the Achilles" if location else "(where not known)"
+    where_words = {None: "(where not known)", "mid_calf": "in the mid-calf", "whole_calf": "over the whole calf"}.get(
+        a.pain_location, "low in the calf or at the Achilles"
+    )
     c.add(
         "achilles_rupture",
         R_ACHILLES_OR,
