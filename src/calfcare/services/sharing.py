@@ -22,8 +22,20 @@ from calfcare.store.models import AuditEvent, CheckIn, Episode, Runner, Share, S
 
 SHARE_CODE_VALID = timedelta(days=7)
 MAX_NOTE_LENGTH = 5000
-#: a referred episode (red flag) first, then open plans, then closed ones
-_URGENCY = {"referred": 0, "open": 1, "closed": 2}
+#: the last check-in's decisions that warn the clinician while the plan goes on: "see a clinician" (no progress for
+#: 14 days, rest pain rising, a limp after day 14) and a step back
+WARNING_DECISIONS = ("refer", "step_back")
+
+
+def urgency(status: str | None, last_decision: str | None) -> int:
+    """Rank of a runner in the clinician's list (lower first): an open red flag (a referred episode), then a plan
+    whose last check-in said to see a clinician, then one that stepped back, then other open plans, then closed
+    episodes, then runners without an episode."""
+    if status == "referred":
+        return 0
+    if status == "open":
+        return 1 + WARNING_DECISIONS.index(last_decision) if last_decision in WARNING_DECISIONS else 3
+    return 4 if status == "closed" else 5
 
 
 def _aware(t: datetime) -> datetime:
@@ -141,8 +153,9 @@ def revoke_share(*, db: Database, principal: Principal, share_id: int, now: date
 
 
 def clinician_runners(*, db: Database, principal: Principal) -> list[dict[str, Any]]:
-    """The runners who share with this clinician, the most urgent first: an open red flag (a referred episode),
-    then the longest without a check-in."""
+    """The runners who share with this clinician, the most urgent first (:func:`urgency`: an open red flag, then the
+    warnings of the last check-in), then the longest without a check-in; ``warning`` is the last check-in's first
+    reason when it warned."""
     if principal.role != "clinician":
         raise PermissionDenied("only a clinician has a list of runners")
     with db.session() as s:
@@ -165,6 +178,11 @@ def clinician_runners(*, db: Database, principal: Principal) -> list[dict[str, A
                 else None
             )
             state = dict(episode.plan_state or {}) if episode else {}
+            status, decision = (episode.status if episode else None), (last.decision if last else None)
+            reasons = (last.result or {}).get("reasons") if last else None
+            warning = None
+            if status == "open" and decision in WARNING_DECISIONS and isinstance(reasons, list) and reasons:
+                warning = str(reasons[0])
             out.append(
                 {
                     "runner_id": runner_id,
@@ -174,14 +192,12 @@ def clinician_runners(*, db: Database, principal: Principal) -> list[dict[str, A
                     "red_flag": bool(episode and episode.status == "referred"),
                     "phase": state.get("phase"),
                     "last_checkin": last.day.isoformat() if last else None,
-                    "last_decision": last.decision if last else None,
+                    "last_decision": decision,
+                    "warning": warning,
                 }
             )
-
-    def urgency(row: dict[str, Any]) -> tuple[int, str]:
-        return (_URGENCY.get(str(row["status"]), 3), row["last_checkin"] or "")
-
-    return sorted(out, key=urgency)
+    # most urgent first; within a rank, the longest without a check-in (never checked in: first)
+    return sorted(out, key=lambda row: (urgency(row["status"], row["last_decision"]), row["last_checkin"] or ""))
 
 
 def add_note(*, db: Database, principal: Principal, runner_id: int, text: str, now: datetime) -> dict[str, Any]:
