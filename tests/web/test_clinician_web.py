@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from accounts_kit import add, browser_client, csrf_of, sign_in
@@ -143,6 +143,7 @@ def test_a_clinician_clears_a_red_flag_from_the_page(web_db: Database, clock: Cl
         )
         assert r.status_code == 200 and "Done: clear red flag" in r.text
         assert "Red flag — referred" not in dr.get("/clinician").text
+        assert "Warning:" not in dr.get("/clinician").text  # the cleared red flag's check-in warns no more
         assert "red flag cleared" in ann.get("/sharing/audit").text
         r = dr.post(
             f"/clinician/runners/{rid}/actions/hold-phase", data={"until": "soon", "reason": "x", "csrf_token": token}
@@ -198,6 +199,16 @@ def test_a_warning_at_the_last_check_in_comes_after_a_red_flag_and_before_the_lo
         cat_card = listing[listing.index(f'id="runner-{ids["cat"]}"') : listing.index(f'id="runner-{ids["ann"]}"')]
         assert "Warning:" in cat_card and "Rest pain rising" in cat_card
         assert "Warning:" not in listing[listing.index(f'id="runner-{ids["ann"]}"') :]
+        # once the clinician has acted on it (here: a hold), the warning is dealt with and the usual order returns
+        until = (date.today() + timedelta(days=7)).isoformat()
+        r = dr.post(
+            f"/clinician/runners/{ids['cat']}/actions/hold-phase",
+            data={"until": until, "reason": "Seen: hold until the scan", "csrf_token": csrf_of(dr, "/clinician")},
+        )
+        assert r.status_code == 200, r.text
+        listing = dr.get("/clinician").text
+        assert "Warning:" not in listing
+        assert sorted(ids, key=lambda name: listing.index(f'id="runner-{ids[name]}"')) == ["bob", "ann", "cat"]
 
 
 def test_the_urgency_ranks() -> None:

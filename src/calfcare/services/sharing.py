@@ -18,7 +18,7 @@ from calfcare.accounts.access import Action, Principal, may
 from calfcare.accounts.credentials import digest, new_short_code, normalise_code
 from calfcare.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from calfcare.store import Database
-from calfcare.store.models import AuditEvent, CheckIn, Episode, Runner, Share, ShareCode, User
+from calfcare.store.models import AuditEvent, CheckIn, ClinicianEventRow, Episode, Runner, Share, ShareCode, User
 
 SHARE_CODE_VALID = timedelta(days=7)
 MAX_NOTE_LENGTH = 5000
@@ -179,10 +179,7 @@ def clinician_runners(*, db: Database, principal: Principal) -> list[dict[str, A
             )
             state = dict(episode.plan_state or {}) if episode else {}
             status, decision = (episode.status if episode else None), (last.decision if last else None)
-            reasons = (last.result or {}).get("reasons") if last else None
-            warning = None
-            if status == "open" and decision in WARNING_DECISIONS and isinstance(reasons, list) and reasons:
-                warning = str(reasons[0])
+            warning = _warning(s, last) if episode is not None and status == "open" else None
             out.append(
                 {
                     "runner_id": runner_id,
@@ -197,7 +194,31 @@ def clinician_runners(*, db: Database, principal: Principal) -> list[dict[str, A
                 }
             )
     # most urgent first; within a rank, the longest without a check-in (never checked in: first)
-    return sorted(out, key=lambda row: (urgency(row["status"], row["last_decision"]), row["last_checkin"] or ""))
+    return sorted(
+        out,
+        key=lambda row: (
+            urgency(row["status"], row["last_decision"] if row["warning"] else None),
+            row["last_checkin"] or "",
+        ),
+    )
+
+
+def _warning(s: Session, last: CheckIn | None) -> str | None:
+    """The last check-in's first reason, when it warned (see a clinician, a step back) and no clinician has acted on
+    the episode since. A red flag is not a warning here: it stops the plan (a referred episode), and once a clinician
+    cleared it the check-in that raised it warns no more."""
+    if last is None or last.decision not in WARNING_DECISIONS:
+        return None
+    result = last.result or {}
+    reasons, flags = result.get("reasons"), result.get("red_flags")
+    if not isinstance(reasons, list) or not reasons or flags:
+        return None
+    acted = s.scalar(
+        select(ClinicianEventRow.id)
+        .where(ClinicianEventRow.episode_id == last.episode_id, ClinicianEventRow.day >= last.day)
+        .limit(1)
+    )
+    return None if acted is not None else str(reasons[0])
 
 
 def add_note(*, db: Database, principal: Principal, runner_id: int, text: str, now: datetime) -> dict[str, Any]:
