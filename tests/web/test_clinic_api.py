@@ -133,6 +133,17 @@ def test_a_read_token_reads_but_acts_on_nothing_and_bad_input_names_the_field(db
         assert bad.status_code == 422 and [p["field"] for p in bad.json()["problems"]] == ["until"]
         bad = client.post(f"/api/v1/clinician/runners/{rid}/notes", json={"text": ""}, headers=dr)
         assert bad.status_code == 422 and [p["field"] for p in bad.json()["problems"]] == ["text"]
+        bad = client.post(f"/api/v1/clinician/runners/{rid}/notes", json={"text": "ok\x00then"}, headers=dr)
+        assert (
+            bad.status_code == 422
+            and bad.json()["message"] == "note: remove the control character U+0000 at position 3"
+        )
+        bad = client.post(
+            f"/api/v1/clinician/runners/{rid}/phase", json={"phase": "mobility", "reason": "a\x07"}, headers=dr
+        )
+        assert bad.status_code == 422 and bad.json()["message"].startswith(
+            "reason: remove the control character U+0007"
+        )
         assert _ok(client.get("/api/v1/sharing/audit", headers=ann))["events"] == before  # nothing stored
 
 

@@ -23,7 +23,7 @@ from calfcare.clinical.progression import PainRules
 from calfcare.errors import Conflict, InvalidInput
 from calfcare.services.episodes import apply_replay
 from calfcare.services.replay import event_of, replay
-from calfcare.services.sharing import _audit, authorise
+from calfcare.services.sharing import _audit, authorise, check_control_characters
 from calfcare.services.views import active_episode, checkins_of, runs_after_onset, stops_of
 from calfcare.store import Database
 from calfcare.store.models import ClinicianEventRow, Episode, Runner
@@ -45,6 +45,7 @@ def _text(what: str, value: str, *, required: bool) -> str:
         raise InvalidInput(f"{what}: say why (it is shown to the runner)")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"{what}: at most {MAX_TEXT} characters (it has {len(text)})")
+    check_control_characters(what, text)
     return text
 
 

@@ -221,6 +221,14 @@ def _warning(s: Session, last: CheckIn | None) -> str | None:
     return None if acted is not None else str(reasons[0])
 
 
+def check_control_characters(what: str, text: str) -> None:
+    """Refuse control characters other than line breaks and tabs in a text the runner will read (a NUL cannot even
+    be stored in PostgreSQL's text), naming the first one and where it is."""
+    for at, ch in enumerate(text):
+        if (ord(ch) < 32 and ch not in "\n\r\t") or ord(ch) == 127:
+            raise InvalidInput(f"{what}: remove the control character U+{ord(ch):04X} at position {at + 1}")
+
+
 def add_note(*, db: Database, principal: Principal, runner_id: int, text: str, now: datetime) -> dict[str, Any]:
     """A clinician's note on a runner's record (audited; the runner reads it in the audit log)."""
     text = text.strip()
@@ -228,6 +236,7 @@ def add_note(*, db: Database, principal: Principal, runner_id: int, text: str, n
         raise InvalidInput("note: write something")
     if len(text) > MAX_NOTE_LENGTH:
         raise InvalidInput(f"note: at most {MAX_NOTE_LENGTH} characters (it has {len(text)})")
+    check_control_characters("note", text)
     with db.session() as s:
         authorise(s, principal, "clinician_action", runner_id)
         _audit(s, runner_id=runner_id, actor=principal, action="note", detail={"text": text}, now=now)
