@@ -61,10 +61,13 @@ def test_a_clinician_works_through_the_api_until_the_runner_revokes(db: Database
         assert listing[0]["red_flag"] is True and listing[0]["status"] == "referred"
 
         # the record read-only, in the runner's own API shapes (the CLI's --json contract)
-        for view in ("today", "recovery", "training"):
+        for view, own_path in (("today", "today"), ("triage", "triage/result"), ("recovery", "recovery"),
+                               ("training", "training")):  # fmt: skip
             theirs = _ok(client.get(f"/api/v1/clinician/runners/{bob_id}/{view}", headers=dr))
-            own = _ok(client.get(f"/api/v1/{view}", headers=bob))
+            own = _ok(client.get(f"/api/v1/{own_path}", headers=bob))
             assert theirs == own, view
+        none_yet = client.get(f"/api/v1/clinician/runners/{ann_id}/triage", headers=dr)
+        assert none_yet.status_code == 404 and "no assessment yet" in none_yet.json()["message"]
         assert client.get(f"/api/v1/clinician/runners/{bob_id}/nope", headers=dr).status_code == 422
         assert client.put("/api/v1/settings", json={"emergency_number": "1"}, headers=dr).status_code == 403
 

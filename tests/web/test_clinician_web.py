@@ -61,9 +61,12 @@ def test_a_clinician_sees_who_shared_most_urgent_first_and_reads_the_record(web_
         listing = dr.get("/clinician").text
         assert listing.index(f"runner-{bob_id}") < listing.index(f"runner-{ann_id}"), "the red flag first"
         assert "Red flag — referred" in listing
-        for view in ("", "/today", "/recovery", "/training", "/audit"):
+        for view in ("", "/today", "/triage", "/recovery", "/training", "/audit"):
             r = dr.get(f"/clinician/runners/{bob_id}{view}")
             assert r.status_code == 200 and "bob" in r.text, view
+        triage = dr.get(f"/clinician/runners/{bob_id}/triage").text
+        assert "Latest assessment" in triage and "likely soleus" in triage and "moderate" in triage
+        assert "No assessment yet." in dr.get(f"/clinician/runners/{ann_id}/triage").text
         assert "Red flag" in dr.get(f"/clinician/runners/{bob_id}").text
         assert "status: referred" in dr.get(f"/clinician/runners/{bob_id}/recovery").text
         assert dr.get(f"/clinician/runners/{bob_id}/nope").status_code == 404

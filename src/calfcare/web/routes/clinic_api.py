@@ -17,15 +17,16 @@ from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
 from calfcare.clinical.protocol import PHASES
+from calfcare.errors import NotFound, PermissionDenied
 from calfcare.services import clinician as actions
 from calfcare.services import sharing
-from calfcare.services.pages import recovery_page, today_page, training_page
+from calfcare.services.pages import assessment_page, recovery_page, today_page, training_page
 from calfcare.services.record_access import runner_name_for
 from calfcare.web.deps import CurrentPrincipal, DbDep, NowDep, TodayDep
 
 Doc = dict[str, Any]
 RunnerId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-View = Literal["today", "recovery", "training", "audit", "events"]
+View = Literal["today", "triage", "recovery", "training", "audit", "events"]
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -83,8 +84,6 @@ def add_api(api: FastAPI) -> None:
     @api.get("/sharing/audit", summary="Who did what to the runner's record and its sharing, oldest first")
     def api_own_audit(db: DbDep, principal: CurrentPrincipal) -> Doc:
         if principal.runner_id is None:
-            from calfcare.errors import PermissionDenied
-
             raise PermissionDenied("only a runner has a record with an audit log")
         return {"events": sharing.audit_log(db=db, principal=principal, runner_id=principal.runner_id)}
 
@@ -98,11 +97,17 @@ def add_api(api: FastAPI) -> None:
 
     @api.get("/clinician/runners/{runner_id}/{view}", summary="A runner's record, read-only (as their own API)")
     def api_record(runner_id: RunnerId, view: View, db: DbDep, principal: CurrentPrincipal, day: TodayDep) -> Doc:
-        """``today``, ``recovery`` and ``training`` are the runner's own ``/api/v1/today``, ``/recovery`` and
-        ``/training``; ``audit`` the runner's audit log; ``events`` the clinician actions on their episodes."""
+        """``today``, ``triage``, ``recovery`` and ``training`` are the runner's own ``/api/v1/today``,
+        ``/triage/result``, ``/recovery`` and ``/training``; ``audit`` the runner's audit log; ``events`` the
+        clinician actions on their episodes."""
         name = runner_name_for(db=db, principal=principal, runner_id=runner_id)  # not shared with me: 404
         if view == "today":
             return today_page(db=db, runner=name, day=day)
+        if view == "triage":
+            found = assessment_page(db=db, runner=name)
+            if found is None:
+                raise NotFound(f"runner {runner_id} has no assessment yet")
+            return found
         if view == "recovery":
             return recovery_page(db=db, runner=name)
         if view == "training":
