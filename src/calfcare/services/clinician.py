@@ -79,9 +79,12 @@ def _act(
     now: datetime,
     check: Any = None,
 ) -> dict[str, Any]:
-    """Authorise, store the event, replay the plan and audit, in one unit of work; the outcome as a dict."""
-    runs = runs_after_onset(db=db, runner=_runner_name(db, principal, runner_id))
-    with db.session() as s:
+    """Authorise, store the event, replay the plan and audit, in one unit of work serialised with the runner's other
+    writes (:meth:`~calfcare.store.Database.runner_session`, as a check-in): a check-in committed meanwhile is in
+    this replay, and this event in the next; the outcome as a dict."""
+    name = _runner_name(db, principal, runner_id)
+    runs = runs_after_onset(db=db, runner=name)
+    with db.runner_session(name, create=False) as (s, _):
         runner = authorise(s, principal, "clinician_action", runner_id)
         ep = _episode(s, runner)
         on = day if day is not None else now.date()
