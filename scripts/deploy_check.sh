@@ -54,8 +54,9 @@ pid $PROXY/nginx.pid;
 error_log $PROXY/logs/error.log;
 events {}
 http {
-  log_format up '\$request \$status \$upstream_addr';
-  access_log $PROXY/logs/access.log up;
+  map \$uri \$calfcare_path { ~^/calendar/ /calendar/***; ~^/signin/ /signin/***; default \$uri; }
+  log_format calfcare '\$remote_addr [\$time_local] "\$request_method \$calfcare_path" \$status \$body_bytes_sent \$request_time \$upstream_addr';
+  access_log $PROXY/logs/access.log calfcare;
   client_body_temp_path $PROXY; proxy_temp_path $PROXY; fastcgi_temp_path $PROXY; uwsgi_temp_path $PROXY; scgi_temp_path $PROXY;
   upstream calfcare { server 127.0.0.1:18700; server 127.0.0.1:18701; }
   server {
@@ -86,4 +87,8 @@ echo "$PLAIN" | grep -i "^set-cookie:.*; secure" && { echo "FAIL: a Secure cooki
 for i in 1 2 3 4; do curl -sk -H "Authorization: Bearer $TOKEN" https://localhost:18443/api/v1/settings; echo; done
 SPREAD=$(grep "GET /api/v1/settings" $PROXY/logs/access.log | awk '{print $NF}' | sort -u | wc -l)
 [ "$SPREAD" -eq 2 ] || { echo "FAIL: the proxy used $SPREAD web process(es), not 2"; exit 1; }
-echo "https through nginx: HSTS, CSP, a Secure session cookie; requests spread over both web processes"
+SHARE=SECRET-SHARE-CODE1; FEED=SecretFeedToken0123456789abcdef
+curl -sk -o /dev/null "https://localhost:18443/clinician/redeem?code=$SHARE"; curl -sk -o /dev/null "https://localhost:18443/calendar/$FEED.ics"
+grep -q "/clinician/redeem" $PROXY/logs/access.log || { echo "FAIL: the proxy logged no request"; exit 1; }
+grep -q -e "$SHARE" -e "$FEED" -e "$TOKEN" $PROXY/logs/access.log && { echo "FAIL: a secret in the proxy's access log"; exit 1; }
+echo "https through nginx: HSTS, CSP, a Secure session cookie; requests spread over both web processes; no share code, feed or API token in the proxy's log"

@@ -65,6 +65,18 @@ def test_sign_in_is_throttled_per_account_then_allowed_again(db: Database) -> No
     assert accounts.sign_in(db=db, username="ann", password=PW, address="10.9.9.9", now=later).username == "ann"
 
 
+def test_sign_in_is_throttled_per_address_across_accounts(db: Database) -> None:
+    """20 failures from one address within 15 minutes, spread over many usernames (none reaching the per-account
+    limit), stop that address, even for a right password; another address still signs in."""
+    accounts.add_user(db=db, username="ann", password=PW, role="runner")
+    for i in range(20):
+        with pytest.raises(NotSignedIn):
+            accounts.sign_in(db=db, username=f"guess{i % 5}", password="wrong wrong", address="203.0.113.7", now=NOW)
+    with pytest.raises(TooManyAttempts):
+        accounts.sign_in(db=db, username="ann", password=PW, address="203.0.113.7", now=NOW + timedelta(seconds=1))
+    assert accounts.sign_in(db=db, username="ann", password=PW, address="198.51.100.1", now=NOW).username == "ann"
+
+
 def test_a_password_reset_or_change_ends_older_sessions(db: Database) -> None:
     ann = _runner(db, "ann")
     version = accounts.session_version(db=db, user_id=ann.user_id)

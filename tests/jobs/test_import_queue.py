@@ -3,8 +3,10 @@ duplicating anything."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -116,6 +118,28 @@ def test_workers_import_queued_uploads_from_postgres(pg_url: str) -> None:
         with psycopg.connect(queue.conninfo(pg_url)) as conn:
             states = [r[0] for r in conn.execute("SELECT status FROM procrastinate_jobs ORDER BY id")]
         assert states == ["succeeded", "succeeded"]
+    finally:
+        db.dispose()
+
+
+def test_a_worker_started_from_a_thread_that_runs_an_event_loop_still_imports(pg_url: str) -> None:
+    """``asyncio.run`` refuses to start inside a running loop (async code, a notebook, Playwright's sync API in the
+    same process): the worker then runs its loop in a thread of its own."""
+    db = open_database(pg_url)
+    try:
+        queue.ensure_schema(pg_url)
+        upload = store_upload(db=db, runner_id=db.runner_id("ann"), filename="a.zip", data=_export_zip(1), now=NOW)
+        queue.enqueue_import(db=db, upload_id=upload)
+
+        async def inside_a_loop() -> int:
+            queue.run_worker(pg_url, concurrency=1, wait=False)
+            return queue.retry_stalled(pg_url)
+
+        # in a thread of the test's own, so it holds whether or not this thread already runs a loop
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            assert pool.submit(asyncio.run, inside_a_loop()).result() == 0
+        assert upload_status(db=db, runner_id=db.runner_id("ann"), upload_id=upload)["status"] == "done"
+        assert _activities(db) == 1
     finally:
         db.dispose()
 

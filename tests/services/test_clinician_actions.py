@@ -200,3 +200,40 @@ def test_the_pure_steps() -> None:
     assert (cleared.phase, cleared.stage, cleared.completions) == ("strength", 1, 0)
     moved = apply_event(cleared, ClinicianEvent(day, "set_phase", "physio", NOW.isoformat(), {"phase": "mobility"}))
     assert (moved.phase, moved.stage, moved.phase_since) == ("mobility", 0, day)
+
+
+def test_two_clinician_actions_at_once_while_the_runner_writes_lose_nothing(db: Database) -> None:
+    """A clinician action takes the runner's write lock before it reads, like a check-in. Two pain-ceiling changes
+    sent while the runner's writer holds the lock both wait; each then reads what the other committed, so the
+    episode keeps both ceilings (an action that read first would overwrite the other's with what it had read)."""
+    import threading
+
+    from calfcare.store.models import AuditEvent
+
+    _, physio, _, rid = _people(db)
+    assess(db=db, runner="ana", answers=SOLEUS, day=DAY0)
+    errors: list[str] = []
+
+    def ceilings(values: dict[str, int]) -> None:
+        try:
+            actions.set_pain_ceilings(db=db, principal=physio, runner_id=rid, ceilings=values, now=NOW)
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    workers = [
+        threading.Thread(target=ceilings, args=(values,)) for values in ({"early_ceiling": 4}, {"later_ceiling": 6})
+    ]
+    with db.runner_session("ana", create=False) as (s, runner):  # the runner's writer holds the lock
+        assert runner is not None
+        s.add(AuditEvent(runner_id=rid, actor_id=None, actor_name="ana", action="test", detail={}, at=NOW))
+        s.flush()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=2.0)
+        assert all(worker.is_alive() for worker in workers), "an action did not wait for the runner's lock"
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not errors, errors
+    assert _events(db) == 2
+    assert _episode(db).context["pain_ceilings"] == {"early_ceiling": 4, "later_ceiling": 6}

@@ -92,6 +92,19 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/api/v1/checkins/{day}"): (401, 404, 403, 403, 403, 200),
     ("PUT", "/api/v1/checkins/{day}"): (401, 200, 403, 403, 403, 200),
     ("POST", "/api/v1/import"): (401, 200, 403, 403, 403, 200),
+    # sharing and the clinician's work in the API: the same rules as the pages (the API answers 401, not 303)
+    ("GET", "/api/v1/sharing"): (401, 200, 403, 403, 403, 200),
+    ("POST", "/api/v1/sharing/code"): (401, 200, 403, 403, 403, 200),
+    ("DELETE", "/api/v1/sharing/{share_id}"): (401, 404, 404, 404, 404, 200),
+    ("GET", "/api/v1/sharing/audit"): (401, 200, 403, 403, 403, 200),
+    ("GET", "/api/v1/clinician/runners"): (401, 403, 200, 403, 200, 403),
+    ("POST", "/api/v1/clinician/redeem"): (401, 403, 422, 403, 422, 403),
+    ("GET", "/api/v1/clinician/runners/{runner_id}/{view}"): (401, 404, 404, 404, 200, 200),
+    ("POST", "/api/v1/clinician/runners/{runner_id}/notes"): (401, 404, 404, 404, 200, 403),
+    ("POST", "/api/v1/clinician/runners/{runner_id}/clear-red-flag"): (401, 404, 404, 404, 409, 403),
+    ("POST", "/api/v1/clinician/runners/{runner_id}/phase"): (401, 404, 404, 404, 200, 403),
+    ("POST", "/api/v1/clinician/runners/{runner_id}/hold"): (401, 404, 404, 404, 200, 403),
+    ("PUT", "/api/v1/clinician/runners/{runner_id}/pain-ceilings"): (401, 404, 404, 404, 200, 403),
     ("GET", "/api/v1/learn"): (200, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/learn/{topic}"): (200, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200, 200, 200),
@@ -235,6 +248,15 @@ def body(method: str, path: str, world: World) -> dict[str, Any]:
         ("PUT", "/api/v1/settings"): {"emergency_number": "112"},
         ("PUT", "/api/v1/triage/draft"): {"answers": {"age": 44}},
         ("POST", "/api/v1/today/sets"): {"exercise_id": "isometric_hold", "sets_done": 1},
+        ("POST", "/api/v1/clinician/redeem"): {"code": "WRONG-CODE"},
+        ("POST", "/api/v1/clinician/runners/{runner_id}/notes"): {"text": "a note from the matrix"},
+        ("POST", "/api/v1/clinician/runners/{runner_id}/clear-red-flag"): {"note": "matrix"},
+        ("POST", "/api/v1/clinician/runners/{runner_id}/phase"): {"phase": "mobility", "reason": "matrix"},
+        ("POST", "/api/v1/clinician/runners/{runner_id}/hold"): {
+            "until": (NOW.date() + timedelta(days=7)).isoformat(),
+            "reason": "matrix",
+        },
+        ("PUT", "/api/v1/clinician/runners/{runner_id}/pain-ceilings"): {"early_ceiling": 3},
     }
     if (method, path) in jsons:
         return {"json": jsons[(method, path)]}

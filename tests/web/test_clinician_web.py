@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from accounts_kit import add, browser_client, csrf_of, sign_in
@@ -61,9 +61,12 @@ def test_a_clinician_sees_who_shared_most_urgent_first_and_reads_the_record(web_
         listing = dr.get("/clinician").text
         assert listing.index(f"runner-{bob_id}") < listing.index(f"runner-{ann_id}"), "the red flag first"
         assert "Red flag — referred" in listing
-        for view in ("", "/today", "/recovery", "/training", "/audit"):
+        for view in ("", "/today", "/triage", "/recovery", "/training", "/audit"):
             r = dr.get(f"/clinician/runners/{bob_id}{view}")
             assert r.status_code == 200 and "bob" in r.text, view
+        triage = dr.get(f"/clinician/runners/{bob_id}/triage").text
+        assert "Latest assessment" in triage and "likely soleus" in triage and "moderate" in triage
+        assert "No assessment yet." in dr.get(f"/clinician/runners/{ann_id}/triage").text
         assert "Red flag" in dr.get(f"/clinician/runners/{bob_id}").text
         assert "status: referred" in dr.get(f"/clinician/runners/{bob_id}/recovery").text
         assert dr.get(f"/clinician/runners/{bob_id}/nope").status_code == 404
@@ -143,6 +146,7 @@ def test_a_clinician_clears_a_red_flag_from_the_page(web_db: Database, clock: Cl
         )
         assert r.status_code == 200 and "Done: clear red flag" in r.text
         assert "Red flag — referred" not in dr.get("/clinician").text
+        assert "Warning:" not in dr.get("/clinician").text  # the cleared red flag's check-in warns no more
         assert "red flag cleared" in ann.get("/sharing/audit").text
         r = dr.post(
             f"/clinician/runners/{rid}/actions/hold-phase", data={"until": "soon", "reason": "x", "csrf_token": token}
@@ -164,3 +168,63 @@ def test_sharing_on_both_databases(db: Database, clock: Clock) -> None:
         share_id = int(re.search(r'action="/sharing/(\d+)/revoke"', ann.get("/sharing").text).group(1))  # type: ignore[union-attr]
         ann.post(f"/sharing/{share_id}/revoke", data={"csrf_token": csrf_of(ann, "/sharing")})
         assert dr.get(f"/clinician/runners/{rid}").status_code == 404
+
+
+def test_a_warning_at_the_last_check_in_comes_after_a_red_flag_and_before_the_longest_silent(
+    web_db: Database, clock: Clock
+) -> None:
+    """Open red flags and warnings first: a runner whose last check-in said to see a clinician (rest pain rising,
+    the plan goes on) is listed after the red flag and before a runner who checked in longer ago without one."""
+    for name in ("ann", "bob", "cat"):
+        add(web_db, name)
+    add(web_db, "dr", "clinician")
+    _red_flag(web_db, "bob")
+    for name in ("ann", "cat"):
+        assess(db=web_db, runner=name, answers=SOLEUS, day=START - timedelta(days=6))
+    record_checkin(db=web_db, runner="ann", answers={"morning_pain": 1, "pain_rest": 0}, day=START - timedelta(days=5))
+    for back, rest in ((3, 0), (2, 1), (1, 2)):
+        out = record_checkin(
+            db=web_db, runner="cat", answers={"morning_pain": 3, "pain_rest": rest}, day=START - timedelta(days=back)
+        )
+    assert out.decision == "refer" and out.episode["status"] == "open"  # see a clinician; not a red flag
+    with (
+        browser_client(web_db, clock) as ann,
+        browser_client(web_db, clock) as bob,
+        browser_client(web_db, clock) as cat,
+        browser_client(web_db, clock) as dr,
+    ):
+        for client, name in ((ann, "ann"), (bob, "bob"), (cat, "cat"), (dr, "dr")):
+            sign_in(client, name)
+        ids = {name: _share(client, dr) for client, name in ((ann, "ann"), (bob, "bob"), (cat, "cat"))}
+        listing = dr.get("/clinician").text
+        order = sorted(ids, key=lambda name: listing.index(f'id="runner-{ids[name]}"'))
+        assert order == ["bob", "cat", "ann"]
+        cat_card = listing[listing.index(f'id="runner-{ids["cat"]}"') : listing.index(f'id="runner-{ids["ann"]}"')]
+        assert "Warning:" in cat_card and "Rest pain rising" in cat_card
+        assert "Warning:" not in listing[listing.index(f'id="runner-{ids["ann"]}"') :]
+        # once the clinician has acted on it (here: a hold), the warning is dealt with and the usual order returns
+        until = (date.today() + timedelta(days=7)).isoformat()
+        r = dr.post(
+            f"/clinician/runners/{ids['cat']}/actions/hold-phase",
+            data={"until": until, "reason": "Seen: hold until the scan", "csrf_token": csrf_of(dr, "/clinician")},
+        )
+        assert r.status_code == 200, r.text
+        listing = dr.get("/clinician").text
+        assert "Warning:" not in listing
+        assert sorted(ids, key=lambda name: listing.index(f'id="runner-{ids[name]}"')) == ["bob", "ann", "cat"]
+
+
+def test_the_urgency_ranks() -> None:
+    from calfcare.services.sharing import urgency
+
+    ranked = [
+        ("referred", "refer"),
+        ("open", "refer"),
+        ("open", "step_back"),
+        ("open", "hold"),
+        ("open", None),
+        ("closed", "refer"),
+        (None, None),
+    ]
+    ranks = [urgency(status, decision) for status, decision in ranked]
+    assert ranks == sorted(ranks) and ranks[0] < ranks[1] < ranks[2] < ranks[3] == ranks[4] < ranks[5] < ranks[6]

@@ -10,7 +10,11 @@ On SQLite (one runner on their own machine) there is no queue: :func:`enqueue_im
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import make_url
 
@@ -19,6 +23,7 @@ from calfcare.store import Database, open_database
 
 QUEUE = "imports"
 TASK = "calfcare.import_upload"
+T = TypeVar("T")
 #: a worker that sent no heartbeat for this long is taken for dead, and its jobs are retried
 STALLED_AFTER_S = 30.0
 
@@ -89,10 +94,20 @@ def enqueue_import(*, db: Database, upload_id: int) -> int | None:
         return int(app.tasks[TASK].defer(upload_id=upload_id))
 
 
+def _outside_any_event_loop(work: Callable[[], T]) -> T:
+    """Run ``work`` (which starts an event loop of its own with ``asyncio.run``) here, or in a fresh thread when this
+    thread already runs an event loop (a caller inside async code, a notebook, Playwright's sync API in the same
+    process): ``asyncio.run`` refuses to start inside a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="calfcare-queue") as pool:
+        return pool.submit(work).result()
+
+
 def retry_stalled(database_url: str) -> int:
     """Retry the jobs of workers that stopped sending heartbeats (killed, machine lost). Returns how many."""
-    import asyncio
-
     import procrastinate
 
     async def run() -> int:
@@ -104,7 +119,7 @@ def retry_stalled(database_url: str) -> int:
                 await app.job_manager.retry_job(job)
             return len(stalled)
 
-    return asyncio.run(run())
+    return _outside_any_event_loop(lambda: asyncio.run(run()))
 
 
 def run_worker(database_url: str, *, concurrency: int = 1, wait: bool = True) -> None:
@@ -113,12 +128,15 @@ def run_worker(database_url: str, *, concurrency: int = 1, wait: bool = True) ->
     ensure_schema(database_url)
     retry_stalled(database_url)
     app = make_app(database_url)
-    app.run_worker(
-        queues=[QUEUE],
-        concurrency=concurrency,
-        wait=wait,
-        additional_context={"database_url": database_url},
-        install_signal_handlers=wait,
-        update_heartbeat_interval=5.0,
-        stalled_worker_timeout=STALLED_AFTER_S,
+    _outside_any_event_loop(
+        lambda: app.run_worker(
+            queues=[QUEUE],
+            concurrency=concurrency,
+            wait=wait,
+            additional_context={"database_url": database_url},
+            # signal handlers only in the main thread of a process with no loop of its own (``calfcare worker``)
+            install_signal_handlers=wait and threading.current_thread() is threading.main_thread(),
+            update_heartbeat_interval=5.0,
+            stalled_worker_timeout=STALLED_AFTER_S,
+        )
     )

@@ -23,7 +23,7 @@ from calfcare.clinical.progression import PainRules
 from calfcare.errors import Conflict, InvalidInput
 from calfcare.services.episodes import apply_replay
 from calfcare.services.replay import event_of, replay
-from calfcare.services.sharing import _audit, authorise
+from calfcare.services.sharing import _audit, authorise, check_control_characters
 from calfcare.services.views import active_episode, checkins_of, runs_after_onset, stops_of
 from calfcare.store import Database
 from calfcare.store.models import ClinicianEventRow, Episode, Runner
@@ -45,6 +45,7 @@ def _text(what: str, value: str, *, required: bool) -> str:
         raise InvalidInput(f"{what}: say why (it is shown to the runner)")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"{what}: at most {MAX_TEXT} characters (it has {len(text)})")
+    check_control_characters(what, text)
     return text
 
 
@@ -78,9 +79,12 @@ def _act(
     now: datetime,
     check: Any = None,
 ) -> dict[str, Any]:
-    """Authorise, store the event, replay the plan and audit, in one unit of work; the outcome as a dict."""
-    runs = runs_after_onset(db=db, runner=_runner_name(db, principal, runner_id))
-    with db.session() as s:
+    """Authorise, store the event, replay the plan and audit, in one unit of work serialised with the runner's other
+    writes (:meth:`~calfcare.store.Database.runner_session`, as a check-in): a check-in committed meanwhile is in
+    this replay, and this event in the next; the outcome as a dict."""
+    name = _runner_name(db, principal, runner_id)
+    runs = runs_after_onset(db=db, runner=name)
+    with db.runner_session(name, create=False) as (s, _):
         runner = authorise(s, principal, "clinician_action", runner_id)
         ep = _episode(s, runner)
         on = day if day is not None else now.date()

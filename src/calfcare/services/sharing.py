@@ -18,12 +18,24 @@ from calfcare.accounts.access import Action, Principal, may
 from calfcare.accounts.credentials import digest, new_short_code, normalise_code
 from calfcare.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from calfcare.store import Database
-from calfcare.store.models import AuditEvent, CheckIn, Episode, Runner, Share, ShareCode, User
+from calfcare.store.models import AuditEvent, CheckIn, ClinicianEventRow, Episode, Runner, Share, ShareCode, User
 
 SHARE_CODE_VALID = timedelta(days=7)
 MAX_NOTE_LENGTH = 5000
-#: a referred episode (red flag) first, then open plans, then closed ones
-_URGENCY = {"referred": 0, "open": 1, "closed": 2}
+#: the last check-in's decisions that warn the clinician while the plan goes on: "see a clinician" (no progress for
+#: 14 days, rest pain rising, a limp after day 14) and a step back
+WARNING_DECISIONS = ("refer", "step_back")
+
+
+def urgency(status: str | None, last_decision: str | None) -> int:
+    """Rank of a runner in the clinician's list (lower first): an open red flag (a referred episode), then a plan
+    whose last check-in said to see a clinician, then one that stepped back, then other open plans, then closed
+    episodes, then runners without an episode."""
+    if status == "referred":
+        return 0
+    if status == "open":
+        return 1 + WARNING_DECISIONS.index(last_decision) if last_decision in WARNING_DECISIONS else 3
+    return 4 if status == "closed" else 5
 
 
 def _aware(t: datetime) -> datetime:
@@ -141,8 +153,9 @@ def revoke_share(*, db: Database, principal: Principal, share_id: int, now: date
 
 
 def clinician_runners(*, db: Database, principal: Principal) -> list[dict[str, Any]]:
-    """The runners who share with this clinician, the most urgent first: an open red flag (a referred episode),
-    then the longest without a check-in."""
+    """The runners who share with this clinician, the most urgent first (:func:`urgency`: an open red flag, then the
+    warnings of the last check-in), then the longest without a check-in; ``warning`` is the last check-in's first
+    reason when it warned."""
     if principal.role != "clinician":
         raise PermissionDenied("only a clinician has a list of runners")
     with db.session() as s:
@@ -165,6 +178,8 @@ def clinician_runners(*, db: Database, principal: Principal) -> list[dict[str, A
                 else None
             )
             state = dict(episode.plan_state or {}) if episode else {}
+            status, decision = (episode.status if episode else None), (last.decision if last else None)
+            warning = _warning(s, last) if episode is not None and status == "open" else None
             out.append(
                 {
                     "runner_id": runner_id,
@@ -174,14 +189,44 @@ def clinician_runners(*, db: Database, principal: Principal) -> list[dict[str, A
                     "red_flag": bool(episode and episode.status == "referred"),
                     "phase": state.get("phase"),
                     "last_checkin": last.day.isoformat() if last else None,
-                    "last_decision": last.decision if last else None,
+                    "last_decision": decision,
+                    "warning": warning,
                 }
             )
+    # most urgent first; within a rank, the longest without a check-in (never checked in: first)
+    return sorted(
+        out,
+        key=lambda row: (
+            urgency(row["status"], row["last_decision"] if row["warning"] else None),
+            row["last_checkin"] or "",
+        ),
+    )
 
-    def urgency(row: dict[str, Any]) -> tuple[int, str]:
-        return (_URGENCY.get(str(row["status"]), 3), row["last_checkin"] or "")
 
-    return sorted(out, key=urgency)
+def _warning(s: Session, last: CheckIn | None) -> str | None:
+    """The last check-in's first reason, when it warned (see a clinician, a step back) and no clinician has acted on
+    the episode since. A red flag is not a warning here: it stops the plan (a referred episode), and once a clinician
+    cleared it the check-in that raised it warns no more."""
+    if last is None or last.decision not in WARNING_DECISIONS:
+        return None
+    result = last.result or {}
+    reasons, flags = result.get("reasons"), result.get("red_flags")
+    if not isinstance(reasons, list) or not reasons or flags:
+        return None
+    acted = s.scalar(
+        select(ClinicianEventRow.id)
+        .where(ClinicianEventRow.episode_id == last.episode_id, ClinicianEventRow.day >= last.day)
+        .limit(1)
+    )
+    return None if acted is not None else str(reasons[0])
+
+
+def check_control_characters(what: str, text: str) -> None:
+    """Refuse control characters other than line breaks and tabs in a text the runner will read (a NUL cannot even
+    be stored in PostgreSQL's text), naming the first one and where it is."""
+    for at, ch in enumerate(text):
+        if (ord(ch) < 32 and ch not in "\n\r\t") or ord(ch) == 127:
+            raise InvalidInput(f"{what}: remove the control character U+{ord(ch):04X} at position {at + 1}")
 
 
 def add_note(*, db: Database, principal: Principal, runner_id: int, text: str, now: datetime) -> dict[str, Any]:
@@ -191,6 +236,7 @@ def add_note(*, db: Database, principal: Principal, runner_id: int, text: str, n
         raise InvalidInput("note: write something")
     if len(text) > MAX_NOTE_LENGTH:
         raise InvalidInput(f"note: at most {MAX_NOTE_LENGTH} characters (it has {len(text)})")
+    check_control_characters("note", text)
     with db.session() as s:
         authorise(s, principal, "clinician_action", runner_id)
         _audit(s, runner_id=runner_id, actor=principal, action="note", detail={"text": text}, now=now)

@@ -254,6 +254,10 @@ def create_api(state: State) -> FastAPI:
         return set_preferences(db=db, runner=runner, emergency_number=body.emergency_number)
 
     records_routes.add_api(api)  # issue #12: /api/v1/records...
+    if state.settings.multi_user:  # issue #11: /api/v1/sharing..., /api/v1/clinician...
+        from calfcare.web.routes import clinic_api
+
+        clinic_api.add_api(api)
     return api
 
 

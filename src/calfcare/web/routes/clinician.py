@@ -1,6 +1,6 @@
 """The clinician's pages (multi-user mode): the runners who shared with me, most urgent first; redeeming a runner's
-one-time code; each runner's record read-only (today, recovery, training, audit log) built by the same page
-builders as the runner's own pages; notes; and the clinician actions (clear a red flag, set or hold the phase,
+one-time code; each runner's record read-only (today, the latest triage, recovery, training, audit log) built by the
+same page builders as the runner's own pages; notes; and the clinician actions (clear a red flag, set or hold the phase,
 pain ceilings) of :mod:`calfcare.services.clinician` — offered only when that module is installed."""
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from starlette.responses import RedirectResponse, Response
 
 from calfcare.errors import Conflict, InvalidInput, PermissionDenied
 from calfcare.services import sharing
-from calfcare.services.pages import recovery_page, today_page, training_page
+from calfcare.services.pages import assessment_page, recovery_page, today_page, training_page
 from calfcare.services.record_access import runner_name_for
 from calfcare.web.deps import CurrentPrincipal, DbDep, FormDep, NowDep, TodayDep
 from calfcare.web.render import PHASES, page
 
 router = APIRouter()
-VIEWS = ("today", "recovery", "training", "audit")
+VIEWS = ("today", "triage", "recovery", "training", "audit")
 CEILING_KEYS = ("early_ceiling", "later_ceiling", "early_weeks", "symptom_free_max")
 
 
@@ -73,6 +73,8 @@ def _record(db: DbDep, principal: CurrentPrincipal, runner_id: int, view: str, d
     name = runner_name_for(db=db, principal=principal, runner_id=runner_id)  # not shared with me: 404
     if view == "today":
         return {"name": name, "data": today_page(db=db, runner=name, day=day)}
+    if view == "triage":
+        return {"name": name, "data": assessment_page(db=db, runner=name) or {}}
     if view == "recovery":
         return {"name": name, "data": recovery_page(db=db, runner=name)}
     if view == "training":
