@@ -4,7 +4,6 @@ JSON twin report what was imported, and another runner cannot see it (issue #11)
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
@@ -46,9 +45,8 @@ def test_an_upload_is_queued_by_the_web_imported_by_a_worker_and_shown_to_its_ru
             assert doc(waiting.text).xpath(f"//tr[@id='upload-{upload_id}']/td")[0].text == "queued"
             assert ann.get("/api/v1/training").json()["activity_count"] == 0  # nothing until a worker runs
 
-            # in a thread of its own: the session's Playwright (browser tests) keeps an event loop running in this one
-            with ThreadPoolExecutor(1) as worker:
-                worker.submit(queue.run_worker, pg_url, concurrency=1, wait=False).result()
+            # also when the session's Playwright (browser tests) keeps an event loop running in this thread
+            queue.run_worker(pg_url, concurrency=1, wait=False)
 
             done = ann.get(status_page)
             assert "All done" in done.text and 'http-equiv="refresh"' not in done.text
