@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
 from stored_runs import store_run
 
+import calfcare.services.replay as replay_module
 import calfcare.services.today_plan as today_plan
 from calfcare.services import assess, record_checkin, today
 from calfcare.services.replay import stored_replay
@@ -110,3 +112,40 @@ def test_a_referral_and_a_late_import_keep_both_paths_equal(db: Database, monkey
         served, replayed, stored = both_paths(db, monkeypatch, d)
         assert served == replayed and stored
         assert served is not None and served["status"] == "referred"
+
+
+def _served_from_store(db: Database, day: date) -> tuple[Any, bool]:
+    """today() and whether it used the stored outcome (a spy on stored_replay; other patches stay in place)."""
+    used: list[bool] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = stored_replay(*args, **kwargs)
+        used.append(found is not None)
+        return found
+
+    with mock.patch.object(today_plan, "stored_replay", spy):
+        return today(db=db, runner="ana", day=day), any(used)
+
+
+def test_a_plan_stored_under_other_rules_is_replayed_not_served(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an upgrade that changed a rule, the stored outcome (computed under the old rules) is not served: today
+    replays under the rules now installed, and the next write stores their outcome again."""
+    assess(db=db, runner="ana", answers=SOLEUS, day=DAY0, today_is=DAY0)
+    for i in range(4):
+        day = DAY0 + timedelta(days=i)
+        record_checkin(db=db, runner="ana", answers=good_day(i), day=day, today_is=day)
+    after = DAY0 + timedelta(days=4)
+    assert _served_from_store(db, after)[1], "served from the stored state under the same rules"
+    monkeypatch.setattr(replay_module, "rules_digest", lambda: "the rules of a newer calfcare")
+    served, stored = _served_from_store(db, after)
+    assert not stored
+    with mock.patch.object(today_plan, "stored_replay", lambda *args, **kwargs: None):
+        assert served == today(db=db, runner="ana", day=after)
+    record_checkin(db=db, runner="ana", answers=good_day(4), day=after, today_is=after)
+    assert _served_from_store(db, after)[1], "the write stored the outcome under the rules now installed"
+
+
+def test_the_rules_digest_covers_the_clinical_rules_and_data() -> None:
+    replay_module.rules_digest.cache_clear()
+    first = replay_module.rules_digest()
+    assert len(first) == 64 and replay_module.rules_digest() == first
