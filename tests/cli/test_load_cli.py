@@ -254,7 +254,8 @@ def test_runs_without_a_distance_give_session_rpe_and_monotony_and_count_for_adh
     assert week["strain_srpe"] == round(500 * loads.mean() / loads.std(), 2)
     # the treadmill walk-run on a planned day is a run done, not "skipped"
     with db.session() as s:
-        s.add(Episode(runner_id=runner_id, status="open", onset=monday, assessed_on=monday))
+        onset = monday - timedelta(days=1)  # the day before: the onset day's run is the injury, not the rehab's
+        s.add(Episode(runner_id=runner_id, status="open", onset=onset, assessed_on=onset))
     plan = {"kind": "walk_run", "run": {"intervals": [{"walk_min": 1, "run_min": 4, "repeats": 6}], "total_min": 30,
                                         "effort": "easy, RPE ≤ 4"}}  # fmt: skip
     found = adherence_report(db=db, runner=RUNNER, today=monday, prescriptions={monday: plan})["days"]

@@ -96,3 +96,28 @@ def test_runs_once_running_is_allowed_are_not_reported_as_too_early(db: Database
     _run(db, DAY0, 3.0, "c")
     plan = today(db=db, runner="ana", day=DAY0)
     assert plan is not None and plan["runs_before_running_allowed"] == []
+
+
+def test_the_run_the_calf_went_in_is_the_injury_not_a_run_before_running_was_allowed(db: Database) -> None:
+    """An acute strain in a run: that run (on the onset day) is imported with the rest. It is not reported as a run
+    while running was not allowed, not asked about, not an overdone session in adherence, and does not hold the
+    plan at the next check-in; a run the day after is all of those."""
+    from calfcare.services.load import adherence_report
+
+    acute = {**SOLEUS, "days_since_onset": 0, "onset": "sudden", "activity_at_onset": "sprint_or_intervals"}
+    assess(db=db, runner="ana", answers=acute, day=DAY0, today_is=DAY0)
+    _run(db, DAY0, 8.0, "the-injury")
+    plan = today(db=db, runner="ana", day=DAY0 + timedelta(days=1))
+    assert plan is not None and plan["runs_before_running_allowed"] == [] and plan["ask_about_runs"] == []
+    assert not any("not allowed yet" in w for w in plan["warnings"])
+    report = adherence_report(db=db, runner="ana", today=DAY0 + timedelta(days=1))
+    assert [d["date"] for d in report["days"]] == []
+    told = record_checkin(db=db, runner="ana", answers=good_day(1), day=DAY0 + timedelta(days=1))
+    assert not any("overdone" in str(r) or "no run" in str(r) for r in told.result.get("reasons", [])), told.result
+
+    _run(db, DAY0 + timedelta(days=2), 4.0, "too-soon")
+    later = today(db=db, runner="ana", day=DAY0 + timedelta(days=2))
+    assert later is not None
+    assert [r["date"] for r in later["runs_before_running_allowed"]] == [(DAY0 + timedelta(days=2)).isoformat()]
+    report = adherence_report(db=db, runner="ana", today=DAY0 + timedelta(days=2))
+    assert [(d["date"], d["verdict"]) for d in report["days"]] == [((DAY0 + timedelta(days=2)).isoformat(), "overdone")]

@@ -5,6 +5,7 @@ NumPy. :mod:`calfcare.analytics.load` re-exports every name here."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,6 +34,13 @@ class RunDay:
     gear: str | None = None
     activity_id: int | None = None
     downhill_fast_min: float | None = None  # raw-speed fast minutes the grade adjustment removed (downhill)
+
+
+def runs_in_rehab(runs: Iterable[RunDay], onset: date) -> list[RunDay]:
+    """The runs after the onset day. The onset day's run is the one the calf went in (or came before it): it is the
+    injury, not a run of the rehab, so it never counts as running before it was allowed, as an overdone session, or
+    in a check-in's session match."""
+    return [r for r in runs if r.day > onset]
 
 
 def spike_band_of(ratio: float) -> int:

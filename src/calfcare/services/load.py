@@ -39,6 +39,7 @@ from calfcare.analytics.load import (
 )
 from calfcare.analytics.load_weekly import all_metrics, weekly_means
 from calfcare.analytics.retro import BASELINE_WEEKS, WINDOW_WEEKS, retrospective
+from calfcare.analytics.runs import runs_in_rehab
 from calfcare.analytics.warnings import prevention_warnings
 from calfcare.clinical.context import AdherenceFinding, RunnerBaseline, TrainingEvidence
 from calfcare.errors import NotFound
@@ -389,7 +390,7 @@ def adherence_report(
     h = load_history(db, runner, reference=ep.onset, streams_from=ep.onset)
     if prescriptions is None:
         prescriptions = morning_prescriptions(db=db, runner=runner, first=ep.onset, last=last)
-    findings = match_days(prescriptions, [r for r in h.runs if r.day >= ep.onset], first=ep.onset, last=last)
+    findings = match_days(prescriptions, runs_in_rehab(h.runs, ep.onset), first=ep.onset, last=last)
     return {
         "runner": runner,
         "onset": ep.onset.isoformat(),

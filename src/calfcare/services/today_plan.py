@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from calfcare.analytics.runs import RunDay
+from calfcare.analytics.runs import RunDay, runs_in_rehab
 from calfcare.analytics.warnings import (
     LATEST_RUN_DAYS,
     SPIKE_WINDOW_DAYS,
@@ -180,7 +180,7 @@ def plan_from(inputs: TodayInputs) -> dict[str, Any] | None:
     if ep.status == "closed" and ep.closed_on is not None and ep.closed_on < day:
         return None
     all_runs = list(inputs.runs)
-    runs = [r for r in all_runs if r.day >= ep.onset]
+    runs = runs_in_rehab(all_runs, ep.onset)  # the onset day's run is the injury
     all_rows, all_stops = list(inputs.checkins), stops_from(inputs.assessments, ep.id)
     rows = [r for r in all_rows if r.day <= day]
     # the stored outcome when it is current for the day (every write keeps it so); else replay up to the day

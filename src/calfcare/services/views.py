@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calfcare.analytics.runs import RunDay
+from calfcare.analytics.runs import RunDay, runs_in_rehab
 from calfcare.services.replay import Stop
 from calfcare.services.today_plan import (
     RUN_QUESTION_KEYS,
@@ -94,11 +94,12 @@ def checkins_of(s: Session, episode_id: int) -> list[CheckIn]:
 
 
 def runs_after_onset(*, db: Database, runner: str) -> list[RunDay]:
-    """The runner's imported runs since the onset of their latest episode (for adherence); [] when there are none.
+    """The runner's imported runs after the onset day of their latest episode (for adherence; the onset day's run is
+    the injury: :func:`~calfcare.analytics.runs.runs_in_rehab`); [] when there are none.
 
     Reads in its own session, so call it before opening a unit of work."""
     onset, runs = _episode_runs(db=db, runner=runner)
-    return [r for r in runs if onset is not None and r.day >= onset]
+    return runs_in_rehab(runs, onset) if onset is not None else []
 
 
 def _episode_runs(*, db: Database, runner: str, day: date | None = None) -> tuple[date | None, list[RunDay]]:
