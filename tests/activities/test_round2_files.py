@@ -92,6 +92,22 @@ def test_words_and_profile_give_a_confidence() -> None:
     assert sport_from_words("Board meeting") is None
 
 
+def test_a_bike_whose_cadence_reads_as_one_foot_is_no_run() -> None:
+    """An untyped GPX from a cycling app: 5.4 m/s at 76 rpm. Read as one foot's cadence (152 spm) it looked like a
+    run, but that is a 2.1 m step at 19 km/h; it was counted as 21 km of running. A real run's per-foot cadence
+    still makes a run."""
+    t = START.timestamp() + np.arange(1800.0)
+    bike = RawTrack("gpx", t, {"speed": np.full(1800, 5.4), "cadence": np.full(1800, 76.0)})
+    parsed = build_activity(bike)
+    assert parsed.summary.sport == "ride"
+    assert "pedalling cadence" in (parsed.summary.sport_inferred or "")
+    assert not any("cadence doubled" in w for w in parsed.warnings)
+    run = RawTrack("gpx", t, {"speed": np.full(1800, 3.0), "cadence": np.full(1800, 85.0)})
+    assert build_activity(run).summary.sport == "run"
+    fast = RawTrack("gpx", t, {"speed": np.full(1800, 5.5), "cadence": np.full(1800, 92.0)})  # 1.8 m steps
+    assert build_activity(fast).summary.sport == "run"
+
+
 # --- item 3: start, plausibility, splitting ----------------------------------------------------------------------
 
 
@@ -208,3 +224,5 @@ def test_corpus_untyped_runs_count_and_implausible_tracks_are_refused(corpus: Pa
         assert summary(rel).sport == "run", rel  # type: ignore[attr-defined]
     with pytest.raises(CorruptFile, match="before 1990"):
         summary("gpx/gpxpy/Mojstrovka.gpx")  # dated 1901
+    # a cycling app's untyped GPX (76 rpm at 19 km/h) was inferred a run and counted as 21 km of running
+    assert summary("gpx/GoldenCheetah/UrbanBiker2019-04-18_16-12.gpx").sport == "ride"  # type: ignore[attr-defined]
