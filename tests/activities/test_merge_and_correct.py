@@ -137,3 +137,31 @@ def test_the_activity_commands(cli_env: str, tmp_path: Path) -> None:
     assert cli.invoke(app, ["activity", "delete", aid, "--runner", "ana"]).exit_code == 0
     gone = cli.invoke(app, ["activity", "delete", aid, "--runner", "ana", "--json"])
     assert gone.exit_code == 4 and json.loads(gone.stdout)["error"] == "NotFound"
+
+
+def test_load_and_retro_on_the_command_line_say_what_they_did_not_count(cli_env: str, tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for k in range(3):
+        day = START + timedelta(days=2 * k)
+        (inbox / f"run{k}.gpx").write_bytes(gpx([(1801, 3.0)], name="Run", start=day))
+    (inbox / "odd.gpx").write_bytes(gpx([(1801, SLOW)], start=START + timedelta(days=1)))
+    (inbox / "bike.gpx").write_bytes(gpx([(1801, 7.0)], name="Ride", start=START + timedelta(days=3)))
+    cli = CliRunner()
+    assert cli.invoke(app, ["import", str(inbox), "--runner", "ana"]).exit_code == 0
+    ids = {
+        r["sport"]: r["id"]
+        for r in json.loads(cli.invoke(app, ["activity", "list", "--runner", "ana", "--json"]).stdout)
+    }
+    day = (START + timedelta(days=6)).date().isoformat()
+    load = cli.invoke(app, ["load", "--runner", "ana", "--date", day, "--weeks", "2"], terminal_width=200)
+    assert load.exit_code == 0, load.output
+    line = next(x for x in load.stdout.splitlines() if x.startswith("Not counted"))
+    assert line.startswith("Not counted as running in these weeks: 2 activities, 16.3 km — ")
+    assert "1 other (3.7 km)" in line and "1 ride (12.6 km)" in line
+    assert line.count("not counted") == 0 and "If one was a run: calfcare activity set-sport ID run" in line
+    assert f"{ids['other']}" in line.split("(ids: ")[1] and f"{ids['ride']}" in line.split("(ids: ")[1]
+    onset = (START + timedelta(days=7)).date().isoformat()
+    retro = cli.invoke(app, ["retro", "--runner", "ana", "--onset", onset], terminal_width=200)
+    assert retro.exit_code == 0, retro.output
+    assert "Not counted as running in the six weeks before: 2 activities, 16.3 km" in retro.stdout
