@@ -92,6 +92,30 @@ def test_words_and_profile_give_a_confidence() -> None:
     assert sport_from_words("Board meeting") is None
 
 
+def _tcx(sport: str, speed: float, notes: str | None = None, seconds: int = 900) -> bytes:
+    ns = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
+    stamp = START.strftime("%Y-%m-%dT%H:%M:%SZ")
+    points = "".join(
+        f"<Trackpoint><Time>{(START + timedelta(seconds=i)).strftime('%Y-%m-%dT%H:%M:%SZ')}</Time>"
+        f"<DistanceMeters>{i * speed:.1f}</DistanceMeters></Trackpoint>"
+        for i in range(seconds)
+    )
+    lap = f'<Lap StartTime="{stamp}"><TotalTimeSeconds>{seconds}</TotalTimeSeconds><Track>{points}</Track></Lap>'
+    extra = f"<Notes>{notes}</Notes>" if notes else ""
+    body = f'<Activity Sport="{sport}"><Id>{stamp}</Id>{lap}{extra}</Activity>'
+    return f'<TrainingCenterDatabase xmlns="{ns}"><Activities>{body}</Activities></TrainingCenterDatabase>'.encode()
+
+
+def test_an_untyped_tcx_takes_its_sport_from_its_notes_or_its_pace() -> None:
+    by_notes = one(_tcx("Other", 1.3, notes="Lauf am Abend, locker"), "a.tcx").summary  # type: ignore[attr-defined]
+    assert by_notes.sport == "run" and "description" in (by_notes.sport_inferred or "")
+    by_pace = one(_tcx("Other", 3.0), "b.tcx").summary  # type: ignore[attr-defined]
+    assert by_pace.sport == "run" and "speed profile" in (by_pace.sport_inferred or "")
+    assert one(_tcx("Other", 2.05), "c.tcx").summary.sport == "other"  # type: ignore[attr-defined]
+    typed = one(_tcx("Biking", 3.0, notes="Lauf"), "d.tcx").summary  # type: ignore[attr-defined]
+    assert typed.sport == "ride" and typed.sport_inferred is None  # the file's own type comes first
+
+
 def test_a_bike_whose_cadence_reads_as_one_foot_is_no_run() -> None:
     """An untyped GPX from a cycling app: 5.4 m/s at 76 rpm. Read as one foot's cadence (152 spm) it looked like a
     run, but that is a 2.1 m step at 19 km/h; it was counted as 21 km of running. A real run's per-foot cadence
