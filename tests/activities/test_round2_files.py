@@ -183,6 +183,17 @@ def test_a_vehicle_leg_the_next_day_is_cut_off_and_reported() -> None:
     assert any("vehicle speed" in w and "left out" in w for w in parsed.warnings)  # type: ignore[attr-defined]
 
 
+def test_a_track_is_split_at_a_gap_over_six_hours_and_the_rest_reported() -> None:
+    parsed = one(gpx([(3600, 3.0), (1800, 1.3)], name="Run", gap_after={0: 7 * 3600}))  # an evening walk, same track
+    summary = parsed.summary  # type: ignore[attr-defined]
+    assert summary.distance_m == pytest.approx(10_797, abs=30) and summary.elapsed_s == pytest.approx(3599, abs=1)
+    [split] = [w for w in parsed.warnings if "split" in w]  # type: ignore[attr-defined]
+    assert "gap over 6 h" in split and "left out 2.3 km (2024-05-04 15:30 UTC to 2024-05-04 15:59 UTC)" in split
+    whole = one(gpx([(3600, 3.0), (1800, 1.3)], name="Run", gap_after={0: 2 * 3600}))  # a 2 h pause: one activity
+    assert whole.summary.distance_m == pytest.approx(13_139, abs=30)  # type: ignore[attr-defined]
+    assert not any("split" in w for w in whole.warnings)  # type: ignore[attr-defined]
+
+
 def test_a_drive_home_after_the_run_is_cut_off() -> None:
     parsed = one(gpx([(2400, 3.0), (1200, 20.0)]))
     assert parsed.summary.distance_m == pytest.approx(7_200, abs=100)  # type: ignore[attr-defined]
