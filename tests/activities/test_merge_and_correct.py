@@ -165,3 +165,33 @@ def test_load_and_retro_on_the_command_line_say_what_they_did_not_count(cli_env:
     retro = cli.invoke(app, ["retro", "--runner", "ana", "--onset", onset], terminal_width=200)
     assert retro.exit_code == 0, retro.output
     assert "Not counted as running in the six weeks before: 2 activities, 16.3 km" in retro.stdout
+
+
+CORPUS_PAIRS = [  # two files of one activity each, from the shared corpus (the pairs the round-2 import met)
+    ("fit/GoldenCheetah/GarminHRMswim.FIT", "tcx/GoldenCheetah/GarminHRMswim.tcx"),
+    ("fit/sports-lib/2067489619.fit", "gpx/sports-lib/2067489619.gpx"),
+    ("tcx/python-tcxparser/no_hr.tcx", "tcx/python-tcxparser/test.tcx"),
+    ("fit/GoldenCheetah/10kUNLP2014-Garmin15.fit", "tcx/GoldenCheetah/10kUNLP2014-Garmin15.tcx"),  # neither has HR
+]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(("first", "second"), CORPUS_PAIRS)
+def test_corpus_pairs_merge_to_the_same_activity_in_both_orders(
+    db: Database, tmp_path: Path, corpus: Path, first: str, second: str
+) -> None:
+    states = []
+    for runner, order in (("a", (first, second)), ("b", (second, first))):
+        for rel in order:
+            _import(db, runner, tmp_path, Path(rel).name, (corpus / rel).read_bytes())
+        with db.session() as s:
+            [act] = list(s.scalars(select(Activity).where(Activity.runner_id == db.runner_id(runner))))
+            blob = s.scalar(select(ActivityStreams.data).where(ActivityStreams.activity_id == act.id))
+            channels = sorted(unpack_streams(blob).channels) if blob is not None else []
+            states.append(
+                (act.sport, act.avg_hr, act.max_hr, act.source_format, act.distance_m, act.start_utc, channels)
+            )
+    assert states[0] == states[1]
+    assert states[0][0] != "other"  # the specific sport over the untyped file's
+    if "Garmin15" not in first:  # the heart rate of whichever file had it
+        assert states[0][1] is not None and "heart_rate" in states[0][6]
