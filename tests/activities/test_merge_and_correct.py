@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 from test_import_fixtures import fit_run, tcx_run
 from test_round2_files import gpx
 from typer.testing import CliRunner
 
+from calfcare.activities.formats.fit_encode import encode_run
 from calfcare.activities.streams_codec import unpack_streams
 from calfcare.cli import app
 from calfcare.services.activities import delete_activity, list_activities, set_sport
@@ -78,6 +80,20 @@ def test_a_fit_and_a_gpx_of_one_run_keep_the_devices_session_figures_in_both_ord
         states.append(_state(db, runner))
     assert states[0] == states[1]
     assert states[0]["source_format"] == "fit" and states[0]["avg_hr"] == 150
+
+
+@pytest.mark.parametrize("first", ["fit", "tcx"])
+def test_a_strapless_watchs_zero_heart_rate_does_not_block_the_other_files_heart_rate(
+    db: Database, tmp_path: Path, first: str
+) -> None:
+    files = {"fit": ("w.fit", encode_run(START, 1800, speed_ms=3.0, hr=0)), "tcx": ("w.tcx", tcx_run(START, 1800, 3.0))}
+    for k in (first, "tcx" if first == "fit" else "fit"):
+        _import(db, "ana", tmp_path, *files[k])
+    state = _state(db, "ana")
+    assert state["source_format"] == "fit" and state["avg_hr"] is not None and "heart_rate" in state["channels"]
+    with db.session() as s:
+        blob = s.scalar(select(ActivityStreams.data))
+        assert float(np.nanmin(unpack_streams(blob).channels["heart_rate"])) > 0
 
 
 def test_the_runner_corrects_a_sport_and_it_survives_reimport_and_merging(db: Database, tmp_path: Path) -> None:

@@ -148,6 +148,20 @@ def test_a_heart_rate_of_zero_is_no_heart_rate() -> None:
     assert summary.avg_hr is None and summary.max_hr is None
 
 
+def test_heart_rate_samples_of_zero_are_no_heart_rate_in_the_streams_too() -> None:
+    """A watch without a strap writes 0 bpm every second: no heart-rate stream (a merge then takes the other file's),
+    and a few 0 dropouts in a real one are gaps, not 0 bpm."""
+    t = START.timestamp() + np.arange(600.0)
+    strapless = RawTrack("fit", t, {"speed": np.full(600, 3.0), "heart_rate": np.zeros(600)}, sport="run")
+    parsed = build_activity(strapless)
+    assert parsed.summary.avg_hr is None and parsed.streams is not None
+    assert "heart_rate" not in parsed.streams.channels
+    hr = np.full(600, 150.0)
+    hr[100:103] = 0.0
+    dropouts = build_activity(RawTrack("fit", t, {"speed": np.full(600, 3.0), "heart_rate": hr}, sport="run"))
+    assert dropouts.streams is not None and float(np.nanmin(dropouts.streams.channels["heart_rate"])) == 150.0
+
+
 def test_cadence_is_made_plausible_for_the_sport() -> None:
     t = START.timestamp() + np.arange(600.0)
     walk = RawTrack("fit", t, {"speed": np.full(600, 1.3), "cadence": np.full(600, 224.0)}, sport="walk")
