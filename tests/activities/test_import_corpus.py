@@ -276,7 +276,10 @@ def test_gpx_and_tcx_summaries_agree_with_a_plain_xml_reading(corpus_run: Corpus
         assert len(outcomes) == len(parts), entry.path
         for o, (count, span) in zip(outcomes, parts, strict=True):
             assert o.activity is not None
-            assert o.activity.elapsed_s == pytest.approx(span, abs=1.0), o.path
+            if any("the laps' time is kept" in w for w in o.warnings):  # a few points in long laps (test_tcx.py)
+                assert o.activity.elapsed_s > 2 * span, o.path
+            else:
+                assert o.activity.elapsed_s == pytest.approx(span, abs=1.0), o.path
             assert o.record_count == count, o.path
             checked += count > 0
         several += len(parts) > 1

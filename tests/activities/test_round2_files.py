@@ -92,17 +92,30 @@ def test_words_and_profile_give_a_confidence() -> None:
     assert sport_from_words("Board meeting") is None
 
 
-def _tcx(sport: str, speed: float, notes: str | None = None, seconds: int = 900) -> bytes:
+def _tcx(
+    sport: str,
+    speed: float,
+    notes: str | None = None,
+    seconds: int = 900,
+    *,
+    first: int = 0,
+    lap: str | None = None,
+    hr: int | None = None,
+) -> bytes:
+    """A one-lap TCX: a point a second from ``first`` s after START for ``seconds`` s at ``speed``; ``lap`` = the lap's
+    own figures (default: its timer time); ``hr`` = every point's heart rate."""
     ns = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
     stamp = START.strftime("%Y-%m-%dT%H:%M:%SZ")
+    beat = f"<HeartRateBpm><Value>{hr}</Value></HeartRateBpm>" if hr else ""
     points = "".join(
-        f"<Trackpoint><Time>{(START + timedelta(seconds=i)).strftime('%Y-%m-%dT%H:%M:%SZ')}</Time>"
-        f"<DistanceMeters>{i * speed:.1f}</DistanceMeters></Trackpoint>"
+        f"<Trackpoint><Time>{(START + timedelta(seconds=first + i)).strftime('%Y-%m-%dT%H:%M:%SZ')}</Time>"
+        f"<DistanceMeters>{(first + i) * speed:.1f}</DistanceMeters>{beat}</Trackpoint>"
         for i in range(seconds)
     )
-    lap = f'<Lap StartTime="{stamp}"><TotalTimeSeconds>{seconds}</TotalTimeSeconds><Track>{points}</Track></Lap>'
+    figures = lap if lap is not None else f"<TotalTimeSeconds>{seconds}</TotalTimeSeconds>"
+    laps = f'<Lap StartTime="{stamp}">{figures}<Track>{points}</Track></Lap>'
     extra = f"<Notes>{notes}</Notes>" if notes else ""
-    body = f'<Activity Sport="{sport}"><Id>{stamp}</Id>{lap}{extra}</Activity>'
+    body = f'<Activity Sport="{sport}"><Id>{stamp}</Id>{laps}{extra}</Activity>'
     return f'<TrainingCenterDatabase xmlns="{ns}"><Activities>{body}</Activities></TrainingCenterDatabase>'.encode()
 
 
@@ -114,6 +127,17 @@ def test_an_untyped_tcx_takes_its_sport_from_its_notes_or_its_pace() -> None:
     assert one(_tcx("Other", 2.05), "c.tcx").summary.sport == "other"  # type: ignore[attr-defined]
     typed = one(_tcx("Biking", 3.0, notes="Lauf"), "d.tcx").summary  # type: ignore[attr-defined]
     assert typed.sport == "ride" and typed.sport_inferred is None  # the file's own type comes first
+
+
+def test_a_sparse_tcx_lasts_its_laps_timer_time_not_the_seconds_its_few_points_span() -> None:
+    """Three trackpoints 1 s apart in a 30-minute, 5.4 km lap: stored as 5.4 km in 2 s (2.7 km/s), the run's pace,
+    duration and session load were nonsense; the laps' timer time is the least it lasted."""
+    lap = "<TotalTimeSeconds>1800</TotalTimeSeconds><DistanceMeters>5400</DistanceMeters>"
+    parsed = one(_tcx("Running", 3.0, seconds=3, first=600, lap=lap, hr=140), "sparse.tcx")
+    summary = parsed.summary  # type: ignore[attr-defined]
+    assert any("span 2 s of the laps' 1800 s" in w for w in parsed.warnings)  # type: ignore[attr-defined]
+    assert (summary.elapsed_s, summary.moving_s, summary.distance_m) == (1800.0, 1800.0, 5400.0)  # type: ignore[attr-defined]
+    assert summary.start == START  # type: ignore[attr-defined]
 
 
 def test_a_bike_whose_cadence_reads_as_one_foot_is_no_run() -> None:
@@ -226,21 +250,12 @@ def test_a_swim_has_no_climb() -> None:
 
 
 def test_tcx_heart_rate_comes_from_the_laps() -> None:
-    ns = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
-    stamp = START.strftime("%Y-%m-%dT%H:%M:%SZ")
-    points = "".join(
-        f"<Trackpoint><Time>{(START + timedelta(seconds=i)).strftime('%Y-%m-%dT%H:%M:%SZ')}</Time>"
-        f"<DistanceMeters>{i * 3.0}</DistanceMeters><HeartRateBpm><Value>120</Value></HeartRateBpm></Trackpoint>"
-        for i in range(300)
-    )
     lap = (
-        f'<Lap StartTime="{stamp}"><TotalTimeSeconds>300</TotalTimeSeconds><DistanceMeters>900</DistanceMeters>'
+        "<TotalTimeSeconds>300</TotalTimeSeconds><DistanceMeters>900</DistanceMeters>"
         "<AverageHeartRateBpm><Value>141</Value></AverageHeartRateBpm>"
-        f"<MaximumHeartRateBpm><Value>163</Value></MaximumHeartRateBpm><Track>{points}</Track></Lap>"
+        "<MaximumHeartRateBpm><Value>163</Value></MaximumHeartRateBpm>"
     )
-    data = f'<TrainingCenterDatabase xmlns="{ns}"><Activities><Activity Sport="Running"><Id>{stamp}</Id>{lap}'
-    data += "</Activity></Activities></TrainingCenterDatabase>"
-    summary = one(data.encode(), "run.tcx").summary  # type: ignore[attr-defined]
+    summary = one(_tcx("Running", 3.0, seconds=300, lap=lap, hr=120), "run.tcx").summary  # type: ignore[attr-defined]
     assert (summary.avg_hr, summary.max_hr) == (141.0, 163.0)
 
 
