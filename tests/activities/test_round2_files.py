@@ -186,6 +186,19 @@ def test_heart_rate_samples_of_zero_are_no_heart_rate_in_the_streams_too() -> No
     assert dropouts.streams is not None and float(np.nanmin(dropouts.streams.channels["heart_rate"])) == 150.0
 
 
+def test_a_cadence_of_zero_throughout_is_no_cadence() -> None:
+    """A watch without a cadence source writes 0 every second of a 3 m/s run: no stream (a merge then takes the other
+    file's cadence), while a run's real stops at 0 spm stay in a real stream."""
+    t = START.timestamp() + np.arange(600.0)
+    parsed = build_activity(RawTrack("fit", t, {"speed": np.full(600, 3.0), "cadence": np.zeros(600)}, sport="run"))
+    assert parsed.streams is not None and "cadence" not in parsed.streams.channels
+    assert parsed.summary.avg_cadence_spm is None
+    cadence = np.full(600, 170.0)
+    cadence[300:320] = 0.0  # a stop at a crossing
+    real = build_activity(RawTrack("fit", t, {"speed": np.full(600, 3.0), "cadence": cadence}, sport="run"))
+    assert real.streams is not None and float(np.min(real.streams.channels["cadence"])) == 0.0
+
+
 def test_cadence_is_made_plausible_for_the_sport() -> None:
     t = START.timestamp() + np.arange(600.0)
     walk = RawTrack("fit", t, {"speed": np.full(600, 1.3), "cadence": np.full(600, 224.0)}, sport="walk")

@@ -244,6 +244,8 @@ def _clean(raw: RawTrack, warnings: list[str]) -> tuple[FloatArray, dict[str, Fl
             channels[key] = np.where(channels[key] < 0, np.nan, channels[key])
     if "heart_rate" in channels:  # 0 bpm is the device's "no reading" (no strap, a dropout): a gap, never a value
         channels["heart_rate"] = np.where(channels["heart_rate"] == 0, np.nan, channels["heart_rate"])
+    if "cadence" in channels and not np.any(channels["cadence"] > 0):  # 0 throughout: no cadence source, no stream
+        del channels["cadence"]
     if "heart_rate" in channels:
         hr = channels["heart_rate"]
         glitches = int(np.count_nonzero(hr > MAX_HEART_RATE))
