@@ -23,6 +23,7 @@ import os
 import re
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -196,7 +197,7 @@ def _fit_reference(path: Path) -> tuple[int, list[tuple[float | None, float | No
 
 
 def test_fit_summaries_agree_with_fitdecode_session_totals(corpus_run: CorpusRun) -> None:
-    checked = summaries = 0
+    checked = summaries = starts = 0
     for entry in corpus_run.entries:
         path = corpus_run.root / entry.path
         if not entry.path.lower().endswith(".fit") or path.stat().st_size > FIT_REFERENCE_MAX_BYTES:
@@ -212,6 +213,12 @@ def test_fit_summaries_agree_with_fitdecode_session_totals(corpus_run: CorpusRun
         if any("summary only" in w for w in o.warnings):  # no timed record: the session is the activity
             assert o.activity.start == start, entry.path
             summaries += 1
+        elif isinstance(start, datetime) and not any(
+            cut in w for w in o.warnings for cut in ("was split", "longest stretch")
+        ):
+            # the session's start, not the first record's (pool swims record their first length minutes later)
+            assert abs((o.activity.start - start).total_seconds()) <= 1.0, entry.path
+            starts += 1
         if elapsed:
             assert o.activity.elapsed_s == pytest.approx(elapsed, abs=1.0), entry.path
         if distance and o.activity.distance_m is not None:
@@ -219,6 +226,7 @@ def test_fit_summaries_agree_with_fitdecode_session_totals(corpus_run: CorpusRun
         checked += 1
     assert checked >= 20
     assert summaries >= 5  # the pool swims and the session-only ride of the corpus
+    assert starts >= 20
 
 
 SESSION_GAP_S = 6 * 3600
@@ -268,7 +276,10 @@ def test_gpx_and_tcx_summaries_agree_with_a_plain_xml_reading(corpus_run: Corpus
         assert len(outcomes) == len(parts), entry.path
         for o, (count, span) in zip(outcomes, parts, strict=True):
             assert o.activity is not None
-            assert o.activity.elapsed_s == pytest.approx(span, abs=1.0), o.path
+            if any("the laps' time is kept" in w for w in o.warnings):  # a few points in long laps (test_tcx.py)
+                assert o.activity.elapsed_s > 2 * span, o.path
+            else:
+                assert o.activity.elapsed_s == pytest.approx(span, abs=1.0), o.path
             assert o.record_count == count, o.path
             checked += count > 0
         several += len(parts) > 1

@@ -143,3 +143,45 @@ def test_the_surge_profile_counts_what_count_surges_counts_at_every_threshold() 
         speed = np.concatenate(blocks) + rng.normal(0, 0.15, sum(len(b) for b in blocks))
         grid = speed_grid()
         assert surge_profile(speed, grid) == [count_surges(speed, float(g)) for g in grid]
+
+
+@pytest.mark.parametrize("gradient", [0.0, -0.10])
+def test_fast_descents_of_easy_runs_are_not_speed_work_in_retro(db: Database, gradient: float) -> None:
+    """Issue #9 item 5 through the service: 18 weeks of easy runs (figures stored as the importer stores them); in
+    the last six, each Thursday run has 10 minutes at 4.2 m/s. On the flat that is new speed work (gastrocnemius
+    evidence for triage); down a 10 % slope it is easy running, and neither retro nor load counts it."""
+    from calfcare.services.load import load_report, retro_report
+
+    rid = db.runner_id("ana", create=True)
+    first, onset = date(2025, 1, 6), date(2025, 1, 6) + timedelta(weeks=18)
+    with db.session() as s:
+        for week in range(18):
+            for offset in (1, 3, 6):
+                day = first + timedelta(weeks=week, days=offset)
+                streams = _run(4.2, gradient, 600) if offset == 3 and week >= 12 else _run(2.8, 0.0, 1200)
+                seconds = float(len(streams["speed"]))
+                s.add(
+                    Activity(
+                        runner_id=rid,
+                        content_sha256=f"r{week}-{offset}".ljust(64, "0"),
+                        source_format="fit",
+                        sport="run",
+                        start_utc=datetime(day.year, day.month, day.day, 7, tzinfo=UTC),
+                        elapsed_s=seconds,
+                        moving_s=seconds,
+                        distance_m=float(streams["distance"][-1]),
+                        record_count=int(seconds),
+                        extra={},
+                        figures=activity_figures(streams),  # as the importer stores them; no streams are needed
+                    )
+                )
+    retro = retro_report(db=db, runner="ana", onset=onset)
+    found = {f["kind"]: f for f in retro["findings"]}
+    weeks = load_report(db=db, runner="ana", today=onset - timedelta(days=1), weeks=6)["weeks"]
+    fast_min = sum(w["fast_min"] for w in weeks)
+    if gradient == 0.0:
+        assert "speedwork_increase" in found and "no downhill running counted" in found["speedwork_increase"]["text"]
+        assert fast_min == pytest.approx(60, abs=2)
+    else:
+        assert "speedwork_increase" not in found
+        assert fast_min == 0

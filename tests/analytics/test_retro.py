@@ -123,3 +123,33 @@ def test_speed_work_is_not_new_when_the_weeks_before_are_not_in_the_files() -> N
     runs = [replace(r, fast_min=12.0, surges=6) if r.day.weekday() == 3 else r for r in runs]
     kinds = {f.kind for f in retrospective(runs, ONSET, threshold_pace_s_per_km=250).findings}
     assert "speedwork_increase" not in kinds and "hills_increase" not in kinds
+
+
+def test_the_speed_work_evidence_says_which_kind_it_found_and_what_downhill_it_left_out() -> None:
+    # on top of the Thursday intervals (6 surges, 12 fast minutes) from week 14: Sunday tempo runs (8 fast minutes,
+    # no surges), and on Tuesdays 7 minutes that were fast only because they ran downhill (left out by the grade)
+    runs = []
+    for r in build_up_before_onset():
+        week = (r.day - START).days // 7
+        if week >= 14 and r.day.weekday() == 6:
+            r = replace(r, fast_min=8.0, surges=0)
+        if week >= 12 and r.day.weekday() == 1:
+            r = replace(r, downhill_fast_min=7.0)
+        runs.append(r)
+    kinds = {f.kind: f for f in retrospective(runs, ONSET, threshold_pace_s_per_km=250).findings}
+    text = kinds["speedwork_increase"].text
+    assert "sessions: 4 with intervals or surges, 4 with sustained fast running" in text
+    assert "grade-adjusted pace, Minetti 2002: 42 fast minutes downhill left out" in text
+    plain = {f.kind: f for f in retrospective(build_up_before_onset(), ONSET, threshold_pace_s_per_km=250).findings}
+    assert "sessions: 4 with intervals or surges, 0 with sustained fast running" in plain["speedwork_increase"].text
+    assert "no downhill running counted" in plain["speedwork_increase"].text
+
+
+def test_fast_minutes_that_were_only_downhill_are_no_speed_work() -> None:
+    # the same easy runs; from week 12 each Sunday long run has a 10-minute fast descent (grade-adjusted: easy)
+    runs = [
+        replace(r, downhill_fast_min=10.0) if r.day.weekday() == 6 and (r.day - START).days // 7 >= 12 else r
+        for r in steady(range(18))
+    ]
+    retro = retrospective(runs, ONSET, threshold_pace_s_per_km=250)
+    assert "speedwork_increase" not in {f.kind for f in retro.findings}

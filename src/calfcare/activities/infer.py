@@ -8,8 +8,12 @@ Sport, in this order:
    (0.6 when the speed profile below contradicts it, e.g. a "run" at 9 m/s; the words still win).
 2. **Speed and cadence profile** (the 1 Hz streams, seconds moving at ≥ 0.5 m/s):
 
-   * cadence median 140–230 steps/min (or 70–115 counted per foot) and median speed 1.8–6 m/s → run, 0.8;
+   * cadence median 140–230 steps/min (or 70–115 counted per foot) and median speed 1.8–6 m/s → run, 0.8, when
+     the step this gives (speed ÷ step rate) is at most 1.9 m: no one runs at 19 km/h on 2.1 m steps at 152 spm,
+     but a cyclist pedals at 76 rpm (a bike file's cadence read as one foot's);
    * cadence median 80–135 steps/min and median speed 0.6–2.0 m/s → walk, 0.7;
+   * cadence median 40–120 (revolutions per minute) at a median 3.5–20 m/s that is no run (the step would be too
+     long) → ride, 0.6;
    * no cadence: median moving speed 2.2–6.5 m/s (7:35 to 2:34 min/km) with a 95th percentile under 8 m/s → run,
      0.6; 0.6–1.9 m/s → walk, 0.6; 6.5–20 m/s → ride, 0.6.
 
@@ -60,6 +64,11 @@ RUN_CADENCE = (120.0, 230.0)  # steps/min (both feet): the plausible range for r
 WALK_CADENCE = (80.0, 140.0)
 RUN_CADENCE_INFER = (140.0, 230.0)  # stricter for inferring a run from cadence alone (a brisk walk reaches 135)
 WALK_CADENCE_INFER = (80.0, 135.0)
+# The longest running step (m) the profile accepts: elite distance runners at 5.5–6 m/s take ≈ 1.8–1.9 m steps at
+# 180–190 spm; a longer "step" is a crank revolution read as a step (a bike's cadence counted as one foot's).
+RUN_STEP_MAX_M = 1.9
+RIDE_CADENCE_INFER = (40.0, 120.0)  # rpm
+RIDE_SPEED_WITH_CADENCE = (3.5, 20.0)  # m/s
 
 
 @dataclass(frozen=True)
@@ -127,10 +136,14 @@ def sport_from_profile(
     shown = f"median {median:.1f} m/s" + (f", cadence {cad:.0f}" if cad is not None else "")
     if cad is not None:
         steps = cad * 2 if _within(cad * 2, RUN_CADENCE_INFER) and not _within(cad, RUN_CADENCE_INFER) else cad
-        if _within(steps, RUN_CADENCE_INFER) and _within(median, RUN_SPEED):
+        step_m = median / (steps / 60.0)
+        if _within(steps, RUN_CADENCE_INFER) and _within(median, RUN_SPEED) and step_m <= RUN_STEP_MAX_M:
             return SportGuess("run", 0.8, f"from the speed and cadence profile ({shown})")
         if _within(cad, WALK_CADENCE_INFER) and _within(median, WALK_SPEED):
             return SportGuess("walk", 0.7, f"from the speed and cadence profile ({shown})")
+        if _within(cad, RIDE_CADENCE_INFER) and _within(median, RIDE_SPEED_WITH_CADENCE) and step_m > RUN_STEP_MAX_M:
+            why = f"{shown}: a {step_m:.1f} m step is no one's running, a pedalling cadence"
+            return SportGuess("ride", 0.6, f"from the speed and cadence profile ({why})")
         if not _within(median, RIDE_SPEED):  # a cadence that is no one's step rate: not decided by speed alone
             return None
     if _within(median, RUN_SPEED_NO_CADENCE) and p95 < RUN_P95_MAX:

@@ -59,6 +59,9 @@ EARTH_RADIUS_M = 6_371_008.8
 MAX_HEART_RATE = 250.0  # above any human heart rate: such samples are sensor glitches or "invalid" markers (255)
 EARLIEST_YEAR = 1990  # no consumer GPS watch recorded before this: an earlier date is an unset clock
 FUTURE_TOLERANCE = timedelta(days=1)  # a start later than now + this is refused (a wrong clock)
+# Samples spanning less than this share of the reported timer time are sparse (a TCX with a few points in long laps):
+# the activity lasted the timer time, not the seconds its points span.
+SPARSE_SHARE = 0.5
 START_FROM_REPORTED_S = 3600.0  # the file's own start (FIT session, TCX first lap) wins when this close to the samples
 VEHICLE_MS = 10.0  # 36 km/h held for VEHICLE_WINDOW_S: faster than anyone on foot (the 300 m record is ~9.7 m/s)
 VEHICLE_WINDOW_S = 30.0
@@ -239,6 +242,10 @@ def _clean(raw: RawTrack, warnings: list[str]) -> tuple[FloatArray, dict[str, Fl
     for key in ("heart_rate", "cadence"):
         if key in channels:
             channels[key] = np.where(channels[key] < 0, np.nan, channels[key])
+    if "heart_rate" in channels:  # 0 bpm is the device's "no reading" (no strap, a dropout): a gap, never a value
+        channels["heart_rate"] = np.where(channels["heart_rate"] == 0, np.nan, channels["heart_rate"])
+    if "cadence" in channels and not np.any(channels["cadence"] > 0):  # 0 throughout: no cadence source, no stream
+        del channels["cadence"]
     if "heart_rate" in channels:
         hr = channels["heart_rate"]
         glitches = int(np.count_nonzero(hr > MAX_HEART_RATE))
@@ -514,6 +521,12 @@ def build_activity(
             how = "doubled (the file counts one foot)" if factor > 1 else "halved (the file counted it twice)"
             warnings.append(f"cadence {how} to a plausible {sport.replace('_', ' ')} cadence in steps per minute")
     elapsed = rep.get("elapsed_s", float(time[-1] - time[0]))
+    timer = rep.get("timer_s", 0.0)
+    if "elapsed_s" not in rep and elapsed < SPARSE_SHARE * timer:  # a few points in long laps (a sparse TCX)
+        warnings.append(
+            f"the samples span {elapsed:.0f} s of the laps' {timer:.0f} s of timer time: the laps' time is kept"
+        )
+        elapsed = timer
     if "timer_s" in rep:
         moving = rep["timer_s"]
     else:
@@ -544,8 +557,7 @@ def build_activity(
         rpe=rpe,
         sport_inferred=inferred,
     )
-    # a file whose few samples span less than its laps' timer time (sparse TCX) lasted the timer time
-    _plausible(summary, now, duration_s=max(float(elapsed), rep.get("timer_s", 0.0)))
+    _plausible(summary, now)
     with np.errstate(over="ignore"):  # garbage beyond float32's range becomes inf, then "no data"
         stored: dict[str, npt.NDArray[np.floating]] = {
             k: grid[k].astype(np.float64 if k in ("lat", "lon") else np.float32) for k in CHANNELS if k in grid

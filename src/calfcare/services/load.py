@@ -90,7 +90,7 @@ def not_counted_summary(items: Sequence[NotCounted], first: date, last: date) ->
         "distance_km": round(sum(i.distance_km for i in chosen), 2),
         "by_sport": by_sport,
         "activity_ids": [i.activity_id for i in chosen],
-        "hint": "not counted as running; if one was a run: calfcare activity set-sport ID run" if chosen else None,
+        "hint": "If one was a run: calfcare activity set-sport ID run" if chosen else None,
     }
 
 
