@@ -28,7 +28,17 @@ from calfcare.clinical.triage import Assessment as Triage
 from calfcare.clinical.triage import triage
 from calfcare.contracts.dates import check_not_before_onset, onset_from
 from calfcare.errors import Conflict, InvalidInput, NotFound
-from calfcare.services.replay import REPLAYED, Replay, checkin_values, replay, replayed_record
+from calfcare.services.replay import (
+    REPLAYED,
+    Replay,
+    checkin_values,
+    clinician_events_of,
+    replay,
+    replay_from,
+    replayed_record,
+    resume_point,
+    story_of,
+)
 from calfcare.services.views import (
     active_episode,
     ask_about_run,
@@ -545,6 +555,9 @@ def record_checkin(
                 "on or after that day. Nothing was stored."
             )
         rows = _checkins(s, ep.id)
+        stops, events, story = stops_of(s, ep.id), clinician_events_of(ep), story_of(ep)
+        # the latest day (the usual check-in) is decided from the stored state; anything else replays the episode
+        resume = resume_point(ep, rows, stops, runs, events, story, day)
         before = {r.day: r.decision for r in rows}
         row = next((r for r in rows if r.day == day), None)
         old_flags = _flag_codes(row.result) if row is not None else []
@@ -554,7 +567,10 @@ def record_checkin(
             rows.append(row)
         else:
             row.answers = values
-        done = replay(ep, rows, stops_of(s, ep.id), runs)
+        if resume is not None:
+            done = replay_from(resume, ep, rows, stops, runs, events, story)
+        else:
+            done = replay(ep, rows, stops, runs, story, events)
         apply_replay(ep, done)
         s.flush()
         notes = _checkin_notes(day, before, done)
