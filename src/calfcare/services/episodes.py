@@ -12,7 +12,7 @@ by replaying the episode's check-ins (:mod:`calfcare.services.replay`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -535,11 +535,13 @@ def record_checkin(
     answers: Mapping[str, Any] | CheckInAnswers,
     day: date,
     today_is: date | None = None,
+    also: Callable[[Session, CheckinOutcome], None] | None = None,
 ) -> CheckinOutcome:
     """Store the runner's check-in for ``day`` (replacing one already there) and rebuild the plan from all check-ins.
 
     Needs an open (or referred) episode whose onset is on or before ``day``. A red flag refers the episode and stops
-    the plan; reaching full training with its criteria met closes it.
+    the plan; reaching full training with its criteria met closes it. ``also`` writes what goes with the check-in
+    (a form's one-time token) in the same unit of work: both are stored, or neither.
     """
     _not_future(day, today_is)
     values = checkin_values(answers)  # raises InvalidAnswers before anything is touched
@@ -595,9 +597,12 @@ def record_checkin(
                 f"({', '.join(a['date'] for a in ask)}) with no check-in: how did the calf feel? "
                 "`calfcare checkin --date DAY` for each."
             )
-        return CheckinOutcome(
+        outcome = CheckinOutcome(
             result=result, replaced=day in before, episode=episode_dict(ep, day), notes=tuple(notes), ask_about_runs=ask
         )
+        if also is not None:
+            also(s, outcome)
+        return outcome
 
 
 def runs_to_ask_about(*, db: Database, runner: str, day: date) -> list[dict[str, Any]]:
