@@ -191,6 +191,9 @@ def test_the_form_asks_the_cli_question_plan(client: TestClient) -> None:
         assert page.xpath(f"//*[@name='{key}']"), key
     waiting = {f.key for f in cf.fields_for("protect", "open", awaiting_clearance=True)["extra"]}
     assert waiting == {"cleared_by_clinician"}, "a severe tear waiting for clearance is asked about it"
+    first = cf.fields_for("protect", "open")  # worked out once per context: each caller gets its own lists
+    first["body"].clear()
+    assert {f.key for section in cf.fields_for("protect", "open").values() for f in section} == shown
 
 
 def test_no_to_the_safety_question_answers_the_snap_no_and_yes_to_it_refers(

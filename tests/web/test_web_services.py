@@ -84,6 +84,28 @@ def test_submit_checkin_stores_once_and_a_refused_one_releases_its_token(db: Dat
     assert found is not None and found["answers"]["morning_pain"] == 1
 
 
+def test_a_form_is_finished_in_the_check_ins_transaction(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The form's result (what a double submit is told) is stored with the check-in, or neither is."""
+    import calfcare.services.web_state as web_state
+
+    _episode(db)
+    day = DAY + timedelta(days=1)
+    answers = {"morning_pain": 1, "pain_rest": 0, "pain_walking": 1}
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(web_state, "finish_form_in", broken)
+    with pytest.raises(RuntimeError):
+        submit_checkin(db=db, runner="me", answers=answers, day=day, form_token="f1", replace=False, today_is=day)
+    assert checkin_on(db=db, runner="me", day=day) is None, "the check-in was rolled back with the form's result"
+    monkeypatch.undo()
+    first = submit_checkin(db=db, runner="me", answers=answers, day=day, form_token="f1", replace=False, today_is=day)
+    assert first["status"] == "recorded", "the token was given back"
+    again = submit_checkin(db=db, runner="me", answers=answers, day=day, form_token="f1", replace=True, today_is=day)
+    assert again == {"status": "duplicate", "date": day.isoformat(), "notes": first["notes"]} and first["notes"]
+
+
 def test_deleting_a_check_in_replays_later_ones(db: Database) -> None:
     _episode(db)
     for n in range(1, 4):

@@ -63,11 +63,16 @@ def submit_checkin(
     checkin_values(answers)  # raises InvalidAnswers before anything is stored
     for run_answers in (runs or {}).values():
         checkin_values(run_answers)
-    from calfcare.services.web_state import claim_form, finish_form, release_form
+    from calfcare.services.episodes import CheckinOutcome
+    from calfcare.services.web_state import claim_form, finish_form_in, release_form
 
     earlier = claim_form(db=db, runner=runner, token=form_token, kind="checkin")
     if earlier is not None:
         return {"status": "duplicate", "date": earlier.get("date", day.isoformat()), "notes": earlier.get("notes", [])}
+
+    def finish(s: Session, outcome: CheckinOutcome) -> None:  # stored with the check-in, in its transaction
+        finish_form_in(s, token=form_token, result={"date": day.isoformat(), "notes": list(outcome.notes)})
+
     try:
         if not replace and checkin_on(db=db, runner=runner, day=day) is not None:
             release_form(db=db, token=form_token)
@@ -76,18 +81,17 @@ def submit_checkin(
             if run_day < day and checkin_on(db=db, runner=runner, day=run_day) is None:
                 record_checkin(db=db, runner=runner, answers=run_answers, day=run_day, today_is=today_is)
         try:
-            outcome = record_checkin(db=db, runner=runner, answers=answers, day=day, today_is=today_is)
+            outcome = record_checkin(db=db, runner=runner, answers=answers, day=day, today_is=today_is, also=finish)
         except StorageError as exc:  # another request stored this day's check-in between our read and our write
             if not isinstance(exc.original or exc.__cause__, IntegrityError):
                 raise
             if not replace:
                 release_form(db=db, token=form_token)
                 return {"status": "exists", "date": day.isoformat()}
-            outcome = record_checkin(db=db, runner=runner, answers=answers, day=day, today_is=today_is)
+            outcome = record_checkin(db=db, runner=runner, answers=answers, day=day, today_is=today_is, also=finish)
     except BaseException:
         release_form(db=db, token=form_token)
         raise
-    finish_form(db=db, token=form_token, result={"date": day.isoformat(), "notes": list(outcome.notes)})
     return {"status": "recorded", **outcome.to_contract()}
 
 

@@ -12,7 +12,7 @@ by replaying the episode's check-ins (:mod:`calfcare.services.replay`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,7 +28,17 @@ from calfcare.clinical.triage import Assessment as Triage
 from calfcare.clinical.triage import triage
 from calfcare.contracts.dates import check_not_before_onset, onset_from
 from calfcare.errors import Conflict, InvalidInput, NotFound
-from calfcare.services.replay import REPLAYED, Replay, checkin_values, replay, replayed_record
+from calfcare.services.replay import (
+    REPLAYED,
+    Replay,
+    checkin_values,
+    clinician_events_of,
+    replay,
+    replay_from,
+    replayed_record,
+    resume_point,
+    story_of,
+)
 from calfcare.services.views import (
     active_episode,
     ask_about_run,
@@ -525,11 +535,13 @@ def record_checkin(
     answers: Mapping[str, Any] | CheckInAnswers,
     day: date,
     today_is: date | None = None,
+    also: Callable[[Session, CheckinOutcome], None] | None = None,
 ) -> CheckinOutcome:
     """Store the runner's check-in for ``day`` (replacing one already there) and rebuild the plan from all check-ins.
 
     Needs an open (or referred) episode whose onset is on or before ``day``. A red flag refers the episode and stops
-    the plan; reaching full training with its criteria met closes it.
+    the plan; reaching full training with its criteria met closes it. ``also`` writes what goes with the check-in
+    (a form's one-time token) in the same unit of work: both are stored, or neither.
     """
     _not_future(day, today_is)
     values = checkin_values(answers)  # raises InvalidAnswers before anything is touched
@@ -545,6 +557,9 @@ def record_checkin(
                 "on or after that day. Nothing was stored."
             )
         rows = _checkins(s, ep.id)
+        stops, events, story = stops_of(s, ep.id), clinician_events_of(ep), story_of(ep)
+        # the latest day (the usual check-in) is decided from the stored state; anything else replays the episode
+        resume = resume_point(ep, rows, stops, runs, events, story, day)
         before = {r.day: r.decision for r in rows}
         row = next((r for r in rows if r.day == day), None)
         old_flags = _flag_codes(row.result) if row is not None else []
@@ -554,7 +569,10 @@ def record_checkin(
             rows.append(row)
         else:
             row.answers = values
-        done = replay(ep, rows, stops_of(s, ep.id), runs)
+        if resume is not None:
+            done = replay_from(resume, ep, rows, stops, runs, events, story)
+        else:
+            done = replay(ep, rows, stops, runs, story, events)
         apply_replay(ep, done)
         s.flush()
         notes = _checkin_notes(day, before, done)
@@ -579,9 +597,12 @@ def record_checkin(
                 f"({', '.join(a['date'] for a in ask)}) with no check-in: how did the calf feel? "
                 "`calfcare checkin --date DAY` for each."
             )
-        return CheckinOutcome(
+        outcome = CheckinOutcome(
             result=result, replaced=day in before, episode=episode_dict(ep, day), notes=tuple(notes), ask_about_runs=ask
         )
+        if also is not None:
+            also(s, outcome)
+        return outcome
 
 
 def runs_to_ask_about(*, db: Database, runner: str, day: date) -> list[dict[str, Any]]:

@@ -63,6 +63,12 @@ class Replay:
     key: str = ""
     #: the clinician's actions applied, in order (:meth:`ClinicianEvent.to_dict`: day, kind, by, at, values)
     clinician: tuple[dict[str, Any], ...] = ()
+    #: the replay just before the last check-in was decided: ``(its day, the plan state, completed_on)`` (what
+    #: :func:`resume_point` needs to replace that check-in without replaying the others); None with no check-in
+    before_last: tuple[date, PlanState, date | None] | None = None
+    #: a digest of what decided the results besides the inputs of ``key``: the episode's story the check-ins were
+    #: screened with and the rules (:func:`basis_key`)
+    basis: str = ""
 
     @property
     def state_dict(self) -> dict[str, Any]:
@@ -220,6 +226,7 @@ def replay(
     timeline: list[tuple[date, str, bool]] = [(state.started, state.phase, state.stopped)]
     applied: list[dict[str, Any]] = []
     hold: ClinicianEvent | None = None
+    before_last: tuple[date, PlanState, date | None] | None = None
 
     def due(day: date | None) -> list[Stop | ClinicianEvent]:
         """The queued items that apply before the check-in of ``day`` (all of them for ``None``)."""
@@ -248,38 +255,59 @@ def replay(
                 timeline.append((max(item.day, timeline[-1][0]), state.phase, state.stopped))
         if row is None:
             break
-        checkin = stored_checkin(row.answers)
-        adherence = None
-        if by_day.get(row.day) and not state.stopped:
-            prescription = build_today(state, facts, day=row.day, last_checkin=last).to_contract()["prescription"]
-            ran_before = bool(by_day.get(row.day - timedelta(days=1)))
-            adherence = match_day(row.day, prescription, by_day[row.day], ran_day_before=ran_before)  # type: ignore[arg-type]
-        decision = decide(state, checkin, day=row.day, facts=facts, adherence=adherence, story=story)
-        if hold is not None:
-            until = date.fromisoformat(str(hold.values["until"]))
-            decision = held(
-                state, decision, until=until, why=str(hold.values.get("reason") or ""), day=row.day, facts=facts
-            )
-        results.append(dict(decision.to_contract(row.day)))
-        if decision.new_state.stopped and not state.stopped:
-            referral = {
-                "date": row.day.isoformat(),
-                "by": "checkin",
-                "red_flags": [f.to_dict() for f in decision.red_flags],
-                "reasons": list(decision.reasons),
-            }
-        state, last = decision.new_state, checkin
-        timeline.append((row.day + timedelta(days=1), state.phase, state.stopped))
-        if not state.stopped:
-            referral = None
-        terminal = not state.stopped and is_terminal(state.phase, state.stage, facts)
-        completed_on = (completed_on or row.day) if terminal else None
+        before_last = (row.day, state, completed_on)
+        state, last, referral, completed_on = _check_in(
+            state, row, facts, by_day, last, hold, story, referral, completed_on, results, timeline
+        )
     if state.stopped:
         completed_on = None
     key = replay_key(ep, ordered, stops, runs, events)
-    return Replay(
-        state, tuple(ordered), tuple(results), referral, completed_on, last, tuple(timeline), key, tuple(applied)
-    )
+    done = (state, tuple(ordered), tuple(results), referral, completed_on, last, tuple(timeline), key, tuple(applied))
+    return Replay(*done, before_last=before_last, basis=basis_key(story))
+
+
+def _check_in(
+    state: PlanState,
+    row: CheckInLike,
+    facts: EpisodeFacts,
+    by_day: Mapping[date, Sequence[RunDay]],
+    last: CheckInAnswers | None,
+    hold: ClinicianEvent | None,
+    story: TriageAnswers | None,
+    referral: dict[str, Any] | None,
+    completed_on: date | None,
+    results: list[dict[str, Any]],
+    timeline: list[tuple[date, str, bool]],
+) -> tuple[PlanState, CheckInAnswers, dict[str, Any] | None, date | None]:
+    """Decide one check-in (the replay's step, also :func:`replay_from`'s): appends its result and the plan from the
+    next day on; returns the new state, its parsed answers, the referral and the day the plan completed."""
+    checkin = stored_checkin(row.answers)
+    adherence = None
+    if by_day.get(row.day) and not state.stopped:
+        prescription = build_today(state, facts, day=row.day, last_checkin=last).to_contract()["prescription"]
+        ran_before = bool(by_day.get(row.day - timedelta(days=1)))
+        adherence = match_day(row.day, prescription, by_day[row.day], ran_day_before=ran_before)  # type: ignore[arg-type]
+    decision = decide(state, checkin, day=row.day, facts=facts, adherence=adherence, story=story)
+    if hold is not None:
+        until = date.fromisoformat(str(hold.values["until"]))
+        decision = held(
+            state, decision, until=until, why=str(hold.values.get("reason") or ""), day=row.day, facts=facts
+        )
+    results.append(dict(decision.to_contract(row.day)))
+    if decision.new_state.stopped and not state.stopped:
+        referral = {
+            "date": row.day.isoformat(),
+            "by": "checkin",
+            "red_flags": [f.to_dict() for f in decision.red_flags],
+            "reasons": list(decision.reasons),
+        }
+    state = decision.new_state
+    timeline.append((row.day + timedelta(days=1), state.phase, state.stopped))
+    if not state.stopped:
+        referral = None
+    terminal = not state.stopped and is_terminal(state.phase, state.stage, facts)
+    completed_on = (completed_on or row.day) if terminal else None
+    return state, checkin, referral, completed_on
 
 
 #: the episode context key under which the latest replay's key and timeline are stored (:func:`stored_replay`)
@@ -332,8 +360,27 @@ def replay_key(
 
 
 def replayed_record(done: Replay) -> dict[str, Any]:
-    """What :func:`calfcare.services.episodes.apply_replay` stores beside the plan state (context[REPLAYED])."""
-    return {"key": done.key, "timeline": [[d.isoformat(), phase, stopped] for d, phase, stopped in done.timeline]}
+    """What :func:`calfcare.services.episodes.apply_replay` stores beside the plan state (context[REPLAYED]); with
+    its basis (:func:`basis_key`) and the state before the last check-in, what :func:`resume_point` reads."""
+    out: dict[str, Any] = {
+        "key": done.key,
+        "timeline": [[d.isoformat(), phase, stopped] for d, phase, stopped in done.timeline],
+    }
+    if done.basis:
+        out["basis"] = done.basis
+    if done.before_last is not None:
+        day, state, completed_on = done.before_last
+        iso = completed_on.isoformat() if completed_on is not None else None
+        out["before_last"] = {"day": day.isoformat(), "state": state.to_dict(), "completed_on": iso}
+    return out
+
+
+def basis_key(story: TriageAnswers | None) -> str:
+    """A digest of what a replay decided with besides its inputs (:func:`replay_key`): the story it screened the
+    check-ins with (:func:`story_of`) and the rules (:func:`rules_digest`), so a stored outcome is not continued after
+    either changed (:func:`resume_point`)."""
+    doc = [story.to_dict() if story is not None else None, rules_digest()]
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def stored_replay(
@@ -370,6 +417,104 @@ def stored_replay(
     kept = referral if isinstance(referral, dict) else None
     applied = tuple(e.to_dict() for e in events)
     return Replay(state, tuple(ordered), results, kept, None, last, timeline, str(saved["key"]), applied)
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a replay stands just before the check-in of ``day`` (:func:`resume_point`), from the stored outcome."""
+
+    day: date
+    state: PlanState
+    completed_on: date | None
+    last: CheckInAnswers | None  # the check-in before ``day``
+    timeline: tuple[tuple[date, str, bool], ...]
+    results: tuple[dict[str, Any], ...]  # the stored results of the check-ins before ``day``
+    hold: ClinicianEvent | None
+    applied: tuple[dict[str, Any], ...]
+
+
+def resume_point(
+    ep: EpisodeLike,
+    rows: Sequence[CheckInLike],
+    stops: Sequence[Stop],
+    runs: Sequence[RunDay],
+    events: Sequence[ClinicianEvent],
+    story: TriageAnswers | None,
+    day: date,
+) -> Resume | None:
+    """The stored replay's state just before a check-in of ``day`` is decided, when a check-in of ``day`` can be
+    decided from it alone: ``rows`` (as stored, before the write) are those the stored outcome was replayed from
+    (:func:`replay_key`, and :func:`basis_key`), ``day`` is after every one of them (the state after the
+    last) or is the last one's day (the state stored before it), the episode is open and its plan not stopped, and
+    no stop or clinician event is dated on or after ``day``. Then :func:`replay_from` gives what :func:`replay` would.
+    None otherwise (a late entry, a deletion, a referred episode, anything changed since): the caller replays."""
+    saved = (ep.context or {}).get(REPLAYED)
+    if not isinstance(saved, dict) or ep.status != "open" or saved.get("basis") != basis_key(story):
+        return None
+    if any(st.day >= day for st in stops) or any(e.day >= day for e in events):
+        return None
+    ordered = sorted(rows, key=lambda r: r.day)
+    latest = ordered[-1].day if ordered else None
+    if latest is not None and day < latest:
+        return None
+    if saved.get("key") != replay_key(ep, ordered, stops, runs, events):
+        return None
+    try:
+        timeline = tuple((date.fromisoformat(d), str(p), bool(s)) for d, p, s in saved.get("timeline") or ())
+        if day == latest:  # the last check-in is replaced: from the state stored before it
+            before = saved.get("before_last")
+            if not isinstance(before, dict) or before.get("day") != day.isoformat():
+                return None
+            state = PlanState.from_dict(before["state"])
+            done_on = before.get("completed_on")
+            completed_on = date.fromisoformat(done_on) if done_on is not None else None
+            timeline, earlier = timeline[:-1], ordered[:-1]
+        else:  # a check-in after the last one: from the stored final state (open, so nothing completed)
+            state, completed_on, earlier = PlanState.from_dict(ep.plan_state or {}), None, ordered
+        last = stored_checkin(earlier[-1].answers) if earlier else None
+    except (TypeError, ValueError, KeyError):
+        return None
+    if state.stopped or not timeline:
+        return None
+    hold: ClinicianEvent | None = None
+    for event in sorted(events, key=lambda e: e.day):  # as the replay applies them: all of them before ``day``
+        if event.kind == "hold_phase":
+            hold = event
+        elif event.kind == "set_phase":
+            hold = None
+    results = tuple(dict(r.result) for r in earlier)
+    applied = tuple(e.to_dict() for e in sorted(events, key=lambda e: e.day))
+    return Resume(day, state, completed_on, last, timeline, results, hold, applied)
+
+
+def replay_from(
+    at: Resume,
+    ep: EpisodeLike,
+    rows: Sequence[CheckInLike],
+    stops: Sequence[Stop],
+    runs: Sequence[RunDay],
+    events: Sequence[ClinicianEvent],
+    story: TriageAnswers | None,
+) -> Replay:
+    """What :func:`replay` gives for ``rows`` (as they are now: the check-ins before ``at.day`` and the one of
+    ``at.day``), deciding only the check-in of ``at.day`` from the state :func:`resume_point` read."""
+    ordered = sorted(rows, key=lambda r: r.day)
+    row = ordered[-1]
+    if row.day != at.day or len(ordered) != len(at.results) + 1:
+        raise ValueError(f"replay_from: the rows do not continue the stored replay at {at.day.isoformat()}")
+    by_day: dict[date, list[RunDay]] = {}
+    for run in runs:
+        by_day.setdefault(run.day, []).append(run)
+    facts = episode_facts(ep)
+    results, timeline = list(at.results), list(at.timeline)
+    state, last, referral, completed_on = _check_in(
+        at.state, row, facts, by_day, at.last, at.hold, story, None, at.completed_on, results, timeline
+    )
+    if state.stopped:
+        completed_on = None
+    key = replay_key(ep, ordered, stops, runs, events)
+    done = (state, tuple(ordered), tuple(results), referral, completed_on, last, tuple(timeline), key, at.applied)
+    return Replay(*done, before_last=(at.day, at.state, at.completed_on), basis=basis_key(story))
 
 
 def _stop(state: PlanState, stop: Stop) -> tuple[PlanState, dict[str, Any]]:

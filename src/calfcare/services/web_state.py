@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from calfcare.errors import FieldProblem, InvalidInput, StorageError
 from calfcare.services.views import find_runner
@@ -24,6 +25,7 @@ __all__ = [
     "clear_draft",
     "draft_answers",
     "finish_form",
+    "finish_form_in",
     "issue_signin_token",
     "preferences",
     "redeem_signin_token",
@@ -155,9 +157,14 @@ def claim_form(*, db: Database, runner: str, token: str, kind: str) -> dict[str,
 
 def finish_form(*, db: Database, token: str, result: dict[str, Any]) -> None:
     with db.session() as s:
-        row = s.get(FormSubmission, token)
-        if row is not None:
-            row.result = result
+        finish_form_in(s, token=token, result=result)
+
+
+def finish_form_in(s: Session, *, token: str, result: dict[str, Any]) -> None:
+    """:func:`finish_form` in the caller's unit of work (stored with what the form wrote, or not at all)."""
+    row = s.get(FormSubmission, token)
+    if row is not None:
+        row.result = result
 
 
 def release_form(*, db: Database, token: str) -> None:

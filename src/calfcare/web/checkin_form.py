@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from calfcare.clinical.answers import CLOT_RISKS, RED_FLAG_KEYS
@@ -111,7 +112,15 @@ def fields_for(
     phase: str | None, status: str | None, *, awaiting_clearance: bool = False, prescribed: str | None = None
 ) -> dict[str, list[Field]]:
     """The questions that matter today, by section, from the question plan."""
-    steps = plan_steps(context_for(phase, status, awaiting_clearance=awaiting_clearance, prescribed=prescribed))
+    sections = _fields(context_for(phase, status, awaiting_clearance=awaiting_clearance, prescribed=prescribed))
+    return {name: list(fields) for name, fields in sections.items()}
+
+
+@cache
+def _fields(context: CheckinContext) -> dict[str, tuple[Field, ...]]:
+    """:func:`fields_for` of a context (the question plan is pure and the protocol is read once, so each context's
+    fields are worked out once per process; the caller gets its own lists)."""
+    steps = plan_steps(context)
     body: list[Field] = []
     session: list[Field] = []
     extra: list[Field] = []
@@ -126,9 +135,10 @@ def fields_for(
                 session.append(f)
             else:
                 body.append(f)
-    return {"body": body, "session": session, "extra": extra}
+    return {"body": tuple(body), "session": tuple(session), "extra": tuple(extra)}
 
 
+@cache
 def screen_keys(context: CheckinContext | None = None) -> tuple[str, ...]:
     """The keys the day's one safety question covers (the plan's gate): a "no" answers each of them no."""
     steps = checkin_steps({}, context or context_for(None, None))
