@@ -38,3 +38,69 @@ def test_the_migrations_build_exactly_the_tables_and_columns_the_models_declare(
         columns = {c["name"]: c["nullable"] for c in found.get_columns(name)}
         declared = {c.name: c.nullable for c in table.columns}
         assert columns == declared, name
+
+
+def test_writers_of_one_process_take_turns_without_sqlites_busy_handler(sqlite_url: str) -> None:
+    """Concurrent writers of one process wait for each other on the in-process turn, not in SQLite's busy handler:
+    with SQLite's own wait switched off (busy_timeout 0) ten threads writing at once all succeed, in turn."""
+    import threading
+    import time
+
+    from sqlalchemy import event
+
+    from calfcare.store.models import Runner
+
+    db = open_database(sqlite_url)
+    try:
+        event.listen(db.engine, "connect", lambda conn, _r: conn.execute("PRAGMA busy_timeout=0"))
+        db.engine.dispose()  # new connections, with the listener
+        inside: list[int] = []
+        errors: list[BaseException] = []
+
+        def write(i: int) -> None:
+            try:
+                with db.runner_session(f"runner-{i}", create=True) as (s, runner):
+                    inside.append(i)
+                    assert len(inside) - len(done) == 1, "two writers of this process at once"
+                    assert runner is not None
+                    s.get(Runner, runner.id)
+                    time.sleep(0.02)
+                done.append(i)
+            except BaseException as exc:
+                errors.append(exc)
+
+        done: list[int] = []
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and sorted(done) == list(range(10))
+    finally:
+        db.dispose()
+
+
+def test_a_writer_that_never_gets_its_turn_gets_a_clear_message(sqlite_url: str) -> None:
+    from calfcare.errors import StorageError
+
+    db = Database(sqlite_url, lock_timeout_s=0.05)
+    try:
+        db.migrate()
+        with db._turn(), pytest.raises(StorageError, match="locked"):  # held by this thread: an RLock lets it in
+            import threading
+
+            failed: list[BaseException] = []
+
+            def other() -> None:
+                try:
+                    with db.runner_session("ann", create=True):
+                        pass
+                except BaseException as exc:
+                    failed.append(exc)
+
+            t = threading.Thread(target=other)
+            t.start()
+            t.join()
+            raise failed[0]
+    finally:
+        db.dispose()
