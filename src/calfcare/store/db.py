@@ -281,8 +281,8 @@ class Database:
     def _turn(self) -> Iterator[None]:
         """SQLite: the writers of this process wait for each other on a lock that wakes the next one as soon as the
         last commits, instead of in SQLite's busy handler, which polls with sleeps growing to 100 ms (so under 50
-        concurrent check-ins a waiting writer slept through free turns: POST /checkin p95 2.2x the bare route
-        against 1.x with the turn; docs/benchmarks.md). Writers of other processes still meet at the busy handler.
+        concurrent check-ins a waiting writer slept through free turns: POST /checkin p95 2.2-2.3x the bare route
+        against 1.6-2.0x with the turn; docs/benchmarks.md). Writers of other processes still meet at the busy handler.
         PostgreSQL: no turn (its row lock queues waiters itself)."""
         if not self.is_sqlite:
             yield
