@@ -16,28 +16,9 @@ import calfcare.services.today_plan as today_plan
 from calfcare.services import assess, record_checkin, today
 from calfcare.services.replay import stored_replay
 from calfcare.store import Database
+from cases import SOLEUS
 
 DAY0 = date(2025, 5, 10)
-SOLEUS: dict[str, Any] = {
-    "age": 44,
-    "side": "left",
-    "days_since_onset": 2.5,
-    "onset": "gradual",
-    "activity_at_onset": "long_run",
-    "pain_location": "lower_calf",
-    "pain_character": "tight_or_cramping",
-    "pain_rest": 1,
-    "pain_walking": 3,
-    "walks_normally": True,
-    "can_bear_weight": True,
-    "single_leg_heel_raises_injured": 10,
-    "single_leg_heel_raises_other": 26,
-    "pain_loading_knee_straight": 2,
-    "pain_loading_knee_bent": 5,
-    "calf_bigger_than_other": False,
-    "skin_warm_red_or_dark": False,
-    "clot_risk_factors": [],
-}
 
 
 def good_day(i: int) -> dict[str, Any]:
