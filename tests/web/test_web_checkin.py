@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from starlette.testclient import TestClient
-from webkit import SOLEUS, Clock, doc
+from webkit import SOLEUS, Clock, doc, texts
 
 NO_FLAGS = {"screen": "no"}
 
@@ -262,3 +262,15 @@ def test_the_check_in_asks_how_a_run_before_running_was_allowed_felt(
     assert (a["session"], a["session_kind"], a["pain_during_session"], a["morning_pain"]) == ("different", "run", 4, 2)
     assert checkin_on(db=web_db, runner="me", day=clock()) is not None, "and today's own check-in"
     assert not doc(client.get("/checkin").text).xpath(f"//fieldset[@id='f-run-{run_day.isoformat()}']")
+
+
+def test_a_decisions_reasons_read_first_with_their_source_in_small_print(client: TestClient, clock: Clock) -> None:
+    client.post("/api/v1/assess", json={"answers": SOLEUS})
+    clock.day += timedelta(days=1)
+    for _ in range(3):  # pain-free days: the plan moves on, citing its gate
+        client.post("/api/v1/checkin", json={"answers": {"morning_pain": 0, "pain_rest": 0, "pain_walking": 0}})
+        clock.day += timedelta(days=1)
+    html = client.get(f"/checkin/result?date={(clock.day - timedelta(days=1)).isoformat()}").text
+    reasons = texts(html, "//ul[@class='reasons']/li")
+    assert reasons and not any("(rule:" in r for r in reasons)
+    assert texts(html, "//ul[@class='reasons']/li/span[@class='cite']")
