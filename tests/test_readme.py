@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import typer.main
 from typer import _click as click
 
 from calfcare.cli import COMMANDS, app
 from calfcare.errors import EXIT_MEANINGS, CalfcareError, ExitCode
+from commands import leaf_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -21,24 +21,6 @@ def _section(title: str) -> str:
     start = README.index(title)
     end = README.find("\n#", start + len(title))
     return README[start : end if end != -1 else None]
-
-
-def _registered() -> dict[str, Any]:
-    """Every runnable command by its full name ("today", "db where"), loaded through the lazy table."""
-    root = typer.main.get_command(app)
-    ctx = click.Context(root, info_name="calfcare")
-    found: dict[str, Any] = {}
-
-    def walk(group: Any, prefix: str) -> None:
-        for name in group.list_commands(ctx):
-            cmd = group.get_command(ctx, name)
-            if hasattr(cmd, "list_commands"):
-                walk(cmd, f"{prefix}{name} ")
-            else:
-                found[prefix + name] = cmd
-
-    walk(root, "")
-    return found
 
 
 def _documented() -> set[str]:
@@ -59,7 +41,7 @@ def _documented() -> set[str]:
 
 
 def test_the_command_table_lists_exactly_the_registered_commands() -> None:
-    registered = set(_registered())
+    registered = set(leaf_commands())
     assert {"assess", "checkin", "today", "history", "import", "load", "retro", "db upgrade", "db where"} <= registered
     assert sorted(registered - _documented()) == [], "commands missing from README's command table"
     assert sorted(_documented() - registered) == [], "README documents commands the CLI does not have"
@@ -73,7 +55,7 @@ def test_every_entry_of_the_lazy_table_registers_its_command() -> None:
 
 
 def test_every_command_has_help_text() -> None:
-    undocumented = [name for name, cmd in _registered().items() if not (cmd.help or "").strip()]
+    undocumented = [name for name, cmd in leaf_commands().items() if not (cmd.help or "").strip()]
     assert undocumented == []
 
 

@@ -12,9 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
-import typer.main
-from typer import _click as click
 from typer.testing import CliRunner
 
 import calfcare
@@ -23,6 +20,7 @@ from calfcare.cli.app import parse_day
 from calfcare.contracts.dates import check_not_before_onset, onset_from
 from calfcare.errors import ExitCode, InvalidAnswers, InvalidInput
 from calfcare.settings import Settings
+from commands import leaf_commands
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -73,24 +71,6 @@ def test_an_unreachable_database_is_a_clear_storage_error(monkeypatch: pytest.Mo
 # conventions: --version, -h, completion, readable help, --runner and --json everywhere, `-` for stdin
 
 
-def _leaf_commands() -> dict[str, Any]:
-    """Every runnable command, by its full name ("today", "db where"), as click builds it."""
-    root = typer.main.get_command(app)
-    ctx = click.Context(root, info_name="calfcare")
-    found: dict[str, Any] = {}
-
-    def walk(group: Any, prefix: str) -> None:
-        for name in group.list_commands(ctx):
-            cmd = group.get_command(ctx, name)
-            if hasattr(cmd, "list_commands"):
-                walk(cmd, f"{prefix}{name} ")
-            else:
-                found[prefix + name] = cmd
-
-    walk(root, "")
-    return found
-
-
 def _options(cmd: Any) -> set[str]:
     return {opt for p in cmd.params for opt in p.opts}
 
@@ -125,7 +105,7 @@ def test_shell_completion_can_be_installed() -> None:
 
 
 def test_help_shows_readable_types_not_python_ones() -> None:
-    for name in [*_leaf_commands(), "db"]:
+    for name in [*leaf_commands(), "db"]:
         shown = CliRunner().invoke(app, [*name.split(), "--help"], env={"COLUMNS": "200"})
         assert shown.exit_code == 0, name
         for python_type in ("<bool>", "<str>", "<int>", "<path>", "<list[", "<Path>", "{TEXT}", "<float>"):
@@ -141,7 +121,7 @@ NOT_FOR_ONE_RUNNER = {"user list", "user reset-password", "user disable", "user 
 def test_every_command_takes_runner() -> None:
     missing = [
         name
-        for name, cmd in _leaf_commands().items()
+        for name, cmd in leaf_commands().items()
         if "--runner" not in _options(cmd) and name not in NOT_FOR_ONE_RUNNER
     ]
     assert missing == []
@@ -153,7 +133,7 @@ READ_COMMANDS = {"today", "history", "load", "retro", "adherence", "db where", "
 
 
 def test_every_read_command_takes_json() -> None:
-    commands = _leaf_commands()
+    commands = leaf_commands()
     assert {"today", "history", "load", "db where"} <= set(commands)
     missing = [name for name in READ_COMMANDS & set(commands) if "--json" not in _options(commands[name])]
     assert missing == []

@@ -11,30 +11,7 @@ from calfcare.clinical.answers import TriageAnswers
 from calfcare.clinical.redflags import SCREEN_REQUIRED, red_flags, screen_complete, screen_missing, screen_with_story
 from calfcare.clinical.triage import ACUTE_ADVICE, LATER_ADVICE, triage
 from calfcare.contracts.assessment import parse_assessment_answers
-
-#: every required safety question answered "no" (the clot list empty)
-CLEAR_SCREEN: dict[str, Any] = {k: ([] if k == "clot_risk_factors" else False) for k in SCREEN_REQUIRED}
-
-#: a plain interval-session gastrocnemius tear, day 1, safety screen answered
-INTERVALS: dict[str, Any] = {
-    **CLEAR_SCREEN,
-    "age": 38,
-    "sex": "male",
-    "side": "left",
-    "days_since_onset": 1,
-    "onset": "sudden",
-    "activity_at_onset": "sprint_or_intervals",
-    "pain_location": "upper_inner_calf",
-    "pain_character": "sharp",
-    "pain_rest": 2,
-    "pain_walking": 3,
-    "walks_normally": True,
-    "can_bear_weight": True,
-    "single_leg_heel_raises_injured": 10,
-    "single_leg_heel_raises_other": 25,
-    "pain_loading_knee_straight": 5,
-    "pain_loading_knee_bent": 2,
-}
+from cases import CLEAR_SCREEN, INTERVALS
 
 #: a snap low in the calf during a game (the Achilles story), screen answered
 SNAP_LOW: dict[str, Any] = {

@@ -14,35 +14,14 @@ from calfcare.clinical.redflags import (
     MIN_URGENCY,
     PLAN_CODE_RULES,
     RETEAR_CODE,
-    SCREEN_REQUIRED,
     URGENT_ADVICE,
     advice_for,
 )
 from calfcare.services import assess, history, record_checkin, today
 from calfcare.store import Database
+from cases import CLEAR_SCREEN, INTERVALS
 
-CLEAR_SCREEN: dict[str, Any] = {k: ([] if k == "clot_risk_factors" else False) for k in SCREEN_REQUIRED}
 DAY0 = date(2025, 6, 2)
-#: a plain interval-session gastrocnemius tear, a day old, safety screen answered
-INTERVALS: dict[str, Any] = {
-    **CLEAR_SCREEN,
-    "age": 38,
-    "sex": "male",
-    "side": "left",
-    "days_since_onset": 1,
-    "onset": "sudden",
-    "activity_at_onset": "sprint_or_intervals",
-    "pain_location": "upper_inner_calf",
-    "pain_character": "sharp",
-    "pain_rest": 2,
-    "pain_walking": 3,
-    "walks_normally": True,
-    "can_bear_weight": True,
-    "single_leg_heel_raises_injured": 10,
-    "single_leg_heel_raises_other": 25,
-    "pain_loading_knee_straight": 5,
-    "pain_loading_knee_bent": 2,
-}
 CHECKIN_CLEAR: dict[str, Any] = {k: v for k, v in CLEAR_SCREEN.items() if k not in ("dark_urine",)}
 
 
