@@ -308,8 +308,9 @@ def test_an_older_schema_is_migrated_by_the_command_then_read_with_sqlite3(
     assess(db=db, runner="ana", answers=SOLEUS, day=DAY0, today_is=DAY0)
     db.dispose()
     head = sqlite3.connect(tmp_path / "calfcare.db").execute("SELECT version_num FROM alembic_version").fetchone()
-    _edit(tmp_path / "calfcare.db", "UPDATE alembic_version SET version_num = '0006'")  # 0007 only adds a table
-    _edit(tmp_path / "calfcare.db", "DROP TABLE clinician_events")
+    _edit(tmp_path / "calfcare.db", "UPDATE alembic_version SET version_num = '0006'")  # 0007 and 0008 add tables
+    for table in ("clinician_events", "activity_originals", "original_files"):
+        _edit(tmp_path / "calfcare.db", f"DROP TABLE {table}")
     monkeypatch.setenv("CALFCARE_DATABASE_URL", url)
     code, out = cli(["today", "--runner", "ana", "--json"])
     assert code == 0 and json.loads(out)["episode"]["structure"] == "soleus"

@@ -1,8 +1,9 @@
 """Test helper for the export tests: a runner with an episode (assessment and check-ins), imported runs with
-streams and a calendar token, written through the services as the CLI would."""
+streams and their original files, and a calendar token, written through the services as the CLI would."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -10,12 +11,14 @@ from typing import Any
 import numpy as np
 from sqlalchemy import MetaData, select
 
+from calfcare.activities import originals
 from calfcare.activities.activity import Streams
 from calfcare.activities.streams_codec import ENCODING, pack_streams
 from calfcare.services import assess, record_checkin
 from calfcare.store import Database
 from calfcare.store.models import (
     Activity,
+    ActivityOriginal,
     ActivityStreams,
     AnswersDraft,
     ApiToken,
@@ -25,6 +28,7 @@ from calfcare.store.models import (
     Episode,
     ExerciseSets,
     FormSubmission,
+    OriginalFile,
     RunnerPrefs,
     Share,
     ShareCode,
@@ -53,7 +57,7 @@ def good_day(i: int) -> dict[str, Any]:
     }
 
 
-def store_run(db: Database, runner_id: int, day: date, km: float, *, key: str) -> int:
+def store_run(db: Database, runner_id: int, day: date, km: float, *, key: str, gzipped: bool = False) -> int:
     seconds = int(km * 360)
     speed = np.full(seconds, 1000.0 / 360.0, dtype=np.float32)
     with db.session() as s:
@@ -76,6 +80,16 @@ def store_run(db: Database, runner_id: int, day: date, km: float, *, key: str) -
         s.flush()
         blob = pack_streams(Streams(start_epoch=0.0, channels={"speed": speed}))
         s.add(ActivityStreams(activity_id=act.id, length=seconds, encoding=ENCODING, data=blob))
+        # the file it came from, as received: a plain one (stored gzipped) or, for a gzipped name, as it is
+        content = f"FIT file of {key}: {km} km".encode() * 50
+        received = gzip.compress(content, mtime=0) if gzipped else content
+        kept = originals.keep(received, path=f"/home/runner/{key}.fit" + (".gz" if gzipped else ""),
+                              content_sha256=act.content_sha256)  # fmt: skip
+        original = OriginalFile(runner_id=runner_id, content_sha256=kept.content_sha256, name=kept.name,
+                                size=kept.size, encoding=kept.encoding, data=kept.data)  # fmt: skip
+        s.add(original)
+        s.flush()
+        s.add(ActivityOriginal(activity_id=act.id, original_id=original.id))
         return act.id
 
 
@@ -84,7 +98,7 @@ def seed_runner(db: Database, name: str, *, checkins: int = 8, runs: int = 6) ->
     it, and a revoked calendar token: every table holds something of theirs."""
     rid = db.runner_id(name)
     for i in range(runs):
-        store_run(db, rid, DAY0 - timedelta(days=30 - 4 * i), 6.0 + i, key=f"{name}-{i}")
+        store_run(db, rid, DAY0 - timedelta(days=30 - 4 * i), 6.0 + i, key=f"{name}-{i}", gzipped=i % 2 == 1)
     assess(db=db, runner=name, answers=SOLEUS, day=DAY0)
     for i in range(1, checkins + 1):
         record_checkin(db=db, runner=name, answers=good_day(i), day=DAY0 + timedelta(days=i))

@@ -193,7 +193,19 @@ def _bad_inputs(data: bytes) -> dict[str, tuple[bytes, str]]:
     buffer = io.BytesIO(_rezip(data, {"manifest.json": json.dumps(with_ghosts).encode()}))
     with zipfile.ZipFile(buffer, "a") as zf:
         zf.writestr("tables/ghosts.json", ghosts)
+    (original,) = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("originals/")]
+    unlisted = {**_manifest(data), "files": {}}
     return {
+        "original missing": (_rezip(data, {original: None}), f"{original}: missing from the zip"),
+        "original edited": (_rezip(data, {original: b"not the runner's file"}), "size or checksum differs"),
+        "original unlisted": (
+            _rezip(data, {"manifest.json": json.dumps(unlisted).encode()}),
+            "is not listed in the manifest's files",
+        ),
+        "newer format": (
+            _rezip(data, {"manifest.json": json.dumps({**_manifest(data), "format_version": 3}).encode()}),
+            "format_version 3 is not one this calfcare reads",
+        ),
         "unknown table": (buffer.getvalue(), "table ghosts does not exist in this database"),
         "not a zip": (data[: len(data) // 2], "not a zip file"),
         "no manifest": (_rezip(data, {"manifest.json": None}), "no manifest.json"),
@@ -223,8 +235,9 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 @pytest.mark.parametrize(
     "case",
-    ["unknown table", "not a zip", "no manifest", "partial", "damaged", "bad value", "newer schema", "bad manifest"],
-)
+    ["unknown table", "not a zip", "no manifest", "partial", "damaged", "bad value", "newer schema", "bad manifest",
+     "original missing", "original edited", "original unlisted", "newer format"],
+)  # fmt: skip
 def test_bad_or_partial_backups_are_refused_and_nothing_is_written(case: str, good: bytes, tmp_path: Path) -> None:
     data, message = _bad_inputs(good)[case]
     target = open_database(f"sqlite:///{tmp_path / 'target.db'}")
@@ -280,4 +293,51 @@ def test_a_backup_is_one_snapshot_even_while_an_import_writes(db: Database, db_u
     assert len(snapshot(target)["activity_streams"]) == 2
     assert len(snapshot(db)["activity_streams"]) == 3, "the late run was stored"
     other.dispose()
+    target.dispose()
+
+
+def test_the_backup_holds_each_original_file_as_received_and_restores_it(
+    db: Database, sqlite_url: str, tmp_path: Path
+) -> None:
+    """`export all` puts the runner's files in the zip as they came (a runner who opens it finds their FIT, GPX and
+    gzipped TCX), and a restore stores the very same rows."""
+    from test_import_fixtures import START, fit_run, gpx_run, gz, tcx_run
+
+    from calfcare.services.activities import list_activities, original_files
+    from calfcare.services.importing import import_paths
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    received = {"watch.fit": fit_run(), "phone.gpx": gpx_run(), "later.tcx.gz": gz(tcx_run(START.replace(day=9)))}
+    for name, body in received.items():
+        (inbox / name).write_bytes(body)
+    import_paths(db=db, runner="ana", paths=[inbox], workers=1)
+    data = backup_bytes(db=db, runner="ana")
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    members = [n for n in zf.namelist() if n.startswith("originals/")]
+    assert {n.rsplit("/", 1)[1]: zf.read(n) for n in members} == received
+    files = _manifest(data)["files"]
+    assert files == {n: {"size": len(zf.read(n)), "sha256": hashlib.sha256(zf.read(n)).hexdigest()} for n in members}
+    assert "originals/" in zf.read("README.txt").decode()
+    target = open_database(sqlite_url.replace("calfcare.db", "restored.db"))
+    restore_backup(db=target, data=data)
+    for table in ("original_files", "activity_originals"):
+        assert snapshot(target)[table] == snapshot(db)[table], table
+    for activity in list_activities(db=db, runner="ana"):
+        assert original_files(db=target, runner="ana", activity_id=activity["id"]) == original_files(
+            db=db, runner="ana", activity_id=activity["id"]
+        )
+    target.dispose()
+
+
+def test_a_version_1_backup_made_before_files_were_kept_still_restores(tmp_path: Path) -> None:
+    source = open_database(f"sqlite:///{tmp_path / 'src.db'}")
+    seed_runner(source, "ana", checkins=2, runs=0)
+    data = backup_bytes(db=source, runner="ana")
+    old = {k: v for k, v in _manifest(data).items() if k != "files"} | {"format_version": 1}
+    target = open_database(f"sqlite:///{tmp_path / 'target.db'}")
+    outcome = restore_backup(db=target, data=_rezip(data, {"manifest.json": json.dumps(old).encode()}))
+    assert outcome.rows["checkins"] == 2 and outcome.rows["original_files"] == 0
+    assert history(db=target, runner="ana")["checkins"]
+    source.dispose()
     target.dispose()

@@ -12,16 +12,19 @@ import re
 import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import icalendar
 import pytest
 from sqlalchemy import MetaData, func, select
 from starlette.testclient import TestClient
+from test_import_fixtures import fit_run
 from webkit import SOLEUS, START, Clock, doc, texts
 
 from calfcare.errors import NotFound
 from calfcare.services.episodes import assess
+from calfcare.services.importing import import_paths
 from calfcare.services.runners import DEPLOYMENT_TABLES, gather_backup, runner_rows
 from calfcare.store import Database
 from calfcare.store.models import CalendarToken
@@ -103,8 +106,12 @@ def test_the_report_downloads_as_a_pdf_attachment(client: TestClient, clock: Clo
     assert r.headers["content-disposition"] == f'attachment; filename="calfcare-report-{clock.day.isoformat()}.pdf"'
 
 
-def test_the_fhir_bundle_and_the_backup_download(client: TestClient, clock: Clock) -> None:
+def test_the_fhir_bundle_and_the_backup_download(
+    client: TestClient, clock: Clock, web_db: Database, tmp_path: Path
+) -> None:
     seed(client, clock)
+    (tmp_path / "morning.fit").write_bytes(fit_run())
+    import_paths(db=web_db, runner="me", paths=[tmp_path / "morning.fit"], workers=1)
     fhir = client.get("/records/fhir.json")
     assert fhir.status_code == 200 and fhir.headers["content-type"] == "application/fhir+json; fhirVersion=4.0"
     assert fhir.headers["content-disposition"].startswith('attachment; filename="calfcare-fhir-')
@@ -116,9 +123,12 @@ def test_the_fhir_bundle_and_the_backup_download(client: TestClient, clock: Cloc
     assert backup.headers["content-disposition"].startswith('attachment; filename="calfcare-backup-')
     with zipfile.ZipFile(io.BytesIO(backup.content)) as z:
         manifest = json.loads(z.read("manifest.json"))
+        (original,) = manifest["files"]
+        kept = z.read(original)
     assert manifest["runners"] == ["me"] and manifest["scope"] == "runner"
     rows = {name: t["rows"] for name, t in manifest["tables"].items()}
     assert rows["checkins"] == 3 and rows["runners"] == 1
+    assert original.endswith("/morning.fit") and kept == fit_run(), "the runner's file, as imported"
 
 
 def test_a_report_with_no_injury_is_a_clear_page_not_a_traceback(client: TestClient) -> None:
@@ -222,11 +232,14 @@ def test_without_lan_the_feed_is_not_served_to_the_network(
 
 
 def test_delete_my_data_erases_every_row_of_the_runner_and_nothing_else(
-    client: TestClient, clock: Clock, web_db: Database
+    client: TestClient, clock: Clock, web_db: Database, tmp_path: Path
 ) -> None:
     assess(db=web_db, runner="someone-else", answers=SOLEUS, day=START)
+    (tmp_path / "run.fit").write_bytes(fit_run())
+    import_paths(db=web_db, runner="someone-else", paths=[tmp_path / "run.fit"], workers=1)
     others = gather_backup(db=web_db, runner="someone-else").tables
     seed(client, clock)
+    import_paths(db=web_db, runner="me", paths=[tmp_path / "run.fit"], workers=1)  # the same file: their own copy
     path, _ = new_feed(client)
     client.post("/api/v1/today/sets", json={"exercise_id": "isometric_hold", "sets_done": 1, "sets_planned": 3})
     client.put("/api/v1/settings", json={"emergency_number": "999"})
@@ -236,6 +249,7 @@ def test_delete_my_data_erases_every_row_of_the_runner_and_nothing_else(
     page = client.get("/records/delete")  # a GET shows what goes and deletes nothing
     assert page.status_code == 200 and f"{sum(mine.values())} records" in page.text
     assert "daily check-ins: 3" in texts(page.text, "//main//li")
+    assert "your activity files, as you imported them: 1" in texts(page.text, "//main//li")
     assert runner_rows(db=web_db, runner="me") == mine
 
     wrong = client.post("/records/delete", data={"confirm": "Me"})

@@ -1,7 +1,8 @@
-"""``calfcare activity list | set-sport ID SPORT | delete ID``: the runner's imported activities."""
+"""``calfcare activity list | set-sport ID SPORT | delete ID | original ID``: the runner's imported activities."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -9,8 +10,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from calfcare.cli.app import JsonOpt, RunnerOpt, app, console, open_store, print_json, runner_name, want_json
+from calfcare.errors import InvalidInput, NotFound
 
-activity_app = typer.Typer(help="List your imported activities, correct a sport, delete one.", no_args_is_help=True)
+activity_app = typer.Typer(
+    help="List your imported activities, correct a sport, delete one, save its original file.", no_args_is_help=True
+)
 app.add_typer(activity_app, name="activity")
 
 
@@ -71,3 +75,39 @@ def delete_command(
     print_json(row) if json_out else console.print(
         f"Deleted activity {row['id']} ({row['sport']}, {row['start'][:10]})."
     )
+
+
+@activity_app.command("original")
+def original_command(
+    activity_id: Annotated[int, typer.Argument(metavar="ID", help="The activity's id (from `activity list`).")],
+    folder: Annotated[
+        Path, typer.Option("--to", help="The folder to save the file(s) in (default: this folder).", show_default=False)
+    ] = Path("."),
+    runner: RunnerOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Save the original file(s) an activity was imported from, exactly as received (two for a run recorded twice
+    and merged). A file of that name already in the folder is not overwritten."""
+    from calfcare.cli.exports import write_file
+    from calfcare.services.activities import original_files
+
+    want_json(json_out)
+    files = original_files(db=open_store(), runner=runner_name(runner), activity_id=activity_id)
+    if not files:
+        raise NotFound(
+            f"activity {activity_id} has no original file kept: it is a Strava manual entry, or it was imported before "
+            "calfcare kept files (import the file again to keep it)"
+        )
+    if not folder.is_dir():
+        raise InvalidInput(f"--to: {folder} is not a folder")
+    taken = [name for name, _ in files if (folder / name).exists()]
+    if taken:
+        raise InvalidInput(f"--to: {', '.join(str(folder / n) for n in taken)} already exists; nothing was written")
+    for name, data in files:
+        write_file(folder / name, data)
+    if json_out:
+        saved = [{"path": str(folder / name), "bytes": len(data)} for name, data in files]
+        print_json({"activity": activity_id, "saved": saved})
+    else:
+        for name, data in files:
+            console.print(f"Saved {escape(str(folder / name))} ({len(data):,} bytes).")

@@ -8,11 +8,14 @@ Layout (``format_version`` 1)::
     tables/<table>.json    {"table": ..., "columns": [...], "rows": [[value, ...], ...]} in primary-key order
     README.txt             this description, for whoever opens the zip
 
+    originals/<id>/<name>  the runner's original activity files, exactly as received (format_version 2)
+
 Values are encoded by column kind: ``date`` and ``datetime`` as ISO 8601 (aware datetimes in UTC with
 ``+00:00``; naive ones as stored), ``binary`` as base64, ``json`` as the document itself, ``decimal`` as a
-string, everything else as the JSON number, string, boolean or null. :func:`read_backup` checks every file
-against the manifest (present, checksum, row count, column kinds, each value's type) before anything is
-restored, so a damaged or partial file is refused as a whole.
+string, ``file`` as the path of a member of the zip that holds the file itself (the manifest's ``files`` gives its
+size and SHA-256), everything else as the JSON number, string, boolean or null. :func:`read_backup` checks every
+file against the manifest (present, checksum, row count, column kinds, each value's type) before anything is
+restored, so a damaged or partial file is refused as a whole. Version 1 backups (no files) are read too.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, cast, get_args
 
+from calfcare.activities import originals
 from calfcare.errors import FieldProblem, InvalidInput
 
 FORMAT = "calfcare-backup"
-FORMAT_VERSION = 1
-Kind = Literal["int", "float", "decimal", "bool", "text", "date", "datetime", "binary", "json"]
+FORMAT_VERSION = 2
+READS = (1, 2)  # version 1: before the original files were kept (no ``file`` kind)
+Kind = Literal["int", "float", "decimal", "bool", "text", "date", "datetime", "binary", "json", "file"]
 KINDS: tuple[str, ...] = get_args(Kind)
 #: refuse zips whose members claim more than this, uncompressed (a decompression bomb)
 MAX_UNCOMPRESSED = 8 * 1024**3
@@ -44,9 +49,34 @@ and the SHA-256 of its file, and the database schema revision (Alembic) the rows
 tables/<name>.json holds {"table", "columns", "rows"}: one list of values per row, in primary-key order.
 Kinds: date/datetime are ISO 8601 (aware datetimes in UTC), binary is base64, json is the stored document.
 Activities are kept as their parsed summaries (table activities) and packed 1 Hz streams (table activity_streams,
-encoding cc1:zlib, see calfcare.activities.streams_codec): calfcare does not keep the original FIT/GPX/TCX files.
+encoding cc1:zlib, see calfcare.activities.streams_codec). The FIT/GPX/TCX files they were imported from are in
+originals/<id>/<name>, exactly as received (table original_files lists them, activity_originals links them to
+their activities); manifest.json "files" gives each one's size and SHA-256. Activities imported before calfcare
+kept files, and Strava manual entries, have none.
 Restore with: calfcare import-backup FILE.zip
 """
+
+#: the folder of the zip that holds the files of each table with a ``file`` column
+FILE_FOLDERS = {"original_files": "originals"}
+
+
+@dataclass(frozen=True)
+class FileValue:
+    """The value of a ``file`` column: a file's name and its bytes as stored (``encoding``, see
+    :mod:`calfcare.activities.originals`). In the zip it is the file itself, decoded: a runner who opens the backup
+    finds their files."""
+
+    name: str
+    encoding: str
+    data: bytes
+
+    def content(self) -> bytes:
+        return originals.decode(self.encoding, self.data)
+
+    @classmethod
+    def of(cls, name: str, content: bytes) -> FileValue:
+        encoding, data = originals.encode(content)
+        return cls(name, encoding, data)
 
 
 @dataclass(frozen=True)
@@ -154,17 +184,40 @@ def decode_value(kind: Kind, value: Any) -> Any:
     return value  # json: any document
 
 
+def _member(table: str, key: Any, name: str) -> str:
+    folder = FILE_FOLDERS.get(table, f"files/{table}")
+    return f"{folder}/{key}/{originals.file_name(name)}"
+
+
+def _write_files(zf: zipfile.ZipFile, t: TableDump, files: dict[str, Any]) -> list[list[Any]]:
+    """The table's rows as JSON values, its ``file`` values written into the zip (one at a time: a backup of years
+    of activities never holds every file decoded at once)."""
+    rows = []
+    for number, row in enumerate(t.rows, start=1):
+        out = []
+        for kind, value in zip(t.kinds, row, strict=True):
+            if kind == "file" and value is not None:
+                if not isinstance(value, FileValue):
+                    raise TypeError(f"expected a FileValue in {t.name}, got {type(value).__name__}")
+                content = value.content()
+                path = _member(t.name, row[0] if isinstance(row[0], int) else number, value.name)
+                zf.writestr(path, content)
+                files[path] = {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+                out.append(path)
+            else:
+                out.append(encode_value(kind, value))
+        rows.append(out)
+    return rows
+
+
 def write_backup(backup: Backup) -> bytes:
     """The backup as zip bytes (deflated)."""
     buffer = io.BytesIO()
     tables: dict[str, Any] = {}
+    files: dict[str, Any] = {}
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for t in backup.tables:
-            doc = {
-                "table": t.name,
-                "columns": list(t.columns),
-                "rows": [[encode_value(k, v) for k, v in zip(t.kinds, row, strict=True)] for row in t.rows],
-            }
+            doc = {"table": t.name, "columns": list(t.columns), "rows": _write_files(zf, t, files)}
             body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             name = f"tables/{t.name}.json"
             zf.writestr(name, body)
@@ -184,7 +237,7 @@ def write_backup(backup: Backup) -> bytes:
             "created_at": backup.created_at.astimezone(UTC).isoformat(),
             "tables": tables,
             "left_out": list(backup.left_out),
-            "original_files": "not kept by calfcare: activities are stored as parsed summaries and packed streams",
+            "files": files,
         }
         zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
         zf.writestr("README.txt", README)
@@ -213,11 +266,11 @@ def read_backup(data: bytes, *, source: str = "backup") -> Backup:
         manifest = _load_json(zf, "manifest.json", source)
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise _refuse(source, f"format is not {FORMAT!r}", "manifest.json")
-        if manifest.get("format_version") != FORMAT_VERSION:
+        if manifest.get("format_version") not in READS:
             raise _refuse(
                 source,
-                f"format_version {manifest.get('format_version')!r} is not {FORMAT_VERSION} (made by another "
-                "calfcare version?)",
+                f"format_version {manifest.get('format_version')!r} is not one this calfcare reads "
+                f"({', '.join(map(str, READS))}): made by a newer calfcare?",
                 "manifest.json",
             )
         revision = manifest.get("schema_revision")
@@ -236,7 +289,10 @@ def read_backup(data: bytes, *, source: str = "backup") -> Backup:
             created = datetime.fromisoformat(str(manifest.get("created_at")))
         except ValueError:
             raise _refuse(source, "created_at is not an ISO date-time", "manifest.json") from None
-        dumps = tuple(_read_table(zf, names, name, entry, source) for name, entry in tables.items())
+        files = manifest.get("files") or {}
+        if not isinstance(files, dict):
+            raise _refuse(source, "files must be an object", "manifest.json")
+        dumps = tuple(_read_table(zf, names, name, entry, source, files) for name, entry in tables.items())
         left_out = manifest.get("left_out") or []
     return Backup(
         schema_revision=revision,
@@ -257,7 +313,30 @@ def _load_json(zf: zipfile.ZipFile, name: str, source: str) -> Any:
         raise _refuse(source, f"is not valid JSON ({exc})", name) from None
 
 
-def _read_table(zf: zipfile.ZipFile, names: set[str], name: str, entry: Any, source: str) -> TableDump:
+def _read_file(
+    zf: zipfile.ZipFile, table: str, value: Any, files: dict[str, Any], source: str, where: str
+) -> FileValue:
+    """A ``file`` value: the member it names, checked against the manifest's size and checksum."""
+    folder = FILE_FOLDERS.get(table, f"files/{table}")
+    if not isinstance(value, str) or not value.startswith(folder + "/") or value.count("/") != folder.count("/") + 2:
+        raise _refuse(source, f"expected the path of a file under {folder}/", where)
+    entry = files.get(value)
+    if not isinstance(entry, dict):
+        raise _refuse(source, f"{value} is not listed in the manifest's files", where)
+    try:
+        content = zf.read(value)
+    except KeyError:
+        raise _refuse(source, "missing from the zip (a partial backup)", value) from None
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise _refuse(source, f"cannot be read from the zip ({exc})", value) from None
+    if len(content) != entry.get("size") or hashlib.sha256(content).hexdigest() != entry.get("sha256"):
+        raise _refuse(source, "its size or checksum differs from the manifest (damaged or edited)", value)
+    return FileValue.of(value.rsplit("/", 1)[1], content)
+
+
+def _read_table(
+    zf: zipfile.ZipFile, names: set[str], name: str, entry: Any, source: str, files: dict[str, Any]
+) -> TableDump:
     where = f"manifest.json tables.{name}"
     if not isinstance(entry, dict):
         raise _refuse(source, "expected an object", where)
@@ -289,9 +368,13 @@ def _read_table(zf: zipfile.ZipFile, names: set[str], name: str, entry: Any, sou
             raise _refuse(source, f"expected a list of {len(columns)} values", f"{file} row {i + 1}")
         values = []
         for col, kind, value in zip(columns, typed_kinds, row, strict=True):
+            where = f"{file} row {i + 1} column {col}"
+            if kind == "file" and value is not None:
+                values.append(_read_file(zf, name, value, files, source, where))
+                continue
             try:
                 values.append(decode_value(kind, value))
             except ValueError as exc:
-                raise _refuse(source, str(exc), f"{file} row {i + 1} column {col}") from None
+                raise _refuse(source, str(exc), where) from None
         out.append(tuple(values))
     return TableDump(name=name, columns=tuple(columns), kinds=tuple(typed_kinds), rows=out)

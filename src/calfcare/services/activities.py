@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select
 
+from calfcare.activities import originals
 from calfcare.activities.activity import RUN_SPORTS, SPORTS
-from calfcare.errors import InvalidInput, NotFound
+from calfcare.errors import InvalidInput, NotFound, StorageError
 from calfcare.store import Database
-from calfcare.store.models import Activity, Episode, Runner
+from calfcare.store.models import Activity, ActivityOriginal, Episode, OriginalFile, Runner
 
 
 def _runner_id(db: Database, runner: str) -> int:
@@ -46,11 +47,41 @@ def activity_row(a: Activity) -> dict[str, Any]:
 
 
 def list_activities(*, db: Database, runner: str) -> list[dict[str, Any]]:
-    """Every activity of ``runner``, oldest first."""
+    """Every activity of ``runner``, oldest first, with the names of the original files kept for it."""
     rid = _runner_id(db, runner)
     with db.session() as s:
         rows = s.scalars(select(Activity).where(Activity.runner_id == rid).order_by(Activity.start_utc, Activity.id))
-        return [activity_row(a) for a in rows]
+        kept: dict[int, list[str]] = {}
+        names = (
+            select(ActivityOriginal.activity_id, OriginalFile.name)
+            .join(OriginalFile, OriginalFile.id == ActivityOriginal.original_id)
+            .where(OriginalFile.runner_id == rid)
+            .order_by(ActivityOriginal.activity_id, OriginalFile.id)
+        )
+        for activity_id, name in s.execute(names):
+            kept.setdefault(activity_id, []).append(name)
+        return [activity_row(a) | {"originals": kept.get(a.id, [])} for a in rows]
+
+
+def original_files(*, db: Database, runner: str, activity_id: int) -> list[tuple[str, bytes]]:
+    """The files an activity came from, as received (name, bytes): one, or two for a run recorded twice and merged;
+    none for a Strava manual entry or an activity imported before calfcare kept files."""
+    rid = _runner_id(db, runner)
+    with db.session() as s:
+        _get(s, rid, activity_id)
+        rows = s.execute(
+            select(OriginalFile.name, OriginalFile.encoding, OriginalFile.data)
+            .join(ActivityOriginal, ActivityOriginal.original_id == OriginalFile.id)
+            .where(ActivityOriginal.activity_id == activity_id, OriginalFile.runner_id == rid)
+            .order_by(OriginalFile.id)
+        ).all()
+    out = []
+    for name, encoding, data in rows:
+        try:
+            out.append((name, originals.decode(encoding, data)))
+        except ValueError as exc:
+            raise StorageError(f"activity {activity_id}: its stored file {name} cannot be read: {exc}") from exc
+    return out
 
 
 def _get(s: Any, rid: int, activity_id: int) -> Activity:
@@ -77,12 +108,16 @@ def set_sport(*, db: Database, runner: str, activity_id: int, sport: str) -> dic
 
 
 def delete_activity(*, db: Database, runner: str, activity_id: int) -> dict[str, Any]:
-    """Delete one activity (its streams go with it) and replay the plan without it."""
+    """Delete one activity (its streams, and its original file unless another activity came from it too) and replay
+    the plan without it."""
     rid = _runner_id(db, runner)
     with db.runner_session(runner, create=False) as (s, _):
         act = _get(s, rid, activity_id)
         row = activity_row(act)
         s.delete(act)
+        s.flush()  # the activity's links to its files go with it (ON DELETE CASCADE)
+        used = exists().where(ActivityOriginal.original_id == OriginalFile.id)
+        s.execute(delete(OriginalFile).where(OriginalFile.runner_id == rid, ~used))
     _replay_latest(db, runner)
     return row
 

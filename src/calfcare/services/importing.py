@@ -15,18 +15,19 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from calfcare.activities.activity import ActivitySummary, SourceFormat, Sport
 from calfcare.activities.importing import ImportReport, Limits, Outcome, Parsed, Refusal, StoredRun, run_import, walk
 from calfcare.activities.importing.merge import merge_streams, merge_summaries, preferred_first
 from calfcare.activities.importing.pipeline import ProgressFn
+from calfcare.activities.originals import OriginalFile as ReceivedFile
 from calfcare.activities.streams_codec import ENCODING, pack_streams, unpack_streams
 from calfcare.analytics.figures import activity_figures, banister_trimp_one
 from calfcare.errors import NotFound, StorageError
 from calfcare.store import Database
-from calfcare.store.models import Activity, ActivityStreams
+from calfcare.store.models import Activity, ActivityOriginal, ActivityStreams, OriginalFile
 
 __all__ = ["ImportReport", "Limits", "activity_json", "import_paths", "outcome_json"]
 
@@ -55,13 +56,21 @@ class DatabaseSink:
 
     def stored(self) -> list[StoredRun]:
         cols = Activity.__table__.c
+        kept = exists().where(ActivityOriginal.activity_id == cols.id).label("has_original")
         query = select(
             cols.id, cols.content_sha256, cols.source_path, cols.sport, cols.start_utc, cols.utc_offset_s,
-            *(cols[name] for name in _METRICS), cols.source_format, cols.device, cols.name, cols.rpe, cols.extra,
+            *(cols[name] for name in _METRICS), cols.source_format, cols.device, cols.name, cols.rpe, cols.extra, kept,
         ).where(cols.runner_id == self.runner_id)  # fmt: skip
         with self.db.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [StoredRun(r.id, r.content_sha256, r.source_path, _summary(r), _cut_short(r.extra)) for r in rows]
+        return [
+            StoredRun(
+                r.id, r.content_sha256, r.source_path, _summary(r), _cut_short(r.extra),
+                # a Strava manual entry has no file to keep
+                has_original=bool(r.has_original) or r.source_format == "strava_csv",
+            )
+            for r in rows
+        ]  # fmt: skip
 
     def write(self, parsed: Parsed, *, source_path: str, replaces: int | None = None) -> int | None:
         summary = parsed.summary
@@ -100,6 +109,8 @@ class DatabaseSink:
                             activity_id=new_id, length=parsed.streams_length, encoding=ENCODING, data=parsed.streams
                         )
                     )
+                if parsed.original is not None:
+                    _keep_original(conn, self.runner_id, new_id, parsed.original)
         except IntegrityError:
             return None  # the same content was stored meanwhile by another import
         except SQLAlchemyError as exc:  # the driver's own message, without the SQL statement and its parameters
@@ -144,6 +155,8 @@ class DatabaseSink:
                 else:
                     extra.pop("sport_inferred", None)
                 extra["merged_from"] = [*extra.get("merged_from", []), _text(parsed.label)]
+                if parsed.original is not None:  # this file fed the activity: it is kept with it
+                    _keep_original(conn, self.runner_id, into, parsed.original)
                 offset = merged.start.utcoffset()
                 conn.execute(
                     update(Activity)
@@ -164,6 +177,46 @@ class DatabaseSink:
         except SQLAlchemyError as exc:
             raise StorageError(f"the database refused it: {getattr(exc, 'orig', None) or exc}") from exc
         return merged, brought
+
+    def keep_original(self, activity_id: int, parsed: Parsed) -> bool:
+        if parsed.original is None:
+            return False
+        cols = Activity.__table__.c
+        try:
+            with self.db.engine.begin() as conn:
+                mine = conn.scalar(select(cols.id).where(cols.id == activity_id, cols.runner_id == self.runner_id))
+                if mine is None:
+                    return False
+                _keep_original(conn, self.runner_id, activity_id, parsed.original)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"the database refused it: {getattr(exc, 'orig', None) or exc}") from exc
+        return True
+
+
+def _keep_original(conn: Connection, runner_id: int, activity_id: int, original: ReceivedFile) -> None:
+    """Store ``original`` (once per runner and content) and link it to the activity, in the caller's transaction."""
+    files = OriginalFile.__table__.c
+    file_id = conn.scalar(
+        select(files.id).where(files.runner_id == runner_id, files.content_sha256 == original.content_sha256)
+    )
+    if file_id is None:
+        values = {
+            "runner_id": runner_id,
+            "content_sha256": original.content_sha256,
+            "name": _text(original.name) or "activity",
+            "size": original.size,
+            "encoding": original.encoding,
+            "data": original.data,
+            "created_at": datetime.now(UTC),
+        }
+        key = conn.execute(insert(OriginalFile).values(values)).inserted_primary_key
+        if key is None:
+            raise StorageError(f"the database returned no id for the original file {original.name}")
+        file_id = int(key[0])
+    links = ActivityOriginal.__table__.c
+    linked = select(links.activity_id).where(links.activity_id == activity_id, links.original_id == file_id)
+    if conn.scalar(linked) is None:
+        conn.execute(insert(ActivityOriginal).values(activity_id=activity_id, original_id=file_id))
 
 
 def _extra(parsed: Parsed) -> dict[str, Any]:

@@ -6,8 +6,9 @@ through another table, like ``activity_streams`` → ``activities``). A table ad
 therefore backed up, restored and deleted with no change here; :func:`unowned_tables` lists any table that no
 foreign-key path ties to a runner (such a table is only in an "all runners" backup, and never deleted).
 
-calfcare keeps no files of a runner: activities are stored as parsed summaries and packed streams, so a backup
-holds those (not the original FIT/GPX/TCX files) and deletion has only rows to erase.
+A runner's original activity files are rows too (``original_files``, compressed): in the backup zip each is the
+file itself, exactly as received (``originals/<id>/<name>``, see :data:`FILE_COLUMNS`), and deletion erases them
+with the other rows. calfcare writes no file of a runner to disk, so there is nothing else to erase.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from calfcare.errors import Conflict, InvalidInput, NotFound, StorageError
-from calfcare.exports.backup import Backup, Kind, TableDump, read_backup, write_backup
+from calfcare.exports.backup import Backup, FileValue, Kind, TableDump, read_backup, write_backup
 from calfcare.store import Database
 from calfcare.store.db import alembic_config, head_revision
 
@@ -41,6 +42,9 @@ RUNNER_SCOPE_LEFT_OUT = frozenset({"shares"})
 RUNNER_SCOPE_UNLINKED = {"audit_events": "actor_id", "clinician_events": "clinician_id"}
 #: prefixes of tables another library keeps in the same database (procrastinate's job queue): never backed up
 FOREIGN_PREFIXES = ("procrastinate_",)
+#: columns holding a file: (bytes column, name column, encoding column). In a backup each is the file itself (a
+#: member of the zip, as received), not base64 in the table's JSON; restored, it is stored encoded again.
+FILE_COLUMNS = {"original_files": ("data", "name", "encoding")}
 
 
 def reflect(conn: Connection) -> MetaData:
@@ -151,9 +155,27 @@ def _runner_ids(conn: Connection, md: MetaData, names: Iterable[str]) -> dict[st
 
 def _dump(conn: Connection, md: MetaData, table: Table, where: ColumnElement[bool]) -> TableDump:
     cols = tuple(table.columns)
+    names = tuple(c.name for c in cols)
     order = list(table.primary_key.columns) or list(cols)
     rows = [tuple(r) for r in conn.execute(select(*cols).where(where).order_by(*order))]
-    return TableDump(table.name, tuple(c.name for c in cols), tuple(_kind(c) for c in cols), rows)
+    kinds = tuple(_kind(c) for c in cols)
+    if table.name in FILE_COLUMNS:
+        data, name, encoding = (names.index(c) for c in FILE_COLUMNS[table.name])
+        kinds = tuple("file" if i == data else k for i, k in enumerate(kinds))
+        rows = [
+            tuple(FileValue(r[name], r[encoding], bytes(r[data])) if i == data else v for i, v in enumerate(r))
+            for r in rows
+        ]
+    return TableDump(table.name, names, kinds, rows)
+
+
+def _stored_file(row: dict[str, Any], table: str) -> dict[str, Any]:
+    """A row whose file column holds a :class:`FileValue`, as the table stores it (bytes and their encoding)."""
+    data, _name, encoding = FILE_COLUMNS[table]
+    value = row.get(data)
+    if isinstance(value, FileValue):
+        row[data], row[encoding] = value.data, value.encoding
+    return row
 
 
 def gather_backup(*, db: Database, runner: str | None) -> Backup:
@@ -256,6 +278,8 @@ def _insert(conn: Connection, md: MetaData, backup: Backup, offsets: dict[str, i
             }
             for row in dump.rows
         ]
+        if table.name in FILE_COLUMNS:
+            rows = [_stored_file(row, table.name) for row in rows]
         for start in range(0, len(rows), 500):
             conn.execute(table.insert(), rows[start : start + 500])
         counts[table.name] = len(rows)
@@ -431,8 +455,9 @@ def _why(exc: SQLAlchemyError) -> str:
 
 
 def delete_runner(*, db: Database, runner: str) -> dict[str, int]:
-    """Erase every row of ``runner`` in every table tied to runners, children first, in one transaction; the number
-    of rows erased per table. calfcare keeps no files of a runner, so there is nothing else to erase."""
+    """Erase every row of ``runner`` in every table tied to runners (their original activity files included),
+    children first, in one transaction; the number of rows erased per table. calfcare writes no file of a runner to
+    disk, so there is nothing else to erase."""
     try:
         with db.engine.begin() as conn:
             _lock_for_writing(conn, sqlite=db.is_sqlite)

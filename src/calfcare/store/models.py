@@ -167,6 +167,37 @@ class ActivityStreams(Base):
     activity: Mapped[Activity] = relationship(back_populates="streams")
 
 
+class OriginalFile(Base):
+    """A runner's activity file exactly as received (a file, a zip member, an upload), stored compressed
+    (:mod:`calfcare.activities.originals`; migration 0008), so a backup can give it back. ``content_sha256`` is the
+    hash of its expanded content: one row per distinct file of a runner, linked to the activities it gave or fed
+    (:class:`ActivityOriginal`)."""
+
+    __tablename__ = "original_files"
+    __table_args__ = (UniqueConstraint("runner_id", "content_sha256", name="uq_original_runner_content"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runner_id: Mapped[int] = mapped_column(ForeignKey("runners.id", ondelete="CASCADE"))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)  # bytes as received
+    encoding: Mapped[str] = mapped_column(String(20))  # gzip | identity
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ActivityOriginal(Base):
+    """Which original file(s) an activity came from: two for a run recorded twice and merged (a watch's FIT and
+    the same run from Strava), one file for the several activities of a multi-track GPX."""
+
+    __tablename__ = "activity_originals"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True)
+    original_id: Mapped[int] = mapped_column(
+        ForeignKey("original_files.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class CalendarToken(Base):
     """A private calendar subscription URL's token. Only its SHA-256 is stored (the token itself is shown once);
     ``revoked_at`` set means calendar apps polling it get nothing any more."""

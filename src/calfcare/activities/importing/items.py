@@ -7,6 +7,7 @@ from typing import Literal
 
 from calfcare.activities.activity import ActivitySummary, ParsedActivity
 from calfcare.activities.formats import MAX_EXPANDED_BYTES
+from calfcare.activities.originals import OriginalFile
 
 Status = Literal["imported", "duplicate", "skipped", "error"]
 STATUSES: tuple[Status, ...] = ("imported", "duplicate", "skipped", "error")
@@ -74,6 +75,9 @@ class Parsed:
     streams: bytes | None = None
     streams_length: int = 0
     figures: dict[str, object] | None = None  # calfcare.analytics.figures, computed once here and stored
+    # the file as received, compressed in the worker (every activity of a several-activity file shares the one object,
+    # which pickle sends once per chunk)
+    original: OriginalFile | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,9 @@ class StoredRun:
     # Stored by an importer that kept only the first activity of a several-activity file: its content hash
     # must not stop the worker before parsing, so the file's other activities are imported on the next run.
     cut_short: bool = False
+    # Stored before calfcare kept original files: its file is parsed again on the next import (not skipped by its
+    # hash) so that the file is kept then.
+    has_original: bool = True
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from calfcare.activities.activity import ActivitySummary
@@ -68,6 +68,11 @@ class ActivitySink(Protocol):
         """Fold ``parsed`` (another file of the same run) into stored activity ``into``, keeping the best of each
         (:mod:`calfcare.activities.importing.merge`) in one transaction; the merged summary and what this file
         brought, or None when that activity is gone."""
+        ...
+
+    def keep_original(self, activity_id: int, parsed: Parsed) -> bool:
+        """Keep ``parsed.original`` as the file of stored activity ``activity_id`` (one stored before calfcare kept
+        original files); whether it was kept."""
         ...
 
 
@@ -114,8 +119,9 @@ class RunIndex:
 
     @property
     def hashes(self) -> frozenset[str]:
-        """The content hashes a worker may skip before parsing (all but those of files stored cut short)."""
-        return frozenset(sha for sha, run in self._by_sha.items() if not run.cut_short)
+        """The content hashes a worker may skip before parsing: all but those of files stored cut short, and of
+        activities stored without their original file (parsed again, so the file is kept this time)."""
+        return frozenset(sha for sha, run in self._by_sha.items() if not run.cut_short and run.has_original)
 
     def remove(self, run: StoredRun) -> None:
         pos = self._runs.index(run)
@@ -153,6 +159,8 @@ class _Writer:
         earlier = self.index.by_content(sha)
         if earlier is not None:
             why = f"same content as {_where(earlier)} (already imported)"
+            if not earlier.has_original and parsed.original is not None:
+                why += self._keep_original(earlier, parsed)
             return Outcome(parsed.label, "duplicate", why, earlier.id, parsed.summary or earlier.summary)
         if parsed.status == "known" or parsed.summary is None:  # stored by another import meanwhile
             return Outcome(parsed.label, "duplicate", "same content is already imported")
@@ -171,7 +179,7 @@ class _Writer:
                 if merged is not None:  # one activity, the best of both, whichever file came first
                     new_summary, brought = merged
                     self.index.remove(twin)
-                    self.index.add(StoredRun(twin.id, twin.content_sha256, twin.source_path, new_summary))
+                    self.index.add(replace(twin, summary=new_summary))
                     if brought:
                         why += "; merged into it: " + ", ".join(brought)
                 return Outcome(parsed.label, "duplicate", why, twin.id, summary)
@@ -189,6 +197,19 @@ class _Writer:
             self.index.remove(twin)
         self.index.add(StoredRun(new_id, sha, parsed.label, summary))
         return Outcome(parsed.label, "imported", None, new_id, summary, warnings, parsed.record_count)
+
+    def _keep_original(self, earlier: StoredRun, parsed: Parsed) -> str:
+        """Keep the file of an activity stored without it; what to add to the report line."""
+        keep = getattr(self.sink, "keep_original", None)
+        try:
+            kept = keep(earlier.id, parsed) if keep is not None else False
+        except StorageError as exc:
+            return f"; its original file could not be kept: {exc}"
+        if not kept:
+            return ""
+        self.index.remove(earlier)
+        self.index.add(replace(earlier, has_original=True))
+        return "; its original file is now kept"
 
 
 def _summary_only(run: StoredRun) -> bool:

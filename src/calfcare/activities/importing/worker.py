@@ -17,6 +17,7 @@ from calfcare.activities.activity import ActivitySummary, RawTrack
 from calfcare.activities.formats import expand, parse_raw_all
 from calfcare.activities.formats.xmlsafe import NotAnActivity
 from calfcare.activities.importing.items import FileItem, Limits, Parsed
+from calfcare.activities.originals import OriginalFile, keep
 from calfcare.activities.streams import build_activity, with_fallbacks
 from calfcare.activities.streams_codec import pack_streams
 from calfcare.analytics.figures import activity_figures
@@ -106,26 +107,30 @@ def parse_item_all(
     limits = limits or _limits
     sha: str | None = None
     try:
-        data = expand(read_item(item, limits), name=item.name, max_expanded_bytes=limits.max_file_bytes)
+        received = read_item(item, limits)
+        data = expand(received, name=item.name, max_expanded_bytes=limits.max_file_bytes)
         sha = hashlib.sha256(data).hexdigest()
         if sha in known:
             return [Parsed(item.label, "known", content_sha256=sha)]
         raws = parse_raw_all(data, name=item.name)
     except Exception as exc:
         return [_failure(item.label, exc, sha)]
+    original = keep(received, path=item.name, content_sha256=sha)
     if len(raws) == 1:
-        return [_activity(item.label, raws[0], sha, item.fallback)]
+        return [_activity(item.label, raws[0], sha, item.fallback, original)]
     out: list[Parsed] = []
     for number, raw in enumerate(raws, start=1):
         label, part_sha = part_label(item.label, number), part_sha256(data, number)
         if part_sha in known:
             out.append(Parsed(label, "known", content_sha256=part_sha))
         else:  # Strava's fields describe one activity: they fill in the file's first only
-            out.append(_activity(label, raw, part_sha, item.fallback if number == 1 else None))
+            out.append(_activity(label, raw, part_sha, item.fallback if number == 1 else None, original))
     return out
 
 
-def _activity(label: str, raw: RawTrack, sha: str, fallback: ActivitySummary | None) -> Parsed:
+def _activity(
+    label: str, raw: RawTrack, sha: str, fallback: ActivitySummary | None, original: OriginalFile | None = None
+) -> Parsed:
     """One parsed activity, built on the 1 Hz grid and packed (or the reason it is not imported)."""
     try:
         if raw.record_count == 0 and len(raw.time) == 0 and "start_epoch" not in raw.reported:
@@ -144,6 +149,7 @@ def _activity(label: str, raw: RawTrack, sha: str, fallback: ActivitySummary | N
             streams=blob,
             streams_length=parsed.streams.length if blob is not None and parsed.streams is not None else 0,
             figures=activity_figures(parsed.streams.channels) if blob is not None and parsed.streams else None,
+            original=original,
         )
     except Exception as exc:
         return _failure(label, exc, sha)

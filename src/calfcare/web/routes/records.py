@@ -44,6 +44,8 @@ TABLE_WORDS = {
     "plans": "plans",
     "activities": "imported runs and walks",
     "activity_streams": "the recorded tracks of those runs",
+    "original_files": "your activity files, as you imported them",
+    "activity_originals": "which run came from which file",
     "exercise_sets": "ticked exercise sets",
     "calendar_tokens": "calendar links",
 }
