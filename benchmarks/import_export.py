@@ -1,7 +1,7 @@
 """Import speed: a synthetic ten-year Strava bulk export imported end to end into a fresh SQLite file, and the
 shared corpus's FIT files imported by calfcare vs merely decoded by fitdecode.
 
-    python benchmarks/import_export.py [--runs 3000] [--years 10] [--workers 2] [--cli] [--no-corpus]
+    python benchmarks/import_export.py [--runs 3000] [--years 10] [--workers 2] [--cli] [--no-corpus] [--no-backup]
 
 (a) The export (``activities.csv`` with Strava's duplicated columns + ``activities/``) is built once and cached
     under ``benchmarks/out/`` (git-ignored): runs of 30-120 min at 1 Hz (a fifth with "smart recording", one
@@ -10,6 +10,8 @@ shared corpus's FIT files imported by calfcare vs merely decoded by fitdecode.
     ``calfcare import`` calls) runs on it into a new SQLite file: files/s, activities/s, wall time and the CPU
     used by this process and its worker processes (utilisation of both cores). ``--cli`` also times the real
     ``calfcare import`` command in a subprocess (start-up included).
+(c) Unless ``--no-backup``: ``calfcare export all`` of (a)'s runner (every table and every original file in one
+    zip) and ``calfcare import-backup`` of it into a new SQLite file.
 (b) Every FIT file of ../shared/corpus (incl. the .fit.gz): ``import_paths`` on them vs ``fitdecode`` reading
     all their messages (one process, as a caller would), and our decoder alone on one core.
 
@@ -35,6 +37,7 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -211,7 +214,7 @@ def _cpu() -> tuple[float, float]:
     return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
-def time_import(paths: list[Path], workers: int, label: str) -> dict[str, float]:
+def time_import(paths: list[Path], workers: int, label: str, backup: bool = False) -> dict[str, float]:
     from calfcare.services.importing import import_paths
     from calfcare.store import open_database
 
@@ -224,6 +227,9 @@ def time_import(paths: list[Path], workers: int, label: str) -> dict[str, float]
         wall = time.perf_counter() - wall0
         _stop_forkserver()
         self1, kids1 = _cpu()
+        kept = _originals_size(db)
+        if backup:
+            time_backup(db, Path(tmp))
         db.dispose()
         size = (Path(tmp) / "bench.db").stat().st_size
     counts = report.counts
@@ -234,9 +240,39 @@ def time_import(paths: list[Path], workers: int, label: str) -> dict[str, float]
         f"{counts['skipped']} skipped, {counts['error']} failed in {wall:.1f} s = {files / wall:.0f} files/s, "
         f"{counts['imported'] / wall:.0f} activities/s; CPU main {main_cpu:.1f} s + workers {worker_cpu:.1f} s "
         f"= {(main_cpu + worker_cpu) / (wall * (os.cpu_count() or 1)):.0%} of {os.cpu_count()} cores; "
-        f"database {size / 1e6:.0f} MB"
+        f"database {size / 1e6:.0f} MB, of which the original files {kept / 1e6:.0f} MB"
     )
     return {"wall": wall, "files": files, "imported": counts["imported"], "cpu": main_cpu + worker_cpu}
+
+
+def _originals_size(db: Any) -> int:
+    """Bytes of the original files as stored (compressed), from the table itself."""
+    from sqlalchemy import func, select
+
+    from calfcare.store.models import OriginalFile
+
+    with db.session() as s:
+        return int(s.scalar(select(func.coalesce(func.sum(func.length(OriginalFile.data)), 0))) or 0)
+
+
+def time_backup(db: Any, folder: Path) -> None:
+    """`calfcare export all` of the imported runner (every table and every original file into one zip), then
+    `calfcare import-backup` of that zip into a new SQLite file."""
+    from calfcare.services.runners import backup_bytes, restore_backup
+    from calfcare.store import open_database
+
+    started = time.perf_counter()
+    data = backup_bytes(db=db, runner="bench")
+    made = time.perf_counter() - started
+    target = open_database(f"sqlite:///{folder / 'restored.db'}")
+    started = time.perf_counter()
+    outcome = restore_backup(db=target, data=data)
+    restored = time.perf_counter() - started
+    target.dispose()
+    print(
+        f"(c) export all: {made:.1f} s, zip {len(data) / 1e6:.0f} MB with {outcome.rows.get('original_files', 0)} "
+        f"original files; import-backup into a new SQLite file: {restored:.1f} s ({sum(outcome.rows.values()):,} rows)"
+    )
 
 
 def time_cli(folder: Path) -> float:
@@ -306,6 +342,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cli", action="store_true", help="also time the calfcare command in a subprocess")
     parser.add_argument("--no-corpus", action="store_true", help="skip (b)")
+    parser.add_argument("--no-backup", action="store_true", help="skip (c): export all + import-backup of (a)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -315,7 +352,7 @@ def main() -> None:
     n_files = sum(1 for _ in (folder / "activities").iterdir())
     size = sum(p.stat().st_size for p in (folder / "activities").iterdir())
     print(f"(a) export: {n_files} activity files ({size / 1e6:.0f} MB) + activities.csv with {MANUAL_ENTRIES} manual")
-    result = time_import([folder], args.workers, "(a) import")
+    result = time_import([folder], args.workers, "(a) import", backup=not args.no_backup)
     target = "met" if result["wall"] < 30 else f"MISSED by {result['wall'] - 30:.1f} s"
     print(f"(a) target < 30 s: {target}")
     if args.cli:

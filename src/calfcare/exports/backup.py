@@ -201,7 +201,9 @@ def _write_files(zf: zipfile.ZipFile, t: TableDump, files: dict[str, Any]) -> li
                     raise TypeError(f"expected a FileValue in {t.name}, got {type(value).__name__}")
                 content = value.content()
                 path = _member(t.name, row[0] if isinstance(row[0], int) else number, value.name)
-                zf.writestr(path, content)
+                # a file that came gzipped is stored in the zip as it is (deflating it again costs time, saves nothing)
+                packed = zipfile.ZIP_STORED if content.startswith(originals.GZIP_MAGIC) else zipfile.ZIP_DEFLATED
+                zf.writestr(path, content, compress_type=packed)
                 files[path] = {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
                 out.append(path)
             else:
