@@ -81,7 +81,9 @@ def test_cli_backup_and_restore(cli_env: str, tmp_path: Path, monkeypatch: pytes
     seed_runner(db, "ana", checkins=2, runs=1)
     target = tmp_path / "ana.zip"
     code, out = _cli("export", "all", "--runner", "ana", str(target))
-    assert code == 0 and target.is_file() and "Wrote the backup" in out
+    assert code == 0 and target.is_file() and "Wrote the backup" in out and "with 1 original activity file)" in out
+    code, out = _cli("export", "all", "--runner", "ana", str(target), "--json")
+    assert code == 0 and json.loads(out)["original_files"] == 1 and json.loads(out)["bytes"] == target.stat().st_size
     code, out = _cli("export", "all", "--runner", "ana", str(tmp_path / "ana.tar"))
     assert code == 2 and "expected a file ending in .zip" in out
     other = f"sqlite:///{tmp_path / 'other.db'}"

@@ -4,7 +4,11 @@ the signed-in runner's own record."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from accounts_kit import BASE, PASSWORD, SECRET, add, browser_client, csrf_of, multi_settings, sign_in
@@ -187,6 +191,34 @@ def test_a_clinician_or_admin_has_no_runner_pages(web_db: Database, clock: Clock
         assert c.get("/", follow_redirects=False).headers["location"] == "/admin/accounts"
         r = c.get("/admin/accounts")
         assert r.status_code == 200 and "dr" in r.text and "calfcare user" in r.text
+
+
+def test_the_admin_downloads_the_backup_of_every_runner_and_nobody_else_does(
+    web_db: Database, clock: Clock, tmp_path: Path
+) -> None:
+    from test_import_fixtures import fit_run
+
+    from calfcare.services.importing import import_paths
+
+    add(web_db, "ann")
+    add(web_db, "root", "admin")
+    (tmp_path / "ann.fit").write_bytes(fit_run())
+    import_paths(db=web_db, runner="ann", paths=[tmp_path / "ann.fit"], workers=1)
+    with browser_client(web_db, clock) as c:
+        sign_in(c, "ann")
+        assert c.get("/admin/backup.zip").status_code == 403
+    with browser_client(web_db, clock) as c:
+        sign_in(c, "root")
+        assert "/admin/backup.zip" in c.get("/admin/accounts").text
+        r = c.get("/admin/backup.zip")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    assert r.headers["content-disposition"].startswith('attachment; filename="calfcare-backup-all-runners-')
+    assert r.headers["content-length"] == str(len(r.content)) and r.headers["cache-control"] == "no-store"
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        (original,) = manifest["files"]
+        assert z.read(original) == fit_run()
+    assert manifest["scope"] == "all" and "ann" in manifest["runners"] and "users" in manifest["tables"]
 
 
 def test_only_an_admin_lists_accounts(web_db: Database, clock: Clock) -> None:

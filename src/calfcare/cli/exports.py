@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 from rich.markup import escape
@@ -17,6 +18,7 @@ from calfcare.cli.app import (
     RunnerOpt,
     app,
     console,
+    err_console,
     open_store,
     parse_day,
     print_json,
@@ -40,6 +42,12 @@ def _expect_suffix(path: Path, *suffixes: str) -> None:
 
 def write_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all (a temporary file in the same folder, then renamed)."""
+    write_with(path, lambda out: out.write(data))
+
+
+def write_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Let ``write`` fill ``path`` whole or not at all: it writes into a temporary file in the same folder, which is
+    renamed over ``path`` when it returns (and removed if it raises)."""
     folder = path.expanduser().resolve().parent
     if not folder.is_dir():
         raise InvalidInput(f"{path}: the folder {folder} does not exist")
@@ -47,7 +55,7 @@ def write_file(path: Path, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(data)
+                write(out)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -121,13 +129,37 @@ def export_all(
     runner: RunnerOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Every record of the runner (or of everyone) as documented JSON in a zip; restore with import-backup."""
+    """Every record of the runner (or of everyone) as documented JSON in a zip, with the original activity files as
+    they were imported; restore with import-backup."""
     want_json(json_out)
     _expect_suffix(file, ".zip")
-    from calfcare.services.runners import backup_bytes
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    data = backup_bytes(db=open_store(), runner=None if all_runners else runner_name(runner))
-    _done(file, data, "the backup of every runner" if all_runners else "the backup", json_out)
+    from calfcare.services.runners import write_backup_file
+
+    db, who = open_store(), None if all_runners else runner_name(runner)
+    kept = 0
+    columns = (TextColumn("backing up"), BarColumn(), MofNCompleteColumn(), TextColumn("activity files"))
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("backup", total=None)
+
+        def write(out: BinaryIO) -> None:
+            nonlocal kept
+            kept = write_backup_file(
+                db=db, runner=who, out=out, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
+
+        write_with(file, write)
+    size = file.stat().st_size
+    what = "the backup of every runner" if all_runners else "the backup"
+    if json_out:
+        print_json({"file": str(file), "bytes": size, "what": what, "original_files": kept})
+    else:
+        console.print(
+            f"Wrote {what} to [bold]{escape(str(file))}[/] ({size:,} bytes, with {kept:,} original activity "
+            f"file{'' if kept == 1 else 's'}).",
+            soft_wrap=True,
+        )
 
 
 @app.command("import-backup")
@@ -148,15 +180,17 @@ def import_backup(
 ) -> None:
     """Restore a backup into this database (empty or holding other runners), all of it or nothing."""
     want_json(json_out)
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise NotFound(f"{file}: no such file") from None
-    except OSError as exc:
-        raise InvalidInput(f"{file}: cannot read it ({exc.strerror or exc})") from None
     from calfcare.services.runners import restore_backup
 
-    outcome = restore_backup(db=open_store(), data=data, source=str(file), as_runner=runner)
+    try:
+        with file.open("rb") as data:  # read as the restore goes (the original files one at a time), not all at once
+            outcome = restore_backup(db=open_store(), data=data, source=str(file), as_runner=runner)
+    except FileNotFoundError:
+        raise NotFound(f"{file}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{file}: is a folder, not a backup zip") from None
+    except OSError as exc:
+        raise InvalidInput(f"{file}: cannot read it ({exc.strerror or exc})") from None
     if json_out:
         print_json(outcome.to_dict())
         return

@@ -25,11 +25,11 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, cast, get_args
+from typing import Any, BinaryIO, Literal, cast, get_args
 
 from calfcare.activities import originals
 from calfcare.errors import FieldProblem, InvalidInput
@@ -64,14 +64,32 @@ FILE_FOLDERS = {"original_files": "originals"}
 class FileValue:
     """The value of a ``file`` column: a file's name and its bytes as stored (``encoding``, see
     :mod:`calfcare.activities.originals`). In the zip it is the file itself, decoded: a runner who opens the backup
-    finds their files."""
+    finds their files.
+
+    ``data`` may be left out and read by ``load`` when it is needed (one file at a time while a backup is written
+    or restored, so years of activity files are never all in memory at once)."""
 
     name: str
-    encoding: str
-    data: bytes
+    encoding: str = ""
+    data: bytes | None = None
+    load: Callable[[], tuple[str, bytes]] | None = field(default=None, compare=False, repr=False)
+
+    def stored(self) -> tuple[str, bytes]:
+        """(encoding, bytes as stored)."""
+        if self.data is not None:
+            return self.encoding, self.data
+        if self.load is None:
+            raise ValueError(f"the file {self.name} has neither data nor a way to read it")
+        return self.load()
 
     def content(self) -> bytes:
-        return originals.decode(self.encoding, self.data)
+        """The file as received."""
+        return originals.decode(*self.stored())
+
+    def loaded(self) -> FileValue:
+        """The same file with its bytes read in."""
+        encoding, data = self.stored()
+        return FileValue(self.name, encoding, data)
 
     @classmethod
     def of(cls, name: str, content: bytes) -> FileValue:
@@ -189,7 +207,13 @@ def _member(table: str, key: Any, name: str) -> str:
     return f"{folder}/{key}/{originals.file_name(name)}"
 
 
-def _write_files(zf: zipfile.ZipFile, t: TableDump, files: dict[str, Any]) -> list[list[Any]]:
+#: called after each file written into a backup: (files written, files in the backup)
+FileProgress = Callable[[int, int], None]
+
+
+def _write_files(
+    zf: zipfile.ZipFile, t: TableDump, files: dict[str, Any], total: int, progress: FileProgress | None
+) -> list[list[Any]]:
     """The table's rows as JSON values, its ``file`` values written into the zip (one at a time: a backup of years
     of activities never holds every file decoded at once)."""
     rows = []
@@ -206,20 +230,35 @@ def _write_files(zf: zipfile.ZipFile, t: TableDump, files: dict[str, Any]) -> li
                 zf.writestr(path, content, compress_type=packed)
                 files[path] = {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
                 out.append(path)
+                if progress is not None:
+                    progress(len(files), total)
             else:
                 out.append(encode_value(kind, value))
         rows.append(out)
     return rows
 
 
+def count_files(backup: Backup) -> int:
+    return sum(
+        1 for t in backup.tables for row in t.rows for k, v in zip(t.kinds, row, strict=True) if k == "file" and v
+    )
+
+
 def write_backup(backup: Backup) -> bytes:
     """The backup as zip bytes (deflated)."""
     buffer = io.BytesIO()
+    write_backup_to(backup, buffer)
+    return buffer.getvalue()
+
+
+def write_backup_to(backup: Backup, out: BinaryIO, progress: FileProgress | None = None) -> int:
+    """Write the backup zip into ``out`` (a file open for writing, or a buffer); the number of files it holds."""
     tables: dict[str, Any] = {}
     files: dict[str, Any] = {}
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    total = count_files(backup)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for t in backup.tables:
-            doc = {"table": t.name, "columns": list(t.columns), "rows": _write_files(zf, t, files)}
+            doc = {"table": t.name, "columns": list(t.columns), "rows": _write_files(zf, t, files, total, progress)}
             body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             name = f"tables/{t.name}.json"
             zf.writestr(name, body)
@@ -243,7 +282,7 @@ def write_backup(backup: Backup) -> bytes:
         }
         zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
         zf.writestr("README.txt", README)
-    return buffer.getvalue()
+    return len(files)
 
 
 def _refuse(source: str, problem: str, where: str = "") -> InvalidInput:
@@ -253,49 +292,60 @@ def _refuse(source: str, problem: str, where: str = "") -> InvalidInput:
     )
 
 
-def read_backup(data: bytes, *, source: str = "backup") -> Backup:
-    """Parse and check a backup zip completely; :class:`InvalidInput` naming the file and the problem otherwise."""
+def read_backup(data: bytes | BinaryIO, *, source: str = "backup") -> Backup:
+    """Parse and check a backup zip completely; :class:`InvalidInput` naming the file and the problem otherwise.
+
+    ``data`` is the zip's bytes or a file open for reading. Every original file is checked (size and SHA-256) here,
+    read through once; its value reads it again when it is restored, so ``data`` must stay open until then."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
     except zipfile.BadZipFile:
         raise _refuse(source, "not a zip file (or a truncated one)") from None
-    with zf:
-        names = set(zf.namelist())
-        if sum(i.file_size for i in zf.infolist()) > MAX_UNCOMPRESSED:
-            raise _refuse(source, "the zip claims more than 8 GiB uncompressed; refused")
-        if "manifest.json" not in names:
-            raise _refuse(source, "no manifest.json (is this a calfcare backup?)")
-        manifest = _load_json(zf, "manifest.json", source)
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise _refuse(source, f"format is not {FORMAT!r}", "manifest.json")
-        if manifest.get("format_version") not in READS:
-            raise _refuse(
-                source,
-                f"format_version {manifest.get('format_version')!r} is not one this calfcare reads "
-                f"({', '.join(map(str, READS))}): made by a newer calfcare?",
-                "manifest.json",
-            )
-        revision = manifest.get("schema_revision")
-        scope = manifest.get("scope")
-        runners = manifest.get("runners")
-        tables = manifest.get("tables")
-        if not isinstance(revision, str) or not revision:
-            raise _refuse(source, "schema_revision is missing", "manifest.json")
-        if scope not in ("runner", "all"):
-            raise _refuse(source, "scope must be 'runner' or 'all'", "manifest.json")
-        if not isinstance(runners, list) or not all(isinstance(r, str) for r in runners):
-            raise _refuse(source, "runners must be a list of names", "manifest.json")
-        if not isinstance(tables, dict) or not tables:
-            raise _refuse(source, "tables is missing or empty", "manifest.json")
-        try:
-            created = datetime.fromisoformat(str(manifest.get("created_at")))
-        except ValueError:
-            raise _refuse(source, "created_at is not an ISO date-time", "manifest.json") from None
-        files = manifest.get("files") or {}
-        if not isinstance(files, dict):
-            raise _refuse(source, "files must be an object", "manifest.json")
-        dumps = tuple(_read_table(zf, names, name, entry, source, files) for name, entry in tables.items())
-        left_out = manifest.get("left_out") or []
+    try:
+        return _read(zf, source)
+    except BaseException:
+        zf.close()
+        raise
+
+
+def _read(zf: zipfile.ZipFile, source: str) -> Backup:
+    names = set(zf.namelist())
+    in_memory = [i for i in zf.infolist() if not i.filename.startswith(_FILE_PREFIXES)]
+    if sum(i.file_size for i in in_memory) > MAX_UNCOMPRESSED:
+        raise _refuse(source, "the zip claims more than 8 GiB uncompressed; refused")
+    if "manifest.json" not in names:
+        raise _refuse(source, "no manifest.json (is this a calfcare backup?)")
+    manifest = _load_json(zf, "manifest.json", source)
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise _refuse(source, f"format is not {FORMAT!r}", "manifest.json")
+    if manifest.get("format_version") not in READS:
+        raise _refuse(
+            source,
+            f"format_version {manifest.get('format_version')!r} is not one this calfcare reads "
+            f"({', '.join(map(str, READS))}): made by a newer calfcare?",
+            "manifest.json",
+        )
+    revision = manifest.get("schema_revision")
+    scope = manifest.get("scope")
+    runners = manifest.get("runners")
+    tables = manifest.get("tables")
+    if not isinstance(revision, str) or not revision:
+        raise _refuse(source, "schema_revision is missing", "manifest.json")
+    if scope not in ("runner", "all"):
+        raise _refuse(source, "scope must be 'runner' or 'all'", "manifest.json")
+    if not isinstance(runners, list) or not all(isinstance(r, str) for r in runners):
+        raise _refuse(source, "runners must be a list of names", "manifest.json")
+    if not isinstance(tables, dict) or not tables:
+        raise _refuse(source, "tables is missing or empty", "manifest.json")
+    try:
+        created = datetime.fromisoformat(str(manifest.get("created_at")))
+    except ValueError:
+        raise _refuse(source, "created_at is not an ISO date-time", "manifest.json") from None
+    files = manifest.get("files") or {}
+    if not isinstance(files, dict):
+        raise _refuse(source, "files must be an object", "manifest.json")
+    dumps = tuple(_read_table(zf, names, name, entry, source, files) for name, entry in tables.items())
+    left_out = manifest.get("left_out") or []
     return Backup(
         schema_revision=revision,
         scope=cast(Literal["runner", "all"], scope),
@@ -315,10 +365,27 @@ def _load_json(zf: zipfile.ZipFile, name: str, source: str) -> Any:
         raise _refuse(source, f"is not valid JSON ({exc})", name) from None
 
 
+_FILE_PREFIXES = ("originals/", "files/")  # read one at a time, never all at once: not in the 8 GiB cap
+_CHUNK = 1 << 20
+
+
+def _member_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> bytes:
+    """A member's bytes, never more than its declared size (a member that inflates beyond it is refused)."""
+    try:
+        with zf.open(info) as fh:
+            content = fh.read(info.file_size + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+        raise _refuse(source, f"cannot be read from the zip ({exc})", info.filename) from None
+    if len(content) != info.file_size:
+        raise _refuse(source, "its size differs from what the zip says (damaged)", info.filename)
+    return content
+
+
 def _read_file(
     zf: zipfile.ZipFile, table: str, value: Any, files: dict[str, Any], source: str, where: str
 ) -> FileValue:
-    """A ``file`` value: the member it names, checked against the manifest's size and checksum."""
+    """A ``file`` value: the member it names, checked against the manifest's size and checksum (streamed through,
+    not kept); the value reads it again when it is restored."""
     folder = FILE_FOLDERS.get(table, f"files/{table}")
     if not isinstance(value, str) or not value.startswith(folder + "/") or value.count("/") != folder.count("/") + 2:
         raise _refuse(source, f"expected the path of a file under {folder}/", where)
@@ -326,14 +393,29 @@ def _read_file(
     if not isinstance(entry, dict):
         raise _refuse(source, f"{value} is not listed in the manifest's files", where)
     try:
-        content = zf.read(value)
+        info = zf.getinfo(value)
     except KeyError:
         raise _refuse(source, "missing from the zip (a partial backup)", value) from None
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise _refuse(source, f"cannot be read from the zip ({exc})", value) from None
-    if len(content) != entry.get("size") or hashlib.sha256(content).hexdigest() != entry.get("sha256"):
+    if info.file_size != entry.get("size"):
         raise _refuse(source, "its size or checksum differs from the manifest (damaged or edited)", value)
-    return FileValue.of(value.rsplit("/", 1)[1], content)
+    digest = hashlib.sha256()
+    seen = 0
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(_CHUNK):
+                seen += len(chunk)
+                if seen > info.file_size:
+                    break
+                digest.update(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+        raise _refuse(source, f"cannot be read from the zip ({exc})", value) from None
+    if seen != info.file_size or digest.hexdigest() != entry.get("sha256"):
+        raise _refuse(source, "its size or checksum differs from the manifest (damaged or edited)", value)
+
+    def load() -> tuple[str, bytes]:
+        return originals.encode(_member_bytes(zf, info, source))
+
+    return FileValue(value.rsplit("/", 1)[1], load=load)
 
 
 def _read_table(

@@ -13,20 +13,30 @@ with the other rows. calfcare writes no file of a runner to disk, so there is no
 
 from __future__ import annotations
 
+import io
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from sqlalchemy import Column, Connection, MetaData, Table, func, or_, select, text, true
+from sqlalchemy import Column, Connection, MetaData, Table, func, null, or_, select, text, true
 from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from calfcare.errors import Conflict, InvalidInput, NotFound, StorageError
-from calfcare.exports.backup import Backup, FileValue, Kind, TableDump, read_backup, write_backup
+from calfcare.exports.backup import (
+    Backup,
+    FileProgress,
+    FileValue,
+    Kind,
+    TableDump,
+    read_backup,
+    write_backup_to,
+)
 from calfcare.store import Database
 from calfcare.store.db import alembic_config, head_revision
 
@@ -157,16 +167,34 @@ def _dump(conn: Connection, md: MetaData, table: Table, where: ColumnElement[boo
     cols = tuple(table.columns)
     names = tuple(c.name for c in cols)
     order = list(table.primary_key.columns) or list(cols)
-    rows = [tuple(r) for r in conn.execute(select(*cols).where(where).order_by(*order))]
     kinds = tuple(_kind(c) for c in cols)
-    if table.name in FILE_COLUMNS:
-        data, name, encoding = (names.index(c) for c in FILE_COLUMNS[table.name])
-        kinds = tuple("file" if i == data else k for i, k in enumerate(kinds))
-        rows = [
-            tuple(FileValue(r[name], r[encoding], bytes(r[data])) if i == data else v for i, v in enumerate(r))
-            for r in rows
-        ]
-    return TableDump(table.name, names, kinds, rows)
+    if table.name not in FILE_COLUMNS:
+        rows = [tuple(r) for r in conn.execute(select(*cols).where(where).order_by(*order))]
+        return TableDump(table.name, names, kinds, rows)
+    # the files themselves are read when the backup is written, one at a time, in the same transaction
+    data, name, _encoding = (names.index(c) for c in FILE_COLUMNS[table.name])
+    pk = _surrogate_pk(table)
+    if pk is None:
+        raise StorageError(f"table {table.name} holds files but has no id to read them by")
+    listed = [c if i != data else null().label(c.name) for i, c in enumerate(cols)]
+    at = names.index(pk.name)
+    rows = [
+        tuple(
+            FileValue(r[name], load=_file_loader(conn, table, pk, r[at])) if i == data else v for i, v in enumerate(r)
+        )
+        for r in conn.execute(select(*listed).where(where).order_by(*order))
+    ]
+    return TableDump(table.name, names, tuple("file" if i == data else k for i, k in enumerate(kinds)), rows)
+
+
+def _file_loader(conn: Connection, table: Table, pk: Column[Any], key: Any) -> Callable[[], tuple[str, bytes]]:
+    data, _name, encoding = FILE_COLUMNS[table.name]
+
+    def load() -> tuple[str, bytes]:
+        row = conn.execute(select(table.c[encoding], table.c[data]).where(pk == key)).one()
+        return str(row[0]), bytes(row[1])
+
+    return load
 
 
 def _stored_file(row: dict[str, Any], table: str) -> dict[str, Any]:
@@ -174,13 +202,15 @@ def _stored_file(row: dict[str, Any], table: str) -> dict[str, Any]:
     data, _name, encoding = FILE_COLUMNS[table]
     value = row.get(data)
     if isinstance(value, FileValue):
-        row[data], row[encoding] = value.data, value.encoding
+        row[encoding], row[data] = value.stored()
     return row
 
 
-def gather_backup(*, db: Database, runner: str | None) -> Backup:
+@contextmanager
+def _snapshot(db: Database, runner: str | None) -> Iterator[Backup]:
     """Every row of ``runner`` (every row of every runner, and the tables of no runner, when ``runner`` is None),
-    read in one transaction."""
+    read in one transaction that stays open while the caller uses the backup: its files are read from it one at a
+    time (:class:`FileValue` ``load``), not all at once."""
     with db.engine.connect() as conn:
         if not db.is_sqlite:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
@@ -204,19 +234,46 @@ def gather_backup(*, db: Database, runner: str | None) -> Backup:
                     if t.name not in RUNNER_SCOPE_LEFT_OUT
                 )
                 left_out = tuple(sorted(t for t in md.tables if t not in levels or t in RUNNER_SCOPE_LEFT_OUT))
-    return Backup(
-        schema_revision=str(revision),
-        scope="all" if runner is None else "runner",
-        runners=names,
-        created_at=datetime.now(UTC),
-        tables=dumps,
-        left_out=left_out,
-    )
+            yield Backup(
+                schema_revision=str(revision),
+                scope="all" if runner is None else "runner",
+                runners=names,
+                created_at=datetime.now(UTC),
+                tables=dumps,
+                left_out=left_out,
+            )
+
+
+def _loaded(backup: Backup) -> Backup:
+    """The backup with every file's bytes read in (it no longer needs its database or zip)."""
+    tables = []
+    for t in backup.tables:
+        if "file" in t.kinds:
+            rows = [tuple(v.loaded() if isinstance(v, FileValue) else v for v in row) for row in t.rows]
+            t = replace(t, rows=rows)
+        tables.append(t)
+    return replace(backup, tables=tuple(tables))
+
+
+def gather_backup(*, db: Database, runner: str | None) -> Backup:
+    """Every row of ``runner`` (of everyone when None), read in one transaction, files included (in memory: to write
+    a backup, :func:`write_backup_file` reads them one at a time)."""
+    with _snapshot(db, runner) as backup:
+        return _loaded(backup)
+
+
+def write_backup_file(*, db: Database, runner: str | None, out: BinaryIO, progress: FileProgress | None = None) -> int:
+    """Write the backup zip of ``runner`` (of everyone when None) into ``out``, reading one original file at a time
+    from the snapshot; the number of original files in it. ``progress(done, total)`` after each file."""
+    with _snapshot(db, runner) as backup:
+        return write_backup_to(backup, out, progress)
 
 
 def backup_bytes(*, db: Database, runner: str | None) -> bytes:
-    """The backup zip of one runner, or of everyone (``runner=None``), ready to save or serve."""
-    return write_backup(gather_backup(db=db, runner=runner))
+    """The backup zip of one runner, or of everyone (``runner=None``), as bytes."""
+    buffer = io.BytesIO()
+    write_backup_file(db=db, runner=runner, out=buffer)
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)
@@ -278,10 +335,14 @@ def _insert(conn: Connection, md: MetaData, backup: Backup, offsets: dict[str, i
             }
             for row in dump.rows
         ]
-        if table.name in FILE_COLUMNS:
-            rows = [_stored_file(row, table.name) for row in rows]
-        for start in range(0, len(rows), 500):
-            conn.execute(table.insert(), rows[start : start + 500])
+        batch = 500
+        if table.name in FILE_COLUMNS:  # each batch's files read in just before it is inserted, a few at a time
+            batch = 4
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            if table.name in FILE_COLUMNS:
+                chunk = [_stored_file(dict(row), table.name) for row in chunk]
+            conn.execute(table.insert(), chunk)
         counts[table.name] = len(rows)
     return counts
 
@@ -335,7 +396,7 @@ def _migrate_backup(backup: Backup, source: str) -> Backup:
                 _check_fits(md, backup, source)
                 _insert(conn, md, backup, {}, sqlite=True)
             scratch.migrate()
-            migrated = gather_backup(db=scratch, runner=None)
+            migrated = gather_backup(db=scratch, runner=None)  # files read in: the scratch database goes next
         finally:
             scratch.dispose()
     return Backup(
@@ -349,12 +410,13 @@ def _migrate_backup(backup: Backup, source: str) -> Backup:
 
 
 def restore_backup(
-    *, db: Database, data: bytes, source: str = "backup", as_runner: str | None = None
+    *, db: Database, data: bytes | BinaryIO, source: str = "backup", as_runner: str | None = None
 ) -> RestoreOutcome:
     """Restore a backup zip into ``db`` (empty or holding other runners) in one transaction: every table, with ids
     kept when they are free and shifted past the existing ones when not. A backup from an older schema revision is
     migrated first. Refuses (and writes nothing) a damaged or partial file, one from a newer calfcare, or a runner
-    name already in ``db``. ``as_runner`` restores a one-runner backup under that name."""
+    name already in ``db``. ``as_runner`` restores a one-runner backup under that name. ``data`` is the zip's bytes or
+    a file open for reading (its original files are then read as they are restored, a few at a time)."""
     backup = read_backup(data, source=source)
     if as_runner is not None:
         if len(backup.runners) != 1:
@@ -503,4 +565,5 @@ __all__ = [
     "restore_backup",
     "runner_rows",
     "unowned_tables",
+    "write_backup_file",
 ]

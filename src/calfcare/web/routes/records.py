@@ -7,14 +7,17 @@ render. Cross-site posts are refused by :mod:`calfcare.web.security` before they
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from pydantic import BaseModel, Field
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from calfcare.errors import FieldProblem, InvalidInput, NotFound
+from calfcare.accounts.access import may
+from calfcare.errors import FieldProblem, InvalidInput, NotFound, PermissionDenied
 from calfcare.services.exports import (
     create_calendar_token,
     fhir_for_runner,
@@ -22,8 +25,8 @@ from calfcare.services.exports import (
     report_pdf,
     revoke_calendar_token,
 )
-from calfcare.services.runners import backup_bytes, delete_runner, runner_rows
-from calfcare.web.deps import DbDep, RunnerDep, TodayDep
+from calfcare.services.runners import delete_runner, runner_rows, write_backup_file
+from calfcare.web.deps import CurrentPrincipal, DbDep, RunnerDep, TodayDep
 from calfcare.web.render import page
 
 router = APIRouter()
@@ -96,9 +99,42 @@ def fhir_download(db: DbDep, runner: RunnerDep, day: TodayDep) -> Response:
     return _download("fhir", fhir_for_runner(db=db, runner=runner, day=day), day)
 
 
+def _backup_download(db: Any, runner: str | None, day: date, name: str) -> Response:
+    """The backup zip, written into an anonymous temporary file (years of activity files are never held in memory;
+    nothing is left on disk, even when the download is cut short) and streamed from it."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by the response's iterator when it is sent
+    try:
+        write_backup_file(db=db, runner=runner, out=spool)
+        size = spool.tell()
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+
+    def chunks() -> Iterator[bytes]:
+        with spool:
+            while block := spool.read(1 << 20):
+                yield block
+
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name.format(day=day.isoformat())}"',
+        "Content-Length": str(size),
+        "Cache-Control": "no-store",
+    }
+    return StreamingResponse(chunks(), media_type=DOWNLOADS["backup"][0], headers=headers)
+
+
 @router.get("/records/backup.zip")
 def backup_download(db: DbDep, runner: RunnerDep, day: TodayDep) -> Response:
-    return _download("backup", backup_bytes(db=db, runner=runner), day)
+    return _backup_download(db, runner, day, DOWNLOADS["backup"][1])
+
+
+@router.get("/admin/backup.zip")
+def admin_backup_download(db: DbDep, principal: CurrentPrincipal, day: TodayDep) -> Response:
+    """Every runner's backup in one zip (``calfcare export all --all-runners``), for an admin only."""
+    if not may(principal, "manage_accounts", runner_id=None):
+        raise PermissionDenied("only an admin downloads the backup of every runner")
+    return _backup_download(db, None, day, "calfcare-backup-all-runners-{day}.zip")
 
 
 @router.post("/records/calendar")
