@@ -5,6 +5,8 @@ clinician then gets *not found*. axe runs on every new page; screenshots go to `
 
 from __future__ import annotations
 
+import json
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +32,7 @@ def clinic(tmp_path: Path) -> Iterator[tuple[Served, Clock, Database]]:
     accounts.set_signup(db=db, mode="invitation", invitation_code=INVITATION)
     accounts.add_user(db=db, username="dr.lee", password=PASSWORD, role="clinician")
     accounts.add_user(db=db, username="zoe", password=PASSWORD, role="runner")  # shares too, no red flag
+    accounts.add_user(db=db, username="root", password=PASSWORD, role="admin")
     now = datetime.now(UTC)
     zoe = accounts.sign_in(db=db, username="zoe", password=PASSWORD, address="10.0.0.9", now=now)
     lee = accounts.sign_in(db=db, username="dr.lee", password=PASSWORD, address="10.0.0.8", now=now)
@@ -115,3 +118,18 @@ def test_share_clear_a_red_flag_note_audit_and_revoke(browser: Any, clinic: tupl
     shot(clinician, "29-clinician-after-revoke-desktop")
     clinician.goto(base + "/clinician")
     assert "ann" not in clinician.locator("main").inner_text()
+
+    admin = browser.new_context(viewport=DESKTOP, locale="en-GB", bypass_csp=True, accept_downloads=True).new_page()
+    admin.goto(base + "/signin")
+    admin.fill("#username", "root")
+    admin.fill("#password", PASSWORD)
+    admin.get_by_role("button", name="Sign in").click()
+    admin.wait_for_url(base + "/admin/accounts")
+    check_axe(admin, "admin accounts")
+    shot(admin, "29b-admin-accounts-desktop")
+    with admin.expect_download() as download:
+        admin.get_by_role("link", name="Backup of every runner (zip)").click()
+    zipped = Path(download.value.path())
+    with zipfile.ZipFile(zipped) as z:
+        manifest = json.loads(z.read("manifest.json"))
+    assert manifest["scope"] == "all" and {"ann", "zoe"} <= set(manifest["runners"])
