@@ -90,6 +90,24 @@ def test_a_password_reset_or_change_ends_older_sessions(db: Database) -> None:
     assert accounts.sign_in(db=db, username="ann", password="yet another one", address="x", now=NOW) == ann
 
 
+def test_guessing_the_current_password_is_throttled_like_a_sign_in(db: Database) -> None:
+    """A stolen session cannot use the change-password form to guess the password without limit: a wrong current
+    password is a failed sign-in of the account, and five within 15 minutes stop both forms."""
+    ann = _runner(db, "ann")
+    for i in range(5):
+        with pytest.raises(InvalidInput, match="current password"):
+            accounts.change_password(db=db, user_id=ann.user_id, current=f"guess {i}", new="yet another one",
+                                     address="203.0.113.9", now=NOW + timedelta(seconds=i))  # fmt: skip
+    later = NOW + timedelta(minutes=1)
+    with pytest.raises(TooManyAttempts):  # even the right password waits
+        accounts.change_password(db=db, user_id=ann.user_id, current=PW, new="yet another one", address="x", now=later)
+    with pytest.raises(TooManyAttempts):
+        accounts.sign_in(db=db, username="ann", password=PW, address="198.51.100.1", now=later)
+    after = NOW + timedelta(minutes=16)
+    accounts.change_password(db=db, user_id=ann.user_id, current=PW, new="yet another one", address="x", now=after)
+    assert accounts.sign_in(db=db, username="ann", password="yet another one", address="x", now=after) == ann
+
+
 def test_sign_up_is_closed_by_default_then_needs_the_invitation_code(db: Database) -> None:
     with pytest.raises(InvalidInput, match="closed"):
         accounts.sign_up(db=db, username="ann", password=PW, invitation_code=None)

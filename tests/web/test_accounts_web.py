@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -161,6 +161,21 @@ def test_changing_the_password_ends_the_other_sessions_not_this_one(web_db: Data
         assert laptop.get("/api/v1/today").status_code == 401
         assert laptop.get("/today", follow_redirects=False).headers["location"] == "/signin"
         sign_in(laptop, "ann", "a brand new one")
+
+
+def test_guessing_the_current_password_on_the_account_page_is_throttled(web_db: Database, clock: Clock) -> None:
+    add(web_db, "ann")
+    with browser_client(web_db, clock) as phone:
+        sign_in(phone, "ann")
+        for i in range(5):
+            form = {"current_password": f"guess {i}", "new_password": "a brand new one",
+                    "csrf_token": csrf_of(phone, "/account")}  # fmt: skip
+            assert phone.post("/account/password", data=form).status_code == 422
+        form.update(current_password=PASSWORD, csrf_token=csrf_of(phone, "/account"))
+        r = phone.post("/account/password", data=form)
+        assert r.status_code == 429 and "Too many sign-in attempts; try again in about 15 min" in r.text
+    assert accounts.sign_in(db=web_db, username="ann", password=PASSWORD, address="10.1.1.1",
+                            now=datetime.now(UTC) + timedelta(minutes=16)).username == "ann"  # fmt: skip
 
 
 def test_a_runner_acts_only_on_their_own_record(web_db: Database, clock: Clock) -> None:

@@ -9,7 +9,7 @@ password, token or hash is ever put in a message or returned after creation.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import delete, select
@@ -136,22 +136,8 @@ def _principal(user: User, scope: Scope = "write") -> Principal:
 def sign_in(*, db: Database, username: str, password: str, address: str, now: datetime) -> Principal:
     """Check a username and password. Throttled per account and per address; the same message for an unknown
     account, a wrong password and a disabled account."""
-    since = now - DEFAULT_POLICY.window
     with db.session() as s:
-        account_failures = list(
-            s.scalars(select(SignInFailure.at).where(SignInFailure.username == username, SignInFailure.at > since))
-        )
-        address_failures = list(
-            s.scalars(select(SignInFailure.at).where(SignInFailure.address == address, SignInFailure.at > since))
-        )
-        wait = sign_in_wait(
-            account_failures=[_aware(t) for t in account_failures],
-            address_failures=[_aware(t) for t in address_failures],
-            now=now,
-        )
-        if wait > 0:
-            minutes = max(1, round(wait / 60))
-            raise TooManyAttempts(f"too many sign-in attempts; try again in about {minutes} min", wait)
+        _throttle(s, username, address, now)
         user = s.scalar(select(User).where(User.username == username))
         ok = verify_password(user.password_hash if user else None, password)
         if not ok or user is None or user.disabled:
@@ -162,6 +148,25 @@ def sign_in(*, db: Database, username: str, password: str, address: str, now: da
             user.password_hash = hash_password(password)
         s.execute(delete(SignInFailure).where(SignInFailure.username == username))
         return _principal(user)
+
+
+def _throttle(s: Session, username: str, address: str, now: datetime) -> None:
+    """:class:`TooManyAttempts` while the account or the address has failed too often lately."""
+    since = now - DEFAULT_POLICY.window
+    account_failures = list(
+        s.scalars(select(SignInFailure.at).where(SignInFailure.username == username, SignInFailure.at > since))
+    )
+    address_failures = list(
+        s.scalars(select(SignInFailure.at).where(SignInFailure.address == address, SignInFailure.at > since))
+    )
+    wait = sign_in_wait(
+        account_failures=[_aware(t) for t in account_failures],
+        address_failures=[_aware(t) for t in address_failures],
+        now=now,
+    )
+    if wait > 0:
+        minutes = max(1, round(wait / 60))
+        raise TooManyAttempts(f"too many sign-in attempts; try again in about {minutes} min", wait)
 
 
 def _aware(t: datetime) -> datetime:
@@ -188,11 +193,22 @@ def session_version(*, db: Database, user_id: int) -> int:
         return user.session_version
 
 
-def change_password(*, db: Database, user_id: int, current: str, new: str) -> None:
-    """Change one's own password (the current one is required). Other sessions end."""
+def change_password(
+    *, db: Database, user_id: int, current: str, new: str, address: str = "", now: datetime | None = None
+) -> None:
+    """Change one's own password (the current one is required). Other sessions end.
+
+    A wrong current password counts as a failed sign-in of the account (and of ``address``), under the same
+    throttle: a stolen session cannot use this form to guess the password without limit."""
+    now = now or datetime.now(UTC)
     with db.session() as s:
         user = s.get(User, user_id)
-        if user is None or not verify_password(user.password_hash, current):
+        if user is None:
+            raise NotSignedIn("your session has ended; please sign in again")
+        _throttle(s, user.username, address, now)
+        if not verify_password(user.password_hash, current):
+            s.add(SignInFailure(username=user.username[:200], address=address[:64], at=now))
+            s.commit()
             raise InvalidInput("current password: it is wrong", [FieldProblem("current_password", "it is wrong")])
         _check_password(new, user.username)
         user.password_hash = hash_password(new)

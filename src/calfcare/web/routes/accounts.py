@@ -98,11 +98,22 @@ def change_password(
     request: Request,
     db: DbDep,
     principal: CurrentPrincipal,
+    now: NowDep,
     current_password: Annotated[str, Form(max_length=1024)] = "",
     new_password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     try:
-        accounts.change_password(db=db, user_id=principal.user_id, current=current_password, new=new_password)
+        accounts.change_password(
+            db=db,
+            user_id=principal.user_id,
+            current=current_password,
+            new=new_password,
+            address=client_address(request),
+            now=now,
+        )
+    except TooManyAttempts as exc:
+        ctx = {"title": "Account", "errors": {}, "message": str(exc), "changed": False}
+        return page(request, "account.html", ctx, exc.http_status)
     except InvalidInput as exc:
         errors = _errors(exc)
         if "password" in errors:
