@@ -1,14 +1,13 @@
 """The backup file: a zip of documented JSON, written and read (validated) here; no database.
 
-Layout (``format_version`` 1)::
+Layout (``format_version`` 2)::
 
     manifest.json          format, format_version, schema_revision (Alembic head of the database it came from),
                            scope ("runner" or "all"), runners, created_at, and per table: file, columns, kinds,
                            rows, sha256 of the file
     tables/<table>.json    {"table": ..., "columns": [...], "rows": [[value, ...], ...]} in primary-key order
+    originals/<id>/<name>  the runner's original activity files, exactly as received (new in version 2)
     README.txt             this description, for whoever opens the zip
-
-    originals/<id>/<name>  the runner's original activity files, exactly as received (format_version 2)
 
 Values are encoded by column kind: ``date`` and ``datetime`` as ISO 8601 (aware datetimes in UTC with
 ``+00:00``; naive ones as stored), ``binary`` as base64, ``json`` as the document itself, ``decimal`` as a
