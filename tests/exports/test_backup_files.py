@@ -55,8 +55,12 @@ def test_writing_and_restoring_a_backup_holds_a_few_files_at_a_time(tmp_path: Pa
         assert {n.rsplit("/", 1)[1]: z.read(n) for n in z.namelist() if n.startswith("originals/")} == made
     target = open_database(f"sqlite:///{tmp_path / 'target.db'}")
     with zipped.open("rb") as data:
-        outcome, peak = _peak(lambda: restore_backup(db=target, data=data, source="ana.zip"))
+        restored: list[tuple[int, int]] = []
+        outcome, peak = _peak(
+            lambda: restore_backup(db=target, data=data, source="ana.zip", progress=lambda *e: restored.append(e))
+        )
     assert outcome.rows["original_files"] == FILES
+    assert restored == [(n, FILES) for n in range(4, FILES + 1, 4)], "progress after every few files"
     assert peak < 12 * SIZE, f"restoring held {peak / SIZE:.1f} MB (the files are {FILES} MB)"
     with target.session() as s:
         rows = s.query(OriginalFile.name, OriginalFile.encoding, OriginalFile.data).all()

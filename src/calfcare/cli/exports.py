@@ -180,11 +180,22 @@ def import_backup(
 ) -> None:
     """Restore a backup into this database (empty or holding other runners), all of it or nothing."""
     want_json(json_out)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from calfcare.services.runners import restore_backup
 
+    columns = (TextColumn("restoring"), BarColumn(), MofNCompleteColumn(), TextColumn("activity files"))
     try:
-        with file.open("rb") as data:  # read as the restore goes (the original files one at a time), not all at once
-            outcome = restore_backup(db=open_store(), data=data, source=str(file), as_runner=runner)
+        # read as the restore goes (the original files a few at a time), not all at once
+        with file.open("rb") as data, Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task("restore", total=None)
+            outcome = restore_backup(
+                db=open_store(),
+                data=data,
+                source=str(file),
+                as_runner=runner,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     except FileNotFoundError:
         raise NotFound(f"{file}: no such file") from None
     except IsADirectoryError:

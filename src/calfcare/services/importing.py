@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
-from sqlalchemy import Connection, delete, exists, insert, select, update
+from sqlalchemy import Connection, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from calfcare.activities.activity import ActivitySummary, SourceFormat, Sport
@@ -71,6 +71,18 @@ class DatabaseSink:
             )
             for r in rows
         ]  # fmt: skip
+
+    def kept_files(self) -> dict[str, int]:
+        """The runner's original files already kept: content hash → the (first) activity that came from it."""
+        files, links = OriginalFile.__table__.c, ActivityOriginal.__table__.c
+        query = (
+            select(files.content_sha256, func.min(links.activity_id))
+            .join(ActivityOriginal, links.original_id == files.id)
+            .where(files.runner_id == self.runner_id)
+            .group_by(files.content_sha256)
+        )
+        with self.db.engine.connect() as conn:
+            return {str(sha): int(activity) for sha, activity in conn.execute(query)}
 
     def write(self, parsed: Parsed, *, source_path: str, replaces: int | None = None) -> int | None:
         summary = parsed.summary
@@ -151,7 +163,10 @@ class DatabaseSink:
                     extra["sport_inferred"] = merged.sport_inferred
                 else:
                     extra.pop("sport_inferred", None)
-                extra["merged_from"] = [*extra.get("merged_from", []), _text(parsed.label)]
+                merged_from = [str(m) for m in extra.get("merged_from", [])]
+                if parsed.label not in merged_from:  # the same file merged again (imported before it was kept)
+                    merged_from.append(_text(parsed.label) or "")
+                extra["merged_from"] = merged_from
                 if parsed.original is not None:  # this file fed the activity: it is kept with it
                     _keep_original(conn, self.runner_id, into, parsed.original)
                 offset = merged.start.utcoffset()
@@ -285,7 +300,15 @@ def import_paths(
     if paths and len(missing) == len(paths) == len(items):
         raise NotFound("nothing to import: no such file or folder: " + ", ".join(m.label for m in missing))
     sink = DatabaseSink(db, db.runner_id(runner))
-    return run_import(items, sink=sink, stored=sink.stored(), limits=limits, workers=workers, progress=progress)
+    return run_import(
+        items,
+        sink=sink,
+        stored=sink.stored(),
+        kept_files=sink.kept_files(),
+        limits=limits,
+        workers=workers,
+        progress=progress,
+    )
 
 
 def activity_json(summary: ActivitySummary | None, activity_id: int | None) -> dict[str, Any] | None:

@@ -312,10 +312,18 @@ def _to_db_value(value: Any, col: Column[Any], *, sqlite: bool) -> Any:
     return value
 
 
-def _insert(conn: Connection, md: MetaData, backup: Backup, offsets: dict[str, int], sqlite: bool) -> dict[str, int]:
+def _insert(
+    conn: Connection,
+    md: MetaData,
+    backup: Backup,
+    offsets: dict[str, int],
+    sqlite: bool,
+    progress: FileProgress | None = None,
+) -> dict[str, int]:
     """Insert every table of ``backup`` (ids shifted by ``offsets``, foreign keys with them) in dependency order."""
     counts: dict[str, int] = {}
     by_name = {t.name: t for t in backup.tables}
+    files_done, files_total = 0, sum(len(by_name[n].rows) for n in FILE_COLUMNS if n in by_name)
     for table in md.sorted_tables:
         dump = by_name.get(table.name)
         if dump is None:
@@ -343,6 +351,9 @@ def _insert(conn: Connection, md: MetaData, backup: Backup, offsets: dict[str, i
             if table.name in FILE_COLUMNS:
                 chunk = [_stored_file(dict(row), table.name) for row in chunk]
             conn.execute(table.insert(), chunk)
+            if progress is not None and table.name in FILE_COLUMNS:
+                files_done += len(chunk)
+                progress(files_done, files_total)
         counts[table.name] = len(rows)
     return counts
 
@@ -410,13 +421,19 @@ def _migrate_backup(backup: Backup, source: str) -> Backup:
 
 
 def restore_backup(
-    *, db: Database, data: bytes | BinaryIO, source: str = "backup", as_runner: str | None = None
+    *,
+    db: Database,
+    data: bytes | BinaryIO,
+    source: str = "backup",
+    as_runner: str | None = None,
+    progress: FileProgress | None = None,
 ) -> RestoreOutcome:
     """Restore a backup zip into ``db`` (empty or holding other runners) in one transaction: every table, with ids
     kept when they are free and shifted past the existing ones when not. A backup from an older schema revision is
     migrated first. Refuses (and writes nothing) a damaged or partial file, one from a newer calfcare, or a runner
     name already in ``db``. ``as_runner`` restores a one-runner backup under that name. ``data`` is the zip's bytes or
-    a file open for reading (its original files are then read as they are restored, a few at a time)."""
+    a file open for reading (its original files are then read as they are restored, a few at a time);
+    ``progress(done, total)`` follows the original files restored."""
     backup = read_backup(data, source=source)
     if as_runner is not None:
         if len(backup.runners) != 1:
@@ -454,7 +471,7 @@ def restore_backup(
                     "into another database"
                 )
             offsets = _offsets(conn, md, backup)
-            counts = _insert(conn, md, backup, offsets, sqlite=sqlite)
+            counts = _insert(conn, md, backup, offsets, sqlite=sqlite, progress=progress)
             if not sqlite:
                 _reset_sequences(conn, md, backup)
     except SQLAlchemyError as exc:

@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -149,8 +149,9 @@ def _where(run: StoredRun) -> str:
 class _Writer:
     """Turns parsed results into outcomes: dedup against the index, then write through the sink."""
 
-    def __init__(self, sink: ActivitySink, index: RunIndex) -> None:
+    def __init__(self, sink: ActivitySink, index: RunIndex, kept_files: Mapping[str, int] | None = None) -> None:
         self.sink, self.index = sink, index
+        self.kept_files = dict(kept_files or {})
 
     def handle(self, parsed: Parsed) -> Outcome:
         if parsed.status in ("skipped", "error"):
@@ -164,6 +165,10 @@ class _Writer:
             return Outcome(parsed.label, "duplicate", why, earlier.id, parsed.summary or earlier.summary)
         if parsed.status == "known" or parsed.summary is None:  # stored by another import meanwhile
             return Outcome(parsed.label, "duplicate", "same content is already imported")
+        into = self.kept_files.get(sha)
+        if into is not None:  # a second recording of a run, kept and merged into the first by an earlier import
+            why = f"same content as a file already imported and merged into activity {into}"
+            return Outcome(parsed.label, "duplicate", why, into, parsed.summary)
         summary = parsed.summary
         twin = self.index.same_run(summary)
         warnings = parsed.warnings
@@ -321,16 +326,18 @@ def run_import(
     *,
     sink: ActivitySink,
     stored: Iterable[StoredRun] = (),
+    kept_files: Mapping[str, int] | None = None,
     limits: Limits | None = None,
     workers: int | None = None,
     progress: ProgressFn | None = None,
 ) -> ImportReport:
-    """Import ``items`` (from :func:`calfcare.activities.importing.sources.walk`) through ``sink``."""
+    """Import ``items`` (from :func:`calfcare.activities.importing.sources.walk`) through ``sink``. ``stored``: the
+    activities already stored; ``kept_files``: the original files already kept (content hash → an activity of it)."""
     started = time.perf_counter()
     limits = limits or Limits()
     workers = workers or min(2, os.cpu_count() or 1)
     index = RunIndex(stored)
-    writer = _Writer(sink, index)
+    writer = _Writer(sink, index, kept_files or {})
     report = ImportReport()
     imported = 0
     total = len(items)
