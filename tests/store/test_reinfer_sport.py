@@ -6,6 +6,7 @@ switched off: the rule before it, exactly), then upgraded to head. SQLite, and P
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from calfcare.analytics.runs import runs_in_rehab
 from calfcare.services import assess, record_checkin
 from calfcare.services.activities import list_activities, set_sport
 from calfcare.services.importing import import_paths
-from calfcare.services.load import load_history
+from calfcare.services.load import baseline_for_onset, load_history
 from calfcare.services.replay import stored_replay
 from calfcare.services.today_plan import current_of, plan_from, stops_from
 from calfcare.services.views import today_inputs
@@ -178,6 +179,7 @@ def test_rides_stored_as_runs_by_the_old_rule_become_rides_and_leave_the_running
     assert context["baseline_corrected"]["from"] == inflated
     assert context["baseline"]["weekly_km"] < inflated["weekly_km"]
     assert context["baseline"]["weekly_km"] == pytest.approx(28.0, abs=4.5)  # 8 km every other day, no rides
+    assert context["baseline"] == asdict(baseline_for_onset(db=new, runner="ana", onset=onset)), "as assess computes"
     assert not stored_plan_is_current(new, DAY0 + timedelta(days=1))
     plan = plan_from(today_inputs(db=new, runner="ana", day=DAY0 + timedelta(days=1)))
     assert plan is not None and plan["episode"]["id"] == ep.id
@@ -237,3 +239,19 @@ def test_rows_whose_inference_cannot_be_reproduced_are_left_alone(
     sports = {name: activity(new, ids[name]).sport for name in marks}
     assert sports == {"1.gpx": "run", "2.gpx": "run", "3.gpx": "run", "4.gpx": "ride"}
     new.dispose()
+
+
+def test_activity_list_says_a_sport_was_inferred_again_at_the_upgrade(
+    cli_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from calfcare.cli.app import app
+
+    old = database_at_0008(cli_env)
+    import_with_the_old_rule(old, {"ride.gpx": bike(at(DAY0, 17))}, tmp_path, monkeypatch)
+    old.dispose()
+    out = CliRunner().invoke(app, ["activity", "list", "--runner", "ana"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "re-inferred at upgrade, was run" in " ".join(out.output.split()), out.output
+    assert "not counted" in out.output
