@@ -255,3 +255,19 @@ def test_activity_list_says_a_sport_was_inferred_again_at_the_upgrade(
     assert out.exit_code == 0, out.output
     assert "re-inferred at upgrade, was run" in " ".join(out.output.split()), out.output
     assert "not counted" in out.output
+
+
+def test_the_corpus_cycling_file_stored_as_a_run_becomes_a_ride(
+    corpus: Path, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real file behind the defect (a cycling app's untyped GPX, 76 rpm at 19 km/h: 21 km of "running")."""
+    data = (corpus / "gpx/GoldenCheetah/UrbanBiker2019-04-18_16-12.gpx").read_bytes()
+    old = database_at_0008(sqlite_url)
+    (aid,) = import_with_the_old_rule(old, {"UrbanBiker.gpx": data}, tmp_path, monkeypatch).values()
+    assert activity(old, aid).sport == "run"
+    old.dispose()
+    new = open_database(sqlite_url)
+    row = activity(new, aid)
+    assert row.sport == "ride" and row.extra["sport_reinferred"]["from"] == "run"
+    assert "pedalling cadence" in row.extra["sport_inferred"]
+    new.dispose()

@@ -130,9 +130,10 @@ def reinfer(conn: sa.Connection) -> dict[int, date]:
             file_avg = r.avg_cadence_spm / applied if r.avg_cadence_spm is not None else None
             factor = cadence_factor(_median_positive(file_cadence) or file_avg, sport)
             has_cadence = file_cadence is not None or file_avg is not None
+            kept = extra.get("warnings")
             warnings = [
                 w
-                for w in extra.get("warnings") or []
+                for w in (kept if isinstance(kept, list) else [])
                 if not (isinstance(w, str) and w.startswith((INFERRED_WARNING, CADENCE_DOUBLED, CADENCE_HALVED)))
             ]
             if guess is not None:
@@ -142,7 +143,10 @@ def reinfer(conn: sa.Connection) -> dict[int, date]:
                 extra.pop("sport_inferred", None)
             if factor != 1.0 and has_cadence:
                 warnings.append(cadence_warning(factor, sport))
-            extra["warnings"] = warnings
+            if warnings:
+                extra["warnings"] = warnings
+            else:  # as the import writes a file without warnings
+                extra.pop("warnings", None)
             extra["sport_reinferred"] = {"from": r.sport, "reason": r.extra.get("sport_inferred"), "at": revision}
             values: dict[str, Any] = {"sport": sport, "extra": extra}
             if factor != applied:
