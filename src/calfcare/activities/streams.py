@@ -510,7 +510,7 @@ def build_activity(
         )
         if guess is not None:
             sport, inferred = guess.sport, guess.describe()
-            warnings.append(f"the file names no sport: {sport.replace('_', ' ')}, {inferred}")
+            warnings.append(inferred_warning(sport, inferred))
     cadence_avg = _positive(rep, "avg_cadence_spm")
     if "cadence" in grid or cadence_avg is not None:
         factor = cadence_factor(_median_positive(grid.get("cadence")) or cadence_avg, sport)
@@ -518,8 +518,7 @@ def build_activity(
             if "cadence" in grid:
                 grid["cadence"] = grid["cadence"] * factor
             cadence_avg = cadence_avg * factor if cadence_avg is not None else None
-            how = "doubled (the file counts one foot)" if factor > 1 else "halved (the file counted it twice)"
-            warnings.append(f"cadence {how} to a plausible {sport.replace('_', ' ')} cadence in steps per minute")
+            warnings.append(cadence_warning(factor, sport))
     elapsed = rep.get("elapsed_s", float(time[-1] - time[0]))
     timer = rep.get("timer_s", 0.0)
     if "elapsed_s" not in rep and elapsed < SPARSE_SHARE * timer:  # a few points in long laps (a sparse TCX)
@@ -570,6 +569,33 @@ def build_activity(
         record_count=raw.record_count or len(raw.time),
         warnings=tuple(warnings),
     )
+
+
+INFERRED_WARNING = "the file names no sport: "
+CADENCE_DOUBLED = "cadence doubled (the file counts one foot)"
+CADENCE_HALVED = "cadence halved (the file counted it twice)"
+
+
+def inferred_warning(sport: str, inferred: str) -> str:
+    """The import's warning for a sport it inferred (migration 0009 rewrites it when the sport is inferred again)."""
+    return f"{INFERRED_WARNING}{sport.replace('_', ' ')}, {inferred}"
+
+
+def cadence_warning(factor: float, sport: str) -> str:
+    """The import's warning for a cadence it scaled by ``factor`` (2 or 0.5): what tells, later, how the stored
+    cadence stream differs from the file's (migration 0009 reads it back)."""
+    how = CADENCE_DOUBLED if factor > 1 else CADENCE_HALVED
+    return f"{how} to a plausible {sport.replace('_', ' ')} cadence in steps per minute"
+
+
+def stored_cadence_factor(warnings: object) -> float:
+    """The factor the import applied to the cadence stream, from the activity's stored warnings (1 when none)."""
+    texts = [w for w in warnings if isinstance(w, str)] if isinstance(warnings, list) else []
+    if any(w.startswith(CADENCE_DOUBLED) for w in texts):
+        return 2.0
+    if any(w.startswith(CADENCE_HALVED) for w in texts):
+        return 0.5
+    return 1.0
 
 
 def _median_positive(x: FloatArray | None) -> float | None:

@@ -24,6 +24,8 @@ def _render(rows: list[dict[str, Any]]) -> None:
         table.add_column(column, overflow="fold")
     for r in rows:
         how = r["sport_inferred"] or ("set by you" if r["sport_set_by_runner"] else "")
+        if r.get("sport_reinferred_from") and not r["sport_set_by_runner"]:
+            how = f"{how} (re-inferred at upgrade, was {r['sport_reinferred_from'].replace('_', ' ')})".lstrip()
         table.add_row(
             str(r["id"]),
             r["start"][:16].replace("T", " "),

@@ -36,6 +36,8 @@ def activity_row(a: Activity) -> dict[str, Any]:
         "counted_as_run": a.sport in RUN_SPORTS,
         "sport_inferred": extra.get("sport_inferred"),
         "sport_set_by_runner": bool(extra.get("sport_set_by_runner")),
+        # the sport an earlier calfcare inferred, corrected at an upgrade (migration 0009); None when not
+        "sport_reinferred_from": _reinferred_from(extra),
         "name": a.name,
         "distance_km": round((a.distance_m or 0.0) / 1000.0, 2),
         "duration_min": round((a.moving_s or a.elapsed_s or 0.0) / 60.0, 1),
@@ -44,6 +46,11 @@ def activity_row(a: Activity) -> dict[str, Any]:
         "source_path": a.source_path,
         "merged_from": [str(m) for m in merged] if isinstance(merged := extra.get("merged_from"), list) else [],
     }
+
+
+def _reinferred_from(extra: Any) -> str | None:
+    found = extra.get("sport_reinferred") if isinstance(extra, dict) else None
+    return str(found["from"]) if isinstance(found, dict) and found.get("from") else None
 
 
 def list_activities(*, db: Database, runner: str) -> list[dict[str, Any]]:

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import DateTime, bindparam, select, text
+from sqlalchemy import Connection, DateTime, bindparam, select, text
+from sqlalchemy.orm import Session
 
 from calfcare.activities.activity import RUN_SPORTS
 from calfcare.activities.streams_codec import unpack_streams
@@ -112,31 +113,27 @@ def _runner_id(db: Database, name: str) -> int:
     return int(found)
 
 
-def _speeds(db: Database, ids: Sequence[int]) -> dict[int, np.ndarray]:
+def _speeds(ex: Session | Connection, ids: Sequence[int]) -> dict[int, np.ndarray]:
     out: dict[int, np.ndarray] = {}
-    if not ids:
-        return out
-    with db.session() as s:
-        for chunk in range(0, len(ids), 500):
-            rows = s.execute(
-                select(ActivityStreams.activity_id, ActivityStreams.data).where(
-                    ActivityStreams.activity_id.in_(ids[chunk : chunk + 500])
-                )
-            ).all()
-            for aid, blob in rows:
-                speed = unpack_streams(blob, channels=("speed",)).channels.get("speed")
-                if speed is not None:
-                    out[int(aid)] = np.asarray(speed, dtype=np.float64)
+    for chunk in range(0, len(ids), 500):
+        rows = ex.execute(
+            select(ActivityStreams.activity_id, ActivityStreams.data).where(
+                ActivityStreams.activity_id.in_(ids[chunk : chunk + 500])
+            )
+        ).all()
+        for aid, blob in rows:
+            speed = unpack_streams(blob, channels=("speed",)).channels.get("speed")
+            if speed is not None:
+                out[int(aid)] = np.asarray(speed, dtype=np.float64)
     return out
 
 
-def load_history(
-    db: Database, runner: str, *, reference: date, streams_from: date, since: date | None = None
-) -> History:
-    """Every run of ``runner`` (summaries), or only those from ``since`` on, with stream-derived intensity for
-    runs on or after ``streams_from`` and a threshold pace from the 180 days before ``reference`` (give a
-    ``since`` at least that early, or the pace is set from fewer runs)."""
-    rid = _runner_id(db, runner)
+def _runs(
+    ex: Session | Connection, rid: int, *, reference: date, streams_from: date, since: date | None
+) -> tuple[list[Any], float | None, list[RunDay]]:
+    """The runner's activity rows (scalar columns, start order), the threshold speed and the runs, read through a
+    session or a bare connection (a data migration's: :func:`baseline_on`). Named columns only, so it reads any
+    schema that has them."""
     cols = Activity.__table__.c
     # scalar columns only: ten years of one runner is a few thousand narrow rows (the JSON columns are read below,
     # for the window that needs them)
@@ -146,17 +143,8 @@ def load_history(
     ).where(cols.runner_id == rid)  # fmt: skip
     if since is not None:  # a day of margin: runs are placed on the runner's local day
         query = query.where(cols.start_utc >= datetime.combine(since - timedelta(days=1), time.min, tzinfo=UTC))
-    with db.session() as s:
-        rows = list(s.execute(query.order_by(cols.start_utc)).all())
-        eps = list(s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset)))
-        checkins = list(s.scalars(select(CheckIn).where(CheckIn.runner_id == rid).order_by(CheckIn.day)))
-    others = [
-        NotCounted(local_day(a.start_utc, a.utc_offset_s), a.sport, (a.distance_m or 0.0) / 1000.0, a.id)
-        for a in rows
-        if not is_run(a)
-    ]
+    rows = list(ex.execute(query.order_by(cols.start_utc)).all())
     acts, days = counted(rows, since)
-    others = [o for o in others if since is None or o.day >= since]
     window = streams_window(reference, streams_from)
     wanted = {a.id for a in acts if days[a.id] >= window}
     # figures stored at import (migration 0005); a row written without them (none today) is computed from its streams
@@ -164,14 +152,33 @@ def load_history(
     extras: dict[int, Mapping[str, Any]] = {}
     if wanted:
         since_utc = datetime.combine(window - timedelta(days=1), time.min, tzinfo=UTC)
-        with db.session() as s:
-            found = select(cols.id, cols.figures, cols.extra).where(cols.runner_id == rid, cols.start_utc >= since_utc)
-            figures, extras = stored_figures(s.execute(found).all(), wanted)
-    for aid, speed in _speeds(db, [i for i in wanted if i not in figures]).items():
+        found = select(cols.id, cols.figures, cols.extra).where(cols.runner_id == rid, cols.start_utc >= since_utc)
+        figures, extras = stored_figures(ex.execute(found).all(), wanted)
+    for aid, speed in _speeds(ex, [i for i in wanted if i not in figures]).items():
         computed = activity_figures({"speed": speed})
         if computed is not None:
             figures[aid] = computed
     threshold, runs = run_days(acts, days, figures, extras, reference=reference, streams_from=streams_from)
+    return rows, threshold, runs
+
+
+def load_history(
+    db: Database, runner: str, *, reference: date, streams_from: date, since: date | None = None
+) -> History:
+    """Every run of ``runner`` (summaries), or only those from ``since`` on, with stream-derived intensity for
+    runs on or after ``streams_from`` and a threshold pace from the 180 days before ``reference`` (give a
+    ``since`` at least that early, or the pace is set from fewer runs)."""
+    rid = _runner_id(db, runner)
+    with db.session() as s:
+        rows, threshold, runs = _runs(s, rid, reference=reference, streams_from=streams_from, since=since)
+        eps = list(s.scalars(select(Episode).where(Episode.runner_id == rid).order_by(Episode.onset)))
+        checkins = list(s.scalars(select(CheckIn).where(CheckIn.runner_id == rid).order_by(CheckIn.day)))
+    others = [
+        NotCounted(local_day(a.start_utc, a.utc_offset_s), a.sport, (a.distance_m or 0.0) / 1000.0, a.id)
+        for a in rows
+        if not is_run(a)
+    ]
+    others = [o for o in others if since is None or o.day >= since]
 
     def series(key: str) -> list[tuple[date, float]]:
         points = [(c.day, (c.answers or {}).get(key)) for c in checkins]
@@ -374,6 +381,18 @@ def baseline_for_onset(*, db: Database, runner: str, onset: date) -> RunnerBasel
     except NotFound:
         return RunnerBaseline(source="none")
     return baseline_before(h.runs, onset, earlier_episodes=earlier)
+
+
+def baseline_on(conn: Connection, runner_id: int, onset: date) -> RunnerBaseline:
+    """:func:`baseline_for_onset` read through a bare connection with named columns only (the same runs, the same
+    earlier episodes): what a data migration can call (0009 re-sizes a plan whose runs changed sport)."""
+    lo = onset - timedelta(weeks=WINDOW_WEEKS + BASELINE_WEEKS)
+    _, _, runs = _runs(conn, runner_id, reference=onset, streams_from=lo, since=None)
+    eps = Episode.__table__.c
+    earlier = conn.execute(
+        select(eps.onset, eps.closed_on).where(eps.runner_id == runner_id, eps.onset < onset).order_by(eps.onset)
+    ).all()
+    return baseline_before(runs, onset, earlier_episodes=[(o, c) for o, c in earlier])
 
 
 def adherence_report(
