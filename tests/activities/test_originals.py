@@ -105,7 +105,8 @@ def test_every_file_an_import_stores_is_kept_exactly_as_received(db: Database, t
     again = import_paths(db=db, runner="ana", paths=[inbox, tmp_path / "export.zip"], workers=1)
     assert again.counts["imported"] == 0
     assert (_count(db, OriginalFile), _count(db, ActivityOriginal)) == (5, 6), "importing again keeps nothing twice"
-    assert not [o.error for o in again.outcomes if "same run" in (o.error or "")], "a kept second recording is recognised, not merged again"
+    merged_again = [o.error for o in again.outcomes if "same run" in (o.error or "")]
+    assert not merged_again, "a kept second recording is recognised, not merged again"
     (merged_row,) = [a for a in list_activities(db=db, runner="ana") if a["id"] == merged]
     assert len(merged_row["merged_from"]) == 1, "the second recording is not merged in again"
 
