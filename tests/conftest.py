@@ -105,6 +105,38 @@ def db(request: pytest.FixtureRequest, db_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+#: argon2id as in production but with 8 KiB and one pass instead of 64 MiB and three (~0.2 s a hash or a check on two
+#: cores, ~100 hashes and ~180 checks in the suite): sign-in, throttling, rehashing and sharing behave the same, only
+#: cheaper. tests/accounts/test_access_rules.py checks the production hasher itself (``production_password_hashing``).
+QUICK_HASHER = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+_production_hashing: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing() -> Iterator[None]:
+    """Every test process (not the app started in a subprocess) hashes passwords with :data:`QUICK_HASHER`, from the
+    session's start, so no hash of the session was made with other parameters (which sign-in would re-hash)."""
+    from argon2 import PasswordHasher
+
+    from calfcare.accounts import credentials
+
+    quick = PasswordHasher(**QUICK_HASHER)
+    _production_hashing.update(_HASHER=credentials._HASHER, _DUMMY_HASH=credentials._DUMMY_HASH)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(credentials, "_HASHER", quick)
+        patch.setattr(credentials, "_DUMMY_HASH", quick.hash("calfcare-dummy-password"))
+        yield
+
+
+@pytest.fixture
+def production_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The production password hasher (and its dummy hash) for this test, instead of :data:`QUICK_HASHER`."""
+    from calfcare.accounts import credentials
+
+    for name, value in _production_hashing.items():
+        monkeypatch.setattr(credentials, name, value)
+
+
 @pytest.fixture
 def cli_env(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> str:
     """Point the CLI at a temporary SQLite database (environment only, no global state patched)."""
