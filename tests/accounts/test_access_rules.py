@@ -52,7 +52,7 @@ def test_a_read_token_narrows_but_never_widens() -> None:
     assert not may(Principal(user_id=3, username="root", role="admin", scope="read"), "manage_accounts", runner_id=None)
 
 
-def test_passwords_are_argon2id_and_verify_only_the_right_one() -> None:
+def test_passwords_are_argon2id_and_verify_only_the_right_one(production_password_hashing: None) -> None:
     stored = hash_password("correct horse battery")
     assert stored.startswith("$argon2id$")
     assert verify_password(stored, "correct horse battery")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,10 @@ NOW = datetime(2025, 5, 12, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(sqlite_url: str) -> Any:
-    db = open_database(sqlite_url)
-    yield db, sqlite_url
+def store(tmp_path: Path, migrated_sqlite: Callable[[Path], str]) -> Any:
+    url = migrated_sqlite(tmp_path / "calfcare.db")
+    db = open_database(url)
+    yield db, url
     db.dispose()
 
 
@@ -91,6 +93,7 @@ def test_no_runner_and_a_runner_with_nothing_but_a_name(store: Any, monkeypatch:
         == today_inputs(db=db, runner="nobody", day=DAY0)
         == today_plan.TodayInputs(DAY0, None)
     )
+    monkeypatch.setenv("CALFCARE_DATABASE_URL", url)  # this test's store, not the user's own database
     code, _ = cli(["today", "--runner", "nobody"])
     assert code == 4
     db.runner_id("solo")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,9 +29,9 @@ needs_poppler = pytest.mark.skipif(
 
 
 @pytest.fixture
-def lite(sqlite_url: str) -> Iterator[Database]:
+def lite(tmp_path: Path, migrated_sqlite: Callable[[Path], str]) -> Iterator[Database]:
     """SQLite only: rendering PDFs is slow, and the store is read the same way on both backends."""
-    database = open_database(sqlite_url)
+    database = open_database(migrated_sqlite(tmp_path / "calfcare.db"))
     yield database
     database.dispose()
 

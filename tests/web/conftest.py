@@ -3,7 +3,7 @@ talks to it from this computer (loopback), as a browser on the same machine woul
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def web_db(tmp_path: Path) -> Iterator[Database]:
-    database = open_database(f"sqlite:///{tmp_path / 'web.db'}")
+def web_db(tmp_path: Path, migrated_sqlite: Callable[[Path], str]) -> Iterator[Database]:
+    """A new SQLite database, its schema copied from the session's migrated one (tests/templates.py)."""
+    database = open_database(migrated_sqlite(tmp_path / "web.db"))
     yield database
     database.dispose()
 
