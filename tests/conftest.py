@@ -165,3 +165,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     target = POSTGRES_URL.rsplit("@", 1)[-1] if POSTGRES_URL else "not set (CALFCARE_TEST_POSTGRES_URL)"
     counts = ", ".join(f"{n} {k}" for k, n in _postgres_outcomes.items())
     terminalreporter.write_line(f"PostgreSQL tests against {target}: {counts}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cli_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI makes its rich consoles on first use and keeps them, with the width and terminal they saw then: each
+    test gets new ones, so no output depends on which test ran before it in the same worker process."""
+    module = sys.modules.get("calfcare.cli.app")
+    if module is not None:
+        monkeypatch.setattr(module, "_consoles", {})

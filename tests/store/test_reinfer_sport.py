@@ -251,10 +251,6 @@ def test_activity_list_says_a_sport_was_inferred_again_at_the_upgrade(
     old = database_at_0008(cli_env)
     import_with_the_old_rule(old, {"ride.gpx": bike(at(DAY0, 17))}, tmp_path, monkeypatch)
     old.dispose()
-    import importlib
-
-    cli_module = importlib.import_module("calfcare.cli.app")  # the module (the package's ``app`` is the Typer app)
-    monkeypatch.setattr(cli_module, "_consoles", {})  # a console made earlier keeps its width: make a new one
     out = CliRunner().invoke(app, ["activity", "list", "--runner", "ana"], env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     assert "re-inferred at upgrade, was run" in " ".join(out.output.split()), out.output
