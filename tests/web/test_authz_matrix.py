@@ -21,22 +21,28 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from accounts_kit import BASE, PASSWORD, multi_settings
 from routes_kit import routes_of
+from sqlalchemy import select
 from starlette.testclient import TestClient
+from test_import_fixtures import gpx_run
 from webkit import START, Clock
 
 from calfcare.accounts.access import Principal
 from calfcare.jobs.queue import ensure_schema
 from calfcare.services import accounts, assess, record_checkin, sharing
+from calfcare.services.importing import import_paths
 from calfcare.services.runners import gather_backup
 from calfcare.services.uploads import store_upload
 from calfcare.store import Database
+from calfcare.store.models import ActivityOriginal
 from calfcare.web import create_app
 from cases import SOLEUS
 
@@ -86,6 +92,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/account/tokens/{token_id}/revoke"): (403, 404, 404, 404, 404, 303),
     ("GET", "/admin/accounts"): (303, 403, 403, 200, 403, 403),
     ("GET", "/admin/backup.zip"): (303, 403, 403, 200, 403, 403),
+    # one original file of the runner's activity: another runner gets 404 (whether it exists is not said)
+    ("GET", "/training/activities/{activity_id}/files/{file_id}"): (303, 404, 403, 403, 403, 200),
     ("POST", "/api/v1/assess"): (401, 200, 403, 403, 403, 200),
     ("GET", "/api/v1/checkin"): (401, 200, 403, 403, 403, 200),
     ("POST", "/api/v1/checkin"): (401, 200, 403, 403, 403, 200),
@@ -197,6 +205,11 @@ class World:
         sharing.add_note(db=db, principal=clinician, runner_id=a.runner_id, text=SECRET_NOTE, now=NOW)
         token, _ = accounts.create_token(db=db, user_id=a.user_id, name="watch", scope="read", now=NOW)
         upload = store_upload(db=db, runner_id=a.runner_id, filename="run.gpx", data=b"<gpx/>", now=NOW)
+        with tempfile.TemporaryDirectory() as folder:  # an imported run, its file kept
+            (Path(folder) / "morning.gpx").write_bytes(gpx_run())
+            import_paths(db=db, runner="alice-runner", paths=[Path(folder) / "morning.gpx"], workers=1)
+        with db.session() as s:
+            activity_id, file_id = s.execute(select(ActivityOriginal.activity_id, ActivityOriginal.original_id)).one()
         self.values = {
             "runner_id": str(a.runner_id),
             "token_id": str(token["id"]),
@@ -207,6 +220,8 @@ class World:
             "view": "recovery",
             "action": "set-phase",
             "upload_id": str(upload),
+            "activity_id": str(activity_id),
+            "file_id": str(file_id),
             "path": "css/app.css",
             "token": "not-a-sign-in-token",
         }

@@ -69,3 +69,35 @@ def test_a_file_name_is_shown_as_text_never_as_markup(client: TestClient) -> Non
     r = client.post("/training/upload", files=[("files", ("<script>alert(1)</script>.gpx", b"<gpx/>", "text/xml"))])
     assert "<script>alert(1)</script>" not in r.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.gpx" in r.text
+
+
+def test_each_activity_links_the_files_it_came_from_and_serves_them_as_they_were(
+    client: TestClient, web_db: Database
+) -> None:
+    run = gpx_run(datetime(2026, 10, 20, 7, tzinfo=UTC), 30, 5.0)
+    again = run.replace(b"<ele>10</ele>", b"<ele>11</ele>")  # the same run from another device: merged into one
+    files = [("files", ("Morning Run.gpx", run, "application/gpx+xml")),
+             ("files", ("phone run.gpx", again, "application/gpx+xml"))]  # fmt: skip
+    assert client.post("/training/upload", files=files).status_code == 200
+    page = doc(client.get("/training").text)
+    links = page.xpath("//table[caption='Latest first']//td/a[@download]")
+    assert [a.text_content() for a in links] == ["Morning Run.gpx", "phone run.gpx"], "both files of the one run"
+    first = client.get(links[0].get("href"))
+    assert first.status_code == 200 and first.content == run, "the file exactly as uploaded"
+    assert first.headers["content-disposition"] == (
+        "attachment; filename=\"Morning Run.gpx\"; filename*=UTF-8''Morning%20Run.gpx"
+    )
+    assert client.get(links[1].get("href")).content == again
+    activity, file_id = links[0].get("href").split("/")[3], links[1].get("href").split("/")[5]
+    assert client.get(f"/training/activities/{activity}/files/{int(file_id) + 1}").status_code == 404
+    assert client.get(f"/training/activities/{int(activity) + 1}/files/{file_id}").status_code == 404
+
+
+def test_an_upload_is_spooled_under_the_runners_own_file_name_and_never_outside_its_folder() -> None:
+    from calfcare.web.uploads import _safe_name
+
+    assert _safe_name("C:\\Users\\ana\\Läufchen am Morgen.gpx", 3) == "0003/Läufchen am Morgen.gpx"
+    assert _safe_name("../../etc/passwd", 0) == "0000/passwd"
+    assert _safe_name("..", 1) == "0001/file" and _safe_name("", 2) == "0002/activity"
+    long = _safe_name("ü" * 300 + ".fit.gz", 4)
+    assert long.endswith(".fit.gz") and len(long.split("/")[1].encode()) <= 200, "the extension decides the format"

@@ -70,6 +70,28 @@ def list_activities(*, db: Database, runner: str) -> list[dict[str, Any]]:
         return [activity_row(a) | {"originals": kept.get(a.id, [])} for a in rows]
 
 
+def original_file(*, db: Database, runner: str, activity_id: int, file_id: int) -> tuple[str, bytes]:
+    """One of the files an activity came from, as received (name, bytes); :class:`NotFound` when that file is not
+    one of this runner's activity's (the same answer whether it exists for someone else or not at all)."""
+    rid = _runner_id(db, runner)
+    with db.session() as s:
+        row = s.execute(
+            select(OriginalFile.name, OriginalFile.encoding, OriginalFile.data)
+            .join(ActivityOriginal, ActivityOriginal.original_id == OriginalFile.id)
+            .where(
+                ActivityOriginal.activity_id == activity_id,
+                OriginalFile.id == file_id,
+                OriginalFile.runner_id == rid,
+            )
+        ).first()
+    if row is None:
+        raise NotFound(f"activity {activity_id} has no file {file_id} of yours")
+    try:
+        return row.name, originals.decode(row.encoding, row.data)
+    except ValueError as exc:
+        raise StorageError(f"activity {activity_id}: its stored file {row.name} cannot be read: {exc}") from exc
+
+
 def original_files(*, db: Database, runner: str, activity_id: int) -> list[tuple[str, bytes]]:
     """The files an activity came from, as received (name, bytes): one, or two for a run recorded twice and merged;
     none for a Strava manual entry or an activity imported before calfcare kept files."""

@@ -17,7 +17,16 @@ from calfcare.services.exercise_log import exercise_adherence
 from calfcare.services.views import episode_status, find_runner, history, stopping_assessment, today
 from calfcare.services.web_state import DEFAULT_EMERGENCY_NUMBER, preferences
 from calfcare.store import Database
-from calfcare.store.models import Activity, Assessment, Episode, ExerciseSets, Runner, RunnerPrefs
+from calfcare.store.models import (
+    Activity,
+    ActivityOriginal,
+    Assessment,
+    Episode,
+    ExerciseSets,
+    OriginalFile,
+    Runner,
+    RunnerPrefs,
+)
 
 __all__ = [
     "assessment_page",
@@ -135,8 +144,18 @@ def _activities(db: Database, runner: str) -> tuple[int, list[dict[str, Any]]]:
             .order_by(Activity.start_utc.desc())
             .limit(ACTIVITIES_SHOWN)
         )
+        acts = list(rows)
+        files: dict[int, list[dict[str, Any]]] = {}
+        kept = (
+            select(ActivityOriginal.activity_id, OriginalFile.id, OriginalFile.name)
+            .join(OriginalFile, OriginalFile.id == ActivityOriginal.original_id)
+            .where(ActivityOriginal.activity_id.in_([a.id for a in acts]))
+            .order_by(OriginalFile.id)
+        )
+        for activity_id, file_id, name in s.execute(kept):
+            files.setdefault(activity_id, []).append({"id": file_id, "name": name})
         out = []
-        for a in rows:
+        for a in acts:
             start = a.start_utc if a.start_utc.tzinfo else a.start_utc.replace(tzinfo=UTC)
             local = start + timedelta(seconds=a.utc_offset_s or 0)
             out.append(
@@ -149,6 +168,7 @@ def _activities(db: Database, runner: str) -> tuple[int, list[dict[str, Any]]]:
                     "distance_km": round(a.distance_m / 1000, 2) if a.distance_m else None,
                     "duration_min": round((a.moving_s or a.elapsed_s) / 60, 1),
                     "source_format": a.source_format,
+                    "files": files.get(a.id, []),  # the original files it came from (calfcare.activities.originals)
                 }
             )
         return int(total), out

@@ -4,7 +4,6 @@ request size and the number of files, each refused with a clear message before a
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -14,11 +13,11 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from calfcare.activities.originals import file_name
 from calfcare.errors import InvalidInput
 from calfcare.services.importing import import_paths, outcome_json
 from calfcare.store import Database
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 CHUNK = 1024 * 1024
 
 
@@ -37,8 +36,14 @@ def check_request_size(content_length: str | None, limits: Limits) -> None:
 
 
 def _safe_name(name: str, index: int) -> str:
-    base = _UNSAFE.sub("_", Path(name.replace("\\", "/")).name).strip(" .") or "file"
-    return f"{index:04d}_{base[:120]}"
+    """Where upload ``index`` is spooled: a folder of its own, under the runner's own file name (without folders,
+    control or reserved characters), which the import keeps with the file (calfcare.activities.originals)."""
+    base = file_name(name).strip(" ")
+    if base in ("", ".", ".."):
+        base = "file"
+    while len(base.encode()) > 200:  # a file system's name limit is 255 bytes; the end (the extension) is kept
+        base = base[1:]
+    return f"{index:04d}/{base}"
 
 
 async def import_uploads(*, db: Database, runner: str, files: list[Any], limits: Limits) -> dict[str, Any]:
@@ -60,6 +65,7 @@ async def import_uploads(*, db: Database, runner: str, files: list[Any], limits:
         for i, up in enumerate(uploads):
             original = up.filename or f"file {i + 1}"
             target = folder / _safe_name(original, i)
+            target.parent.mkdir()
             with target.open("wb") as out:
                 while chunk := await up.read(CHUNK):
                     total += len(chunk)

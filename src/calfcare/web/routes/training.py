@@ -3,7 +3,7 @@ chart with spikes and injured periods, what changed before the injury, and comeb
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -47,6 +47,25 @@ async def upload(request: Request, db: DbDep, runner: RunnerDep, day: TodayDep, 
         return page(request, "training.html", ctx, 422 if "at most" not in str(exc) else 413)
     data = await run_in_threadpool(training_page, db=db, runner=runner, day=day)
     return page(request, "training.html", {"title": "My training", "data": data, "upload": result, "error": None})
+
+
+@router.get("/training/activities/{activity_id}/files/{file_id}")
+def activity_file(activity_id: int, file_id: int, db: DbDep, runner: RunnerDep) -> Response:
+    """One original file of one of the runner's activities, as it was imported (an attachment)."""
+    from calfcare.services.activities import original_file
+
+    name, data = original_file(db=db, runner=runner, activity_id=activity_id, file_id=file_id)
+    quoted = quote(name, safe="")
+    headers = {
+        # the name as it was, for browsers that read RFC 6266's filename*; an ASCII stand-in for the others
+        "Content-Disposition": f"attachment; filename=\"{_ascii_name(name)}\"; filename*=UTF-8''{quoted}",
+        "Cache-Control": "no-store",
+    }
+    return Response(data, media_type="application/octet-stream", headers=headers)
+
+
+def _ascii_name(name: str) -> str:
+    return "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in name) or "activity"
 
 
 @router.get("/training/uploads")
