@@ -121,7 +121,10 @@ class DatabaseSink:
                 if parsed.original is not None:
                     _keep_original(conn, self.runner_id, new_id, parsed.original)
         except IntegrityError:
-            return None  # the same content was stored meanwhile by another import
+            # the same content was stored meanwhile by another import; or, for two activities of one file imported at
+            # once by two imports, that file was kept by the other: a several-activity file is parsed on every
+            # import, so the part lost here is added by the next one
+            return None
         except SQLAlchemyError as exc:  # the driver's own message, without the SQL statement and its parameters
             raise StorageError(f"the database refused it: {getattr(exc, 'orig', None) or exc}") from exc
         return new_id
