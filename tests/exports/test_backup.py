@@ -341,3 +341,18 @@ def test_a_version_1_backup_made_before_files_were_kept_still_restores(tmp_path:
     assert history(db=target, runner="ana")["checkins"]
     source.dispose()
     target.dispose()
+
+
+def test_a_backup_from_an_older_schema_keeps_its_original_files_through_the_migration(tmp_path: Path) -> None:
+    """Migrated on the way in (restored into a scratch database at its revision, migrated, read back), the files
+    come through byte for byte."""
+    source = open_database(f"sqlite:///{tmp_path / 'src.db'}")
+    seed_runner(source, "ana", checkins=1, runs=2)
+    data = backup_bytes(db=source, runner="ana")
+    older = _rezip(data, {"manifest.json": json.dumps({**_manifest(data), "schema_revision": "0008"}).encode()})
+    target = open_database(f"sqlite:///{tmp_path / 'target.db'}")
+    outcome = restore_backup(db=target, data=older)
+    assert outcome.migrated and outcome.from_revision == "0008" and outcome.rows["original_files"] == 2
+    assert snapshot(target)["original_files"] == snapshot(source)["original_files"]
+    source.dispose()
+    target.dispose()
