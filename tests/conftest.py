@@ -7,6 +7,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,21 +33,28 @@ def _pg_schema_url(base: str, schema: str) -> str:
     return f"{base}{sep}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL schema for one test (dropped afterwards)."""
+@contextmanager
+def _scratch_schema(prefix: str) -> Iterator[tuple[str, str]]:
+    """A new, empty PostgreSQL schema (its URL and name), dropped afterwards; skipped without PostgreSQL."""
     if not POSTGRES_URL:
         pytest.skip("CALFCARE_TEST_POSTGRES_URL is not set")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     try:
-        yield _pg_schema_url(POSTGRES_URL, schema)
+        yield _pg_schema_url(POSTGRES_URL, schema), schema
     finally:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema for one test (dropped afterwards)."""
+    with _scratch_schema("t_") as (url, _schema):
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -59,18 +67,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_migration() -> Iterator[list[tuple[str, Any]]]:
     """The statements the migrations send to an empty PostgreSQL schema, recorded once per session
     (tests/templates.py)."""
-    if not POSTGRES_URL:
-        pytest.skip("CALFCARE_TEST_POSTGRES_URL is not set")
-    schema = f"t_tmpl_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield record_pg_migration(_pg_schema_url(POSTGRES_URL, schema), schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with _scratch_schema("t_tmpl_") as (url, schema):
+        yield record_pg_migration(url, schema)
 
 
 @pytest.fixture

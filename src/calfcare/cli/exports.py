@@ -11,6 +11,7 @@ from typing import Annotated, BinaryIO
 
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from calfcare.cli.app import (
     DateOpt,
@@ -62,6 +63,12 @@ def write_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
             raise
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot write it ({exc.strerror or exc})") from None
+
+
+def _files_bar(verb: str) -> Progress:
+    """The progress bar of a backup's activity files (on stderr; gone when done)."""
+    columns = (TextColumn(verb), BarColumn(), MofNCompleteColumn(), TextColumn("activity files"))
+    return Progress(*columns, console=err_console, transient=True)
 
 
 def _done(path: Path, data: bytes, what: str, json_out: bool) -> None:
@@ -133,14 +140,11 @@ def export_all(
     they were imported; restore with import-backup."""
     want_json(json_out)
     _expect_suffix(file, ".zip")
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from calfcare.services.runners import write_backup_file
 
     db, who = open_store(), None if all_runners else runner_name(runner)
     kept = 0
-    columns = (TextColumn("backing up"), BarColumn(), MofNCompleteColumn(), TextColumn("activity files"))
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    with _files_bar("backing up") as bar:
         task = bar.add_task("backup", total=None)
 
         def write(out: BinaryIO) -> None:
@@ -180,14 +184,11 @@ def import_backup(
 ) -> None:
     """Restore a backup into this database (empty or holding other runners), all of it or nothing."""
     want_json(json_out)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from calfcare.services.runners import restore_backup
 
-    columns = (TextColumn("restoring"), BarColumn(), MofNCompleteColumn(), TextColumn("activity files"))
     try:
         # read as the restore goes (the original files a few at a time), not all at once
-        with file.open("rb") as data, Progress(*columns, console=err_console, transient=True) as bar:
+        with file.open("rb") as data, _files_bar("restoring") as bar:
             task = bar.add_task("restore", total=None)
             outcome = restore_backup(
                 db=open_store(),

@@ -201,9 +201,13 @@ def decode_value(kind: Kind, value: Any) -> Any:
     return value  # json: any document
 
 
+def _folder(table: str) -> str:
+    """The zip folder of a table's files."""
+    return FILE_FOLDERS.get(table, f"files/{table}")
+
+
 def _member(table: str, key: Any, name: str) -> str:
-    folder = FILE_FOLDERS.get(table, f"files/{table}")
-    return f"{folder}/{key}/{originals.file_name(name)}"
+    return f"{_folder(table)}/{key}/{originals.file_name(name)}"
 
 
 #: called after each file written into a backup: (files written, files in the backup)
@@ -364,7 +368,8 @@ def _load_json(zf: zipfile.ZipFile, name: str, source: str) -> Any:
         raise _refuse(source, f"is not valid JSON ({exc})", name) from None
 
 
-_FILE_PREFIXES = ("originals/", "files/")  # read one at a time, never all at once: not in the 8 GiB cap
+#: members that are files (read one at a time, never all at once: not in the 8 GiB cap)
+_FILE_PREFIXES = (*(f"{folder}/" for folder in FILE_FOLDERS.values()), "files/")
 _CHUNK = 1 << 20
 
 
@@ -385,7 +390,7 @@ def _read_file(
 ) -> FileValue:
     """A ``file`` value: the member it names, checked against the manifest's size and checksum (streamed through,
     not kept); the value reads it again when it is restored."""
-    folder = FILE_FOLDERS.get(table, f"files/{table}")
+    folder = _folder(table)
     if not isinstance(value, str) or not value.startswith(folder + "/") or value.count("/") != folder.count("/") + 2:
         raise _refuse(source, f"expected the path of a file under {folder}/", where)
     entry = files.get(value)

@@ -70,26 +70,34 @@ def list_activities(*, db: Database, runner: str) -> list[dict[str, Any]]:
         return [activity_row(a) | {"originals": kept.get(a.id, [])} for a in rows]
 
 
+def _kept_files(s: Any, rid: int, activity_id: int, file_id: int | None = None) -> list[tuple[str, bytes]]:
+    """The runner's files of one activity (or that one file of it), as received, in the order they were kept."""
+    query = (
+        select(OriginalFile.name, OriginalFile.encoding, OriginalFile.data)
+        .join(ActivityOriginal, ActivityOriginal.original_id == OriginalFile.id)
+        .where(ActivityOriginal.activity_id == activity_id, OriginalFile.runner_id == rid)
+        .order_by(OriginalFile.id)
+    )
+    if file_id is not None:
+        query = query.where(OriginalFile.id == file_id)
+    out = []
+    for name, encoding, data in s.execute(query):
+        try:
+            out.append((name, originals.decode(encoding, data)))
+        except ValueError as exc:
+            raise StorageError(f"activity {activity_id}: its stored file {name} cannot be read: {exc}") from exc
+    return out
+
+
 def original_file(*, db: Database, runner: str, activity_id: int, file_id: int) -> tuple[str, bytes]:
     """One of the files an activity came from, as received (name, bytes); :class:`NotFound` when that file is not
     one of this runner's activity's (the same answer whether it exists for someone else or not at all)."""
     rid = _runner_id(db, runner)
     with db.session() as s:
-        row = s.execute(
-            select(OriginalFile.name, OriginalFile.encoding, OriginalFile.data)
-            .join(ActivityOriginal, ActivityOriginal.original_id == OriginalFile.id)
-            .where(
-                ActivityOriginal.activity_id == activity_id,
-                OriginalFile.id == file_id,
-                OriginalFile.runner_id == rid,
-            )
-        ).first()
-    if row is None:
+        found = _kept_files(s, rid, activity_id, file_id)
+    if not found:
         raise NotFound(f"activity {activity_id} has no file {file_id} of yours")
-    try:
-        return row.name, originals.decode(row.encoding, row.data)
-    except ValueError as exc:
-        raise StorageError(f"activity {activity_id}: its stored file {row.name} cannot be read: {exc}") from exc
+    return found[0]
 
 
 def original_files(*, db: Database, runner: str, activity_id: int) -> list[tuple[str, bytes]]:
@@ -98,19 +106,7 @@ def original_files(*, db: Database, runner: str, activity_id: int) -> list[tuple
     rid = _runner_id(db, runner)
     with db.session() as s:
         _get(s, rid, activity_id)
-        rows = s.execute(
-            select(OriginalFile.name, OriginalFile.encoding, OriginalFile.data)
-            .join(ActivityOriginal, ActivityOriginal.original_id == OriginalFile.id)
-            .where(ActivityOriginal.activity_id == activity_id, OriginalFile.runner_id == rid)
-            .order_by(OriginalFile.id)
-        ).all()
-    out = []
-    for name, encoding, data in rows:
-        try:
-            out.append((name, originals.decode(encoding, data)))
-        except ValueError as exc:
-            raise StorageError(f"activity {activity_id}: its stored file {name} cannot be read: {exc}") from exc
-    return out
+        return _kept_files(s, rid, activity_id)
 
 
 def _get(s: Any, rid: int, activity_id: int) -> Activity:

@@ -119,7 +119,7 @@ class DatabaseSink:
                     streams = {"length": parsed.streams_length, "encoding": ENCODING, "data": parsed.streams}
                     conn.execute(insert(ActivityStreams), {"activity_id": new_id, **streams})
                 if parsed.original is not None:
-                    _keep_original(conn, self.runner_id, new_id, parsed.original)
+                    _store_original(conn, self.runner_id, new_id, parsed.original)
         except IntegrityError:
             # the same content was stored meanwhile by another import; or, for two activities of one file imported at
             # once by two imports, that file was kept by the other: a several-activity file is parsed on every
@@ -171,7 +171,7 @@ class DatabaseSink:
                     merged_from.append(_text(parsed.label) or "")
                 extra["merged_from"] = merged_from
                 if parsed.original is not None:  # this file fed the activity: it is kept with it
-                    _keep_original(conn, self.runner_id, into, parsed.original)
+                    _store_original(conn, self.runner_id, into, parsed.original)
                 offset = merged.start.utcoffset()
                 conn.execute(
                     update(Activity)
@@ -202,22 +202,26 @@ class DatabaseSink:
                 mine = conn.scalar(select(cols.id).where(cols.id == activity_id, cols.runner_id == self.runner_id))
                 if mine is None:
                     return False
-                _keep_original(conn, self.runner_id, activity_id, parsed.original)
+                _store_original(conn, self.runner_id, activity_id, parsed.original)
         except SQLAlchemyError as exc:
             raise StorageError(f"the database refused it: {getattr(exc, 'orig', None) or exc}") from exc
         return True
 
 
-def _keep_original(conn: Connection, runner_id: int, activity_id: int, original: ReceivedFile) -> None:
+def _store_original(conn: Connection, runner_id: int, activity_id: int, original: ReceivedFile) -> None:
     """Store ``original`` (once per runner and content) and link it to the activity, in the caller's transaction.
 
     Statements take their values as parameters, not ``.values()``, so SQLAlchemy compiles each once: with
     ``.values()`` the 3,000-run import benchmark spent ≈ 4 ms of the writer's time per activity building them."""
-    files = OriginalFile.__table__.c
+    files, links = OriginalFile.__table__.c, ActivityOriginal.__table__.c
     file_id = conn.scalar(
         select(files.id).where(files.runner_id == runner_id, files.content_sha256 == original.content_sha256)
     )
-    if file_id is None:
+    if file_id is not None:  # kept before (another activity of the file, or this one): link it unless it is
+        linked = select(links.activity_id).where(links.activity_id == activity_id, links.original_id == file_id)
+        if conn.scalar(linked) is not None:
+            return
+    else:
         values = {
             "runner_id": runner_id,
             "content_sha256": original.content_sha256,
@@ -231,10 +235,7 @@ def _keep_original(conn: Connection, runner_id: int, activity_id: int, original:
         if key is None:
             raise StorageError(f"the database returned no id for the original file {original.name}")
         file_id = int(key[0])
-    links = ActivityOriginal.__table__.c
-    linked = select(links.activity_id).where(links.activity_id == activity_id, links.original_id == file_id)
-    if conn.scalar(linked) is None:
-        conn.execute(insert(ActivityOriginal), {"activity_id": activity_id, "original_id": file_id})
+    conn.execute(insert(ActivityOriginal), {"activity_id": activity_id, "original_id": file_id})
 
 
 def _extra(parsed: Parsed) -> dict[str, Any]:
